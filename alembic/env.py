@@ -1,0 +1,59 @@
+"""Control-plane migrations: schema ``public``, version table ``public.alembic_version``."""
+
+import os
+
+from sqlalchemy import create_engine
+
+import controlplane.models  # noqa: F401 - registers every control-plane table
+from alembic import context
+from shared.db import CPBase, sqlalchemy_url
+
+config = context.config
+target_metadata = CPBase.metadata
+
+
+def _url() -> str:
+    return sqlalchemy_url(
+        os.environ.get("DATABASE_OWNER_URL") or os.environ.get("DATABASE_URL", "postgresql:///x")
+    )
+
+
+def run_offline() -> None:
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        version_table_schema="public",
+        include_schemas=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    conn = config.attributes.get("connection")
+    if conn is None:
+        engine = create_engine(_url())
+        with engine.begin() as own:
+            _run(own)
+        engine.dispose()
+    else:
+        _run(conn)
+
+
+def _run(conn) -> None:
+    context.configure(
+        connection=conn,
+        target_metadata=target_metadata,
+        version_table_schema="public",
+        include_schemas=True,
+        include_name=lambda name, type_, parent: type_ != "schema" or name == "public",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

@@ -1,0 +1,37 @@
+"""The control-plane Flask app: signup, auth, plans, billing, operators."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from shared import web
+from shared.api import make_api
+from shared.logs import configure_logging
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    settings = settings or (runtime.settings if runtime else Settings.from_env())
+    runtime = runtime or Runtime(settings)
+    configure_logging(settings.log_level)
+
+    app = Flask("controlplane")
+    api = make_api(app, title="Cleanplane control plane")
+    web.init_app(app, runtime)
+
+    from controlplane import cli, health
+    from controlplane.auth.routes import blp as auth_blp
+    from controlplane.billing.routes import blp as billing_blp
+    from controlplane.limits import limiter
+    from controlplane.ops.routes import blp as ops_blp
+    from controlplane.signup.routes import blp as signup_blp
+    from controlplane.tenants.routes import blp as tenants_blp
+    from shared.limits import init_limiter
+
+    init_limiter(limiter, app, settings.redis_url)
+    for blp in (signup_blp, auth_blp, tenants_blp, billing_blp, ops_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(health.blp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,14 @@
+"""Every control-plane table, imported so ``CPBase.metadata`` is complete for Alembic."""
+
+from shared.models import (  # noqa: F401
+    Membership,
+    Plan,
+    RefreshToken,
+    Tenant,
+    TenantEvent,
+    UsageCounter,
+    UsageEvent,
+    User,
+    UserSession,
+)
+from shared.operator_tokens import OperatorToken  # noqa: F401

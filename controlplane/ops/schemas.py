@@ -1,0 +1,48 @@
+from marshmallow import Schema, fields, validate
+
+from controlplane.tenants.schemas import Usage
+from shared.pagination import PageArgs, page_schema
+
+
+class TenantListArgs(PageArgs):
+    status = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            ["provisioning", "provision_failed", "active", "suspended", "deleting", "deleted"]
+        ),
+    )
+    plan = fields.String(load_default=None)
+
+
+class OpsTenant(Schema):
+    id = fields.UUID()
+    slug = fields.String()
+    company_name = fields.String()
+    status = fields.String()
+    status_reason = fields.String(allow_none=True)
+    plan = fields.String(attribute="plan_code")
+    schema_name = fields.String()
+    schema_revision = fields.String(allow_none=True)
+    shard = fields.String()
+    created_at = fields.DateTime()
+    last_activity_at = fields.DateTime(allow_none=True)
+
+
+class OpsTenantEvent(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor = fields.String()
+    reason = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class OpsTenantDetail(OpsTenant):
+    usage = fields.Nested(Usage)
+    events = fields.List(fields.Nested(OpsTenantEvent))
+
+
+OpsTenantPage = page_schema(OpsTenant, "OpsTenantPage")
+
+
+class ReasonIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

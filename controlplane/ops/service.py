@@ -1,0 +1,44 @@
+"""Operator views of the fleet and lifecycle actions."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, tuple_
+
+from controlplane.tenants.lifecycle import change_status
+from shared import db
+from shared.entitlements import usage
+from shared.errors import NotFound
+from shared.models.tenants import Tenant, TenantEvent
+from shared.pagination import decode_cursor, page
+
+
+def list_tenants(args: dict) -> dict:
+    stmt = select(Tenant).order_by(Tenant.created_at, Tenant.id).limit(args["limit"] + 1)
+    if args["status"]:
+        stmt = stmt.where(Tenant.status == args["status"])
+    if args["plan"]:
+        stmt = stmt.where(Tenant.plan_code == args["plan"])
+    after = decode_cursor(args["cursor"], 2)
+    if after:
+        stmt = stmt.where(tuple_(Tenant.created_at, Tenant.id) > tuple_(after[0], after[1]))
+    rows = list(db.session().scalars(stmt))
+    return page(rows, args["limit"], lambda t: [t.created_at.isoformat(), str(t.id)])
+
+
+def tenant_detail(tenant_id: uuid.UUID) -> dict:
+    sess = db.session()
+    tenant = sess.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("No such tenant.")
+    events = sess.scalars(
+        select(TenantEvent).where(TenantEvent.tenant_id == tenant_id).order_by(TenantEvent.id)
+    ).all()
+    out = {c.key: getattr(tenant, c.key) for c in Tenant.__mapper__.column_attrs}
+    out.update(usage=usage(sess, tenant_id), events=events)
+    return out
+
+
+def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str):
+    return change_status(tenant_id, to_status, actor=f"operator:{operator}", reason=reason)

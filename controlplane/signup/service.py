@@ -1,0 +1,92 @@
+"""Public signup: validate everything, then provision the tenant and its owner in one transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from controlplane.auth.sessions import open_session
+from controlplane.provisioning.service import NewTenant, provision
+from shared.auth.passwords import Passwords, policy_problem
+from shared.errors import AppError, Conflict, ValidationFailed
+from shared.models.accounts import Membership, User
+from shared.models.tenants import Tenant
+from shared.runtime import current_runtime
+from shared.tenancy import slug_problem
+from shared.timezones import time_zone_problem
+
+log = logging.getLogger("cleanplane.signup")
+
+
+def signup(data: dict, passwords: Passwords) -> dict:
+    """Create a tenant (active, plan free), its owner user and a first session."""
+    runtime = current_runtime()
+    email = data["email"].strip().lower()
+    errors = []
+    for field, problem in (
+        ("slug", slug_problem(data["slug"])),
+        ("password", policy_problem(data["password"])),
+        ("time_zone", time_zone_problem(data["time_zone"])),
+    ):
+        if problem:
+            errors.append({"field": field, "message": f"{field} {problem}"})
+    if errors:
+        raise ValidationFailed(errors)
+    with runtime.engine.connect() as conn:
+        taken_slug = conn.scalar(select(exists().where(Tenant.slug == data["slug"])))
+        taken_email = conn.scalar(select(exists().where(User.email == email)))
+    if taken_slug:
+        raise Conflict("That workspace address is taken.", code="conflict", field="slug")
+    if taken_email:
+        raise Conflict("An account with that e-mail exists; log in instead.", field="email")
+    password_hash = passwords.hash(data["password"])
+    result: dict = {}
+
+    def owner_rows(conn, tenant_id):
+        user_id = conn.scalar(
+            insert(User).values(email=email, password_hash=password_hash).returning(User.id)
+        )
+        membership_id = conn.scalar(
+            insert(Membership)
+            .values(tenant_id=tenant_id, user_id=user_id, role="owner")
+            .returning(Membership.id)
+        )
+        conn.execute(
+            Tenant.__table__.update().where(Tenant.id == tenant_id).values(owner_user_id=user_id)
+        )
+        result.update(
+            open_session(
+                conn,
+                runtime.settings,
+                user_id=user_id,
+                tenant_id=tenant_id,
+                membership_id=membership_id,
+            )
+        )
+
+    spec = NewTenant(
+        company_name=data["company_name"],
+        slug=data["slug"],
+        time_zone=data["time_zone"],
+        contact_email=email,
+        actor=f"signup:{email}",
+    )
+    try:
+        with runtime.owner_engine.begin() as conn:
+            tenant_id = provision(conn, runtime, spec, extra=owner_rows)
+    except IntegrityError as exc:
+        raise Conflict("That workspace address or e-mail is taken.") from exc
+    except AppError:
+        raise
+    except Exception as exc:
+        log.exception("signup provisioning failed")
+        raise AppError(
+            "We could not set up your workspace; nothing was kept. Please try again.",
+            status=503,
+            code="provisioning_failed",
+            title="Provisioning failed",
+        ) from exc
+    result["tenant"] = {"id": tenant_id, "slug": data["slug"], "status": "active", "plan": "free"}
+    return result

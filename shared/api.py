@@ -1,0 +1,117 @@
+"""The flask-smorest ``Api`` setup both apps share: security schemes, problem responses, docs."""
+
+from __future__ import annotations
+
+from apispec import BasePlugin
+from flask import Flask
+from flask_smorest import Api
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+_DESCRIPTIONS = {
+    "400": "Bad request (malformed JSON or a refused value)",
+    "401": "Missing or invalid credentials",
+    "402": "Plan limit reached",
+    "403": "Not allowed (wrong tenant, role, token type or suspended workspace)",
+    "404": "Unknown workspace or object",
+    "409": "Conflict with the current state",
+    "413": "Payload too large",
+    "415": "Unsupported media type",
+    "422": "Validation failed",
+    "429": "Rate limited",
+    "503": "Temporarily unavailable",
+}
+
+
+def problem_ref(status: str) -> dict:
+    return {
+        "description": _DESCRIPTIONS.get(status, "Error"),
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+class ProblemResponses(BasePlugin):
+    """Documents the error responses every operation can give, from its security and shape."""
+
+    def __init__(self, strip_prefix: str = "", tenant_scoped: bool = False):
+        self.strip_prefix = strip_prefix
+        self.tenant_scoped = tenant_scoped
+
+    def path_helper(self, path=None, operations=None, **kwargs):
+        if self.strip_prefix and path and path.startswith(self.strip_prefix):
+            return path[len(self.strip_prefix) :] or "/"
+        return None
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, op in (operations or {}).items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = op.setdefault("responses", {})
+            codes = {"400", "429"}
+            if op.get("requestBody") or op.get("parameters"):
+                codes.add("422")
+            if op.get("security") != []:
+                codes |= {"401", "403"}
+            if self.tenant_scoped or "{" in (path or ""):
+                codes.add("404")
+            if self.tenant_scoped:
+                codes.add("503")
+            for code in codes:
+                responses.setdefault(code, problem_ref(code))
+
+
+def make_api(
+    app: Flask,
+    *,
+    title: str,
+    strip_prefix: str = "",
+    tenant_scoped: bool = False,
+    servers: list | None = None,
+) -> Api:
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    )
+    if servers:
+        app.config["API_SPEC_OPTIONS"] = {"servers": servers}
+    api = Api(
+        app,
+        spec_kwargs={"extra_plugins": [ProblemResponses(strip_prefix, tenant_scoped)]},
+    )
+    api.spec.components.schema("Problem", PROBLEM_SCHEMA)
+    api.spec.components.security_scheme(
+        "staffToken", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    api.spec.components.security_scheme(
+        "workerToken", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    api.spec.components.security_scheme("operatorBasic", {"type": "http", "scheme": "basic"})
+    api.spec.components.security_scheme(
+        "operatorToken", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    return api

@@ -1,0 +1,246 @@
+"""Request guards: ``public``, ``staff(permission)`` and ``operator``.
+
+Each guard authenticates the request, puts a ``Principal`` on ``g.principal`` and documents the
+operation's security scheme (and permission) in OpenAPI. Staff sessions are checked on every request;
+the role comes from the membership row, cached briefly in Redis under the tenant's version so a role
+change, deactivation or revocation applies to the very next request.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hmac
+import json
+import uuid
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import g, request
+from flask_smorest.utils import deepupdate
+from sqlalchemy import select
+
+from shared.auth import tokens
+from shared.auth.permissions import allows
+from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.runtime import current_runtime
+from shared.tenancy import TenantRef
+
+SESSION_CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Principal:
+    typ: str
+    user_id: str | None = None
+    tenant_id: str | None = None
+    session_id: str | None = None
+    role: str | None = None
+    must_change_password: bool = False
+    operator: str | None = None
+
+
+def document(fn, **doc):
+    """Merge OpenAPI ``doc`` into a view function the way flask-smorest's ``Blueprint.doc`` does."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
+    manual = wrapper._apidoc.setdefault("manual_doc", {})
+    wrapper._apidoc["manual_doc"] = deepupdate(deepcopy(manual), doc)
+    return wrapper
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def session_key(session_id: str) -> str:
+    return f"auth:session:{session_id}"
+
+
+def forget_sessions(session_ids) -> None:
+    """Drop cached session state after revocation so the next request sees it."""
+    keys = [session_key(str(sid)) for sid in session_ids]
+    if keys:
+        current_runtime().redis.delete(*keys)
+
+
+def _load_session(sid: str, tenant: TenantRef) -> dict:
+    """Session + membership + user state for ``sid``, from Redis or one SQL query."""
+    from shared.models.accounts import Membership, User, UserSession
+
+    rt = current_runtime()
+    key = session_key(sid)
+    cached = rt.redis.get(key)
+    if cached:
+        state = json.loads(cached)
+        if state.get("v") == tenant.version:
+            return state
+    stmt = (
+        select(
+            UserSession.user_id,
+            UserSession.tenant_id,
+            UserSession.expires_at,
+            UserSession.revoked_at,
+            Membership.role,
+            Membership.active,
+            User.must_change_password,
+        )
+        .join(Membership, Membership.id == UserSession.membership_id)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == uuid.UUID(sid))
+    )
+    with rt.engine.connect() as conn:
+        row = conn.execute(stmt).first()
+    if row is None:
+        state = {"valid": False, "v": tenant.version}
+    else:
+        state = {
+            "valid": row.revoked_at is None and row.active,
+            "exp": row.expires_at.timestamp(),
+            "user_id": str(row.user_id),
+            "tenant_id": str(row.tenant_id),
+            "role": row.role,
+            "must_change": row.must_change_password,
+            "v": tenant.version,
+        }
+    rt.redis.set(key, json.dumps(state), ex=SESSION_CACHE_SECONDS)
+    return state
+
+
+def authenticate_staff(tenant_from_request: TenantRef | None) -> tuple[Principal, TenantRef]:
+    """Validate the bearer staff token; returns the principal and its tenant."""
+    raw = bearer_token()
+    if raw is None:
+        raise Unauthorized("A bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
+    rt = current_runtime()
+    claims = tokens.decode(rt.settings, raw)
+    if claims["typ"] != "staff":
+        raise Forbidden("This endpoint is for staff tokens.")
+    if tenant_from_request is not None:
+        if claims.get("tid") != str(tenant_from_request.id):
+            raise Forbidden("The token belongs to another tenant.", code="tenant_mismatch")
+        tenant = tenant_from_request
+    else:
+        tenant = rt.tenants.by_id(claims.get("tid") or "")
+        if tenant is None or tenant.status not in {"active", "suspended"}:
+            raise Unauthorized("The session's tenant is no longer available.")
+    try:
+        state = _load_session(claims["sid"], tenant)
+    except ValueError as exc:
+        raise Unauthorized("The access token is not valid.") from exc
+    now = datetime.now(UTC).timestamp()
+    if (
+        not state.get("valid")
+        or state.get("exp", 0) < now
+        or state.get("user_id") != claims["sub"]
+        or state.get("tenant_id") != str(tenant.id)
+    ):
+        raise Unauthorized("The session has ended; log in again.")
+    principal = Principal(
+        typ="staff",
+        user_id=state["user_id"],
+        tenant_id=state["tenant_id"],
+        session_id=claims["sid"],
+        role=state["role"],
+        must_change_password=bool(state.get("must_change")),
+    )
+    return principal, tenant
+
+
+def staff(
+    permission: str | None, *, allow_suspended: bool = False, allow_password_change: bool = False
+):
+    """Require a staff token with ``permission`` (None: any role) for the resolved tenant."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            principal, tenant = authenticate_staff(getattr(g, "tenant", None))
+            if tenant.status == "suspended" and not allow_suspended:
+                raise Forbidden(
+                    "This workspace is suspended; the owner can settle billing to resume it.",
+                    code="tenant_suspended",
+                )
+            if principal.must_change_password and not allow_password_change:
+                raise Forbidden(
+                    "Change your temporary password first.", code="password_change_required"
+                )
+            if permission is not None and not allows(principal.role, permission):
+                raise Forbidden(f"This action needs the {permission} permission.")
+            g.principal = principal
+            g.staff_tenant = tenant
+            return fn(*args, **kwargs)
+
+        doc = {"security": [{"staffToken": []}]}
+        if permission:
+            doc["x-permission"] = permission
+        return document(wrapper, **doc)
+
+    return decorator
+
+
+def public(fn):
+    """A public operation (``security: []``); a suspended tenant's public pages are 404."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        tenant = getattr(g, "tenant", None)
+        if tenant is not None and tenant.status != "active":
+            raise NotFound("No such workspace.")
+        g.principal = Principal(typ="public")
+        return fn(*args, **kwargs)
+
+    return document(wrapper, security=[])
+
+
+def _basic_operator() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(value).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    expected = current_runtime().settings.operator_credentials.get(user)
+    if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
+        return user
+    return None
+
+
+def authenticate_operator() -> Principal:
+    user = _basic_operator()
+    if user is not None:
+        return Principal(typ="operator", operator=user)
+    raw = bearer_token()
+    if raw is not None:
+        claims = tokens.decode(current_runtime().settings, raw)
+        if claims["typ"] != "operator":
+            raise Forbidden("Operator credentials are required.")
+        from shared.operator_tokens import check_operator_token
+
+        return Principal(typ="operator", operator=check_operator_token(claims))
+    raise Unauthorized(
+        "Operator credentials are required.",
+        headers={"WWW-Authenticate": 'Basic realm="cleanplane-ops"'},
+    )
+
+
+def operator(fn):
+    """Require operator Basic credentials or an operator API token."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        g.principal = authenticate_operator()
+        return fn(*args, **kwargs)
+
+    return document(wrapper, security=[{"operatorBasic": []}, {"operatorToken": []}])

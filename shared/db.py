@@ -1,0 +1,149 @@
+"""Engines, the two MetaData objects and the per-context SQLAlchemy session.
+
+Control-plane tables live on ``CPBase`` (schema ``public``, always qualified). Tenant tables live on
+``TenantBase`` at ``schema=None`` and reach a tenant's schema only through ``schema_translate_map``
+installed by ``tenant_context`` — outside it they resolve against the app role's empty ``cp_guard``
+search path and fail loudly.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class CPBase(DeclarativeBase):
+    """Control-plane tables (schema ``public``)."""
+
+    metadata = MetaData(schema="public", naming_convention=NAMING)
+
+
+class TenantBase(DeclarativeBase):
+    """Tenant tables: unqualified, translated to the tenant's schema at execution time."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Normalise ``postgres://``/``postgresql://`` URLs to the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgres", "postgresql"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, pool_size: int = 5, recycle: int = 1800, **kw) -> Engine:
+    """An engine with prepared statements off (PgBouncer- and many-schema-safe)."""
+    engine = create_engine(
+        sqlalchemy_url(url),
+        connect_args={"prepare_threshold": None},
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+        pool_recycle=recycle,
+        **kw,
+    )
+    return engine
+
+
+def install_tenant_recycling(engine: Engine, max_tenants: int) -> None:
+    """Invalidate a pooled connection once it has served ``max_tenants`` distinct tenants.
+
+    A backend keeps the catalog cache of every schema it touched; recycling bounds its memory.
+    Tenants are noted in ``connection.info`` by ``note_tenant`` when a tenant session binds.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, proxy):  # noqa: ARG001
+        seen = record.info.get("tenants")
+        if seen is not None and len(seen) >= max_tenants:
+            record.info["tenants"] = set()
+            record.invalidate()
+            from sqlalchemy.exc import DisconnectionError
+
+            raise DisconnectionError("connection served its tenant budget")
+
+
+@lru_cache(maxsize=8192)
+def _translated(engine: Engine, schema: str) -> Engine:
+    return engine.execution_options(schema_translate_map={None: schema})
+
+
+def tenant_bind(engine: Engine, schema: str) -> Engine:
+    """An option-engine on the same pool whose statements run in ``schema``."""
+    return _translated(engine, schema)
+
+
+_session: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
+    "cleanplane_session", default=None
+)
+
+
+def session() -> Session:
+    """The session of the current context (request, job, CLI command or tenant_context)."""
+    current = _session.get()
+    if current is None:
+        from shared.runtime import current_runtime
+        from shared.tenancy import current_tenant_or_none
+
+        runtime = current_runtime()
+        tenant = current_tenant_or_none()
+        bind = runtime.engine if tenant is None else runtime.tenant_engine(tenant.schema_name)
+        current = Session(bind=bind, expire_on_commit=False)
+        if tenant is not None:
+            _note_tenant(current, tenant.schema_name)
+        _session.set(current)
+    return current
+
+
+def _note_tenant(sess: Session, schema: str) -> None:
+    @event.listens_for(sess, "after_begin")
+    def _after_begin(_session, _transaction, connection):
+        seen = connection.info.setdefault("tenants", set())
+        seen.add(schema)
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """Run a unit of work in the current session; commit on success, roll back on error."""
+    sess = session()
+    try:
+        yield sess
+        sess.commit()
+    except BaseException:
+        sess.rollback()
+        raise
+
+
+@contextmanager
+def isolated_session_scope() -> Iterator[None]:
+    """Give the enclosed block its own session, closed on exit, restoring the previous one."""
+    token = _session.set(None)
+    try:
+        yield
+    finally:
+        inner = _session.get()
+        if inner is not None:
+            inner.close()
+        _session.reset(token)
+
+
+def close_session() -> None:
+    current = _session.get()
+    if current is not None:
+        current.close()
+        _session.set(None)

@@ -1,0 +1,17 @@
+"""Control-plane tables that both apps read (tenants, accounts, plans and usage)."""
+
+from shared.models.accounts import Membership, RefreshToken, User, UserSession
+from shared.models.plans import Plan, UsageCounter, UsageEvent
+from shared.models.tenants import Tenant, TenantEvent
+
+__all__ = [
+    "Membership",
+    "Plan",
+    "RefreshToken",
+    "Tenant",
+    "TenantEvent",
+    "UsageCounter",
+    "UsageEvent",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,89 @@
+"""The process's live resources: settings, database engines, Redis and the tenant directory.
+
+Created once per process (by ``create_app`` or a worker) and made current for a request or job
+through a context variable, so nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+import redis
+from sqlalchemy.engine import Engine
+
+from shared.db import install_tenant_recycling, make_engine, tenant_bind
+from shared.settings import Settings
+
+
+class Runtime:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @classmethod
+    def from_env(cls) -> Runtime:
+        return cls(Settings.from_env())
+
+    @cached_property
+    def engine(self) -> Engine:
+        s = self.settings
+        engine = make_engine(s.database_url, pool_size=s.pool_size, recycle=s.pool_recycle_seconds)
+        install_tenant_recycling(engine, s.pool_max_tenants_per_conn)
+        return engine
+
+    @cached_property
+    def owner_engine(self) -> Engine:
+        s = self.settings
+        return make_engine(s.owner_url, pool_size=2, recycle=s.pool_recycle_seconds)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(
+            self.settings.redis_url, socket_timeout=5, socket_connect_timeout=2
+        )
+
+    @cached_property
+    def tenants(self):
+        from shared.tenancy import TenantDirectory
+
+        return TenantDirectory(self)
+
+    def tenant_engine(self, schema: str) -> Engine:
+        return tenant_bind(self.engine, schema)
+
+    def dispose(self) -> None:
+        """Drop pooled connections (after fork, or at shutdown)."""
+        for name in ("engine", "owner_engine"):
+            if name in self.__dict__:
+                self.__dict__[name].dispose(close=False)
+
+
+_current: contextvars.ContextVar[Runtime | None] = contextvars.ContextVar(
+    "cleanplane_runtime", default=None
+)
+
+
+def current_runtime() -> Runtime:
+    rt = _current.get()
+    if rt is None:
+        raise RuntimeError("no Cleanplane runtime is active in this context")
+    return rt
+
+
+def set_runtime(rt: Runtime) -> contextvars.Token:
+    return _current.set(rt)
+
+
+def reset_runtime(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
+@contextmanager
+def use_runtime(rt: Runtime) -> Iterator[Runtime]:
+    token = _current.set(rt)
+    try:
+        yield rt
+    finally:
+        _current.reset(token)

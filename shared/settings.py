@@ -1,0 +1,181 @@
+"""Typed settings read from the environment (12-factor).
+
+Built once in ``create_app``/``Runtime.from_env`` — never at import. Every setting has a declared type
+and default; ``validate()`` refuses unsafe production configurations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEV_SECRET = "dev-insecure-secret-change-me-0123456789"
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a configuration the app may start with."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def _list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_PARSERS = {"str": str, "int": int, "float": float, "bool": _bool, "list": _list}
+
+
+def env(kind: str, default: Any = None, *, name: str | None = None, dev_default: Any = None):
+    """Declare a setting: its type (``kind``), default and optional dev/test default."""
+    meta = {"kind": kind, "name": name, "dev_default": dev_default}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = env("str", "dev")
+    database_url: str = env("str", "postgresql://cleanplane_app@localhost:5432/cleanplane")
+    database_owner_url: str = env("str", "")
+    redis_url: str = env("str", "redis://localhost:6379/0")
+    port: int = env("int", 8000)
+    secret_key: str = env("str", DEV_SECRET)
+    jwt_secret: str = env("str", DEV_SECRET)
+    operator_basic_auth: list = env("list", [])
+    metrics_token: str = env("str", "")
+    stripe_secret_key: str = env("str", "sk_test_dev")
+    stripe_webhook_secret: str = env("str", "whsec_dev")
+    stripe_connect_webhook_secret: str = env("str", "whsec_connect_dev")
+    stripe_api_base: str = env("str", "")
+    smtp_url: str = env("str", "")
+    sendgrid_api_key: str = env("str", "")
+    mail_from: str = env("str", "Cleanplane <no-reply@cleanplane.dev>")
+    public_base_url: str = env("str", "http://localhost:8000")
+    storage_backend: str = env("str", "local")
+    storage_dir: str = env("str", ".data/storage")
+    s3_bucket: str = env("str", "")
+    s3_endpoint_url: str = env("str", "")
+    s3_region: str = env("str", "us-east-1")
+    s3_access_key_id: str = env("str", "")
+    s3_secret_access_key: str = env("str", "")
+    r2_bucket: str = env("str", "")
+    r2_endpoint_url: str = env("str", "")
+    r2_access_key_id: str = env("str", "")
+    r2_secret_access_key: str = env("str", "")
+    cf_images_account_id: str = env("str", "")
+    cf_images_api_token: str = env("str", "")
+    cf_images_api_base: str = env("str", "https://api.cloudflare.com/client/v4")
+    cf_images_delivery_url: str = env("str", "")
+    cf_images_signing_key: str = env("str", "")
+    cors_origins: list = env("list", [])
+    strict_cors: bool = env("bool", False)
+    trusted_proxy_cidrs: list = env("list", [])
+    rate_limit_public: str = env("str", "60/minute", dev_default="10000/minute")
+    rate_limit_login: str = env("str", "10/minute", dev_default="10000/minute")
+    rate_limit_signup: str = env("str", "5/minute", dev_default="10000/minute")
+    tenant_pool_size: int = env("int", 5)
+    tenant_base_domain: str = env("str", "")
+    pool_max_tenants_per_conn: int = env("int", 200)
+    pool_recycle_seconds: int = env("int", 1800)
+    pool_size: int = env("int", 5)
+    captcha_mode: str = env("str", "off")
+    turnstile_secret_key: str = env("str", "")
+    turnstile_verify_url: str = env(
+        "str", "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    )
+    deposit_hold_minutes: int = env("int", 30)
+    billing_grace_days: int = env("int", 7)
+    photo_max_bytes: int = env("int", 10 * 1024 * 1024)
+    job_heartbeat_required: bool = env("bool", False)
+    export_webhooks_enabled: bool = env("bool", True)
+    export_allow_http: bool = env("bool", False)
+    export_host_allowlist: list = env("list", [])
+    argon2_time_cost: int = env("int", 3)
+    argon2_memory_cost: int = env("int", 65536)
+    log_level: str = env("str", "INFO")
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Parse every declared setting from ``environ`` (default ``os.environ``)."""
+        environ = os.environ if environ is None else environ
+        app_env = overrides.get("app_env") or environ.get("APP_ENV", "dev")
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            meta = f.metadata
+            key = meta.get("name") or f.name.upper()
+            if f.name in overrides:
+                values[f.name] = overrides[f.name]
+                continue
+            raw = environ.get(key)
+            if raw is None:
+                if app_env != "prod" and meta.get("dev_default") is not None:
+                    values[f.name] = meta["dev_default"]
+                continue
+            try:
+                values[f.name] = _PARSERS[meta["kind"]](raw)
+            except ValueError as exc:
+                raise SettingsError(f"{key}: {exc}") from exc
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ derived values
+    @property
+    def owner_url(self) -> str:
+        return self.database_owner_url or self.database_url
+
+    @property
+    def is_prod(self) -> bool:
+        return self.app_env == "prod"
+
+    @property
+    def operator_credentials(self) -> dict[str, str]:
+        pairs = {}
+        for item in self.operator_basic_auth:
+            user, sep, password = item.partition(":")
+            if sep and user and password:
+                pairs[user] = password
+        return pairs
+
+    # ------------------------------------------------------------------ validation
+    def validate(self) -> None:
+        if self.app_env not in {"dev", "test", "prod"}:
+            raise SettingsError(f"APP_ENV must be dev, test or prod, not {self.app_env!r}")
+        if self.storage_backend not in {"local", "s3", "r2", "cloudflare_images"}:
+            raise SettingsError(f"STORAGE_BACKEND {self.storage_backend!r} is not supported")
+        if self.captcha_mode not in {"off", "turnstile"}:
+            raise SettingsError("CAPTCHA_MODE must be off or turnstile")
+        if not self.is_prod:
+            return
+        problems = []
+        for name in ("secret_key", "jwt_secret"):
+            value = getattr(self, name)
+            if value == DEV_SECRET or len(value) < 32:
+                problems.append(f"{name.upper()} must be set to a secret of at least 32 characters")
+        if not self.operator_credentials:
+            problems.append("OPERATOR_BASIC_AUTH needs at least one user:password pair")
+        if not self.strict_cors:
+            problems.append("STRICT_CORS must be on")
+        if "*" in self.cors_origins:
+            problems.append("CORS_ORIGINS may not contain '*'")
+        if not self.metrics_token:
+            problems.append("METRICS_TOKEN must be set")
+        if self.export_webhooks_enabled and not self.export_host_allowlist:
+            problems.append("export webhooks need EXPORT_HOST_ALLOWLIST in production")
+        if problems:
+            raise SettingsError("refusing to start in production: " + "; ".join(problems))

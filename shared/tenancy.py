@@ -1,0 +1,257 @@
+"""Tenant names, the tenant context and the per-process tenant directory.
+
+``tenant_context(tenant)`` is the only way into a tenant's schema: requests, jobs, the CLI and tests
+all use it. It installs the tenant for the current context and gives it its own session (whose
+statements are translated to the tenant's schema), restoring the previous tenant on exit.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import re
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from shared import db
+
+if TYPE_CHECKING:
+    from shared.runtime import Runtime
+
+SCHEMA_RE = re.compile(r"^t_[0-9a-f]{12,32}$")
+SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,39}$")
+RESERVED_SLUGS = frozenset(
+    [
+        "www",
+        "api",
+        "admin",
+        "ops",
+        "static",
+        "assets",
+        "billing",
+        "mail",
+        "status",
+        "docs",
+        "app",
+        "apps",
+        "cdn",
+        "help",
+        "support",
+        "blog",
+        "dashboard",
+        "login",
+        "logout",
+        "signup",
+        "auth",
+        "account",
+        "accounts",
+        "root",
+        "system",
+        "internal",
+        "metrics",
+        "health",
+        "healthz",
+        "readyz",
+        "dev",
+        "test",
+        "staging",
+        "prod",
+        "www1",
+        "smtp",
+        "imap",
+        "pop",
+        "ftp",
+        "ns1",
+        "ns2",
+        "t",
+        "tenant",
+        "tenants",
+        "cleanplane",
+    ]
+)
+SERVED_STATUSES = frozenset({"active", "suspended"})
+
+
+class InvalidSchemaName(ValueError):
+    pass
+
+
+def check_schema_name(name: str) -> str:
+    """Return ``name`` if it is a tenant schema name, else raise: never interpolate unchecked."""
+    if not isinstance(name, str) or not SCHEMA_RE.fullmatch(name):
+        raise InvalidSchemaName(f"not a tenant schema name: {name!r}")
+    return name
+
+
+def quoted_schema(name: str) -> str:
+    return '"' + check_schema_name(name) + '"'
+
+
+def new_schema_name() -> str:
+    return "t_" + uuid.uuid4().hex[:24]
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` is unusable (format or reserved), or None."""
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
+        return (
+            "must be 3-40 characters: lowercase letters, digits and single hyphens, "
+            "starting with a letter and not ending with a hyphen"
+        )
+    if slug in RESERVED_SLUGS:
+        return "is reserved"
+    return None
+
+
+@dataclass(frozen=True)
+class TenantRef:
+    """An immutable snapshot of a tenant's control-plane row."""
+
+    id: uuid.UUID
+    slug: str
+    schema_name: str
+    status: str
+    plan: str
+    time_zone: str
+    company_name: str
+    schema_revision: str | None
+    shard: str = "default"
+    version: int = 0
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Any, version: int = 0) -> TenantRef:
+        return cls(
+            id=row.id,
+            slug=row.slug,
+            schema_name=row.schema_name,
+            status=row.status,
+            plan=row.plan_code,
+            time_zone=row.time_zone,
+            company_name=row.company_name,
+            schema_revision=row.schema_revision,
+            shard=row.shard,
+            version=version,
+            created_at=row.created_at,
+        )
+
+
+_current_tenant: contextvars.ContextVar[TenantRef | None] = contextvars.ContextVar(
+    "cleanplane_tenant", default=None
+)
+
+
+def current_tenant() -> TenantRef:
+    tenant = _current_tenant.get()
+    if tenant is None:
+        raise RuntimeError("no tenant in context")
+    return tenant
+
+
+def current_tenant_or_none() -> TenantRef | None:
+    return _current_tenant.get()
+
+
+class tenant_context:  # noqa: N801 - used as a context manager and a decorator
+    """Enter ``tenant`` (a ``TenantRef``) with its own session; restore the previous on exit."""
+
+    def __init__(self, tenant: TenantRef):
+        check_schema_name(tenant.schema_name)
+        self.tenant = tenant
+        self._tokens: list = []
+        self._scopes: list = []
+
+    def __enter__(self) -> TenantRef:
+        self._tokens.append(_current_tenant.set(self.tenant))
+        scope = db.isolated_session_scope()
+        scope.__enter__()
+        self._scopes.append(scope)
+        return self.tenant
+
+    def __exit__(self, *exc) -> None:
+        self._scopes.pop().__exit__(*exc)
+        _current_tenant.reset(self._tokens.pop())
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with tenant_context(self.tenant):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def version_key(tenant_id: uuid.UUID | str) -> str:
+    return f"cp:tenant:{tenant_id}:version"
+
+
+class TenantDirectory:
+    """Per-process cache of tenant rows keyed by ``(tenant_id, version)``.
+
+    The version lives in Redis and is bumped on every lifecycle, plan or role change, so one Redis
+    GET per request tells whether the cached row is current; the database is read only on change.
+    """
+
+    def __init__(self, runtime: Runtime, max_entries: int = 20000):
+        self.runtime = runtime
+        self.max_entries = max_entries
+        self._rows: OrderedDict[uuid.UUID, TenantRef] = OrderedDict()
+        self._slugs: dict[str, uuid.UUID] = {}
+
+    def _version(self, tenant_id: uuid.UUID) -> int:
+        raw = self.runtime.redis.get(version_key(tenant_id))
+        return int(raw) if raw else 0
+
+    def _remember(self, ref: TenantRef) -> TenantRef:
+        self._rows[ref.id] = ref
+        self._rows.move_to_end(ref.id)
+        self._slugs[ref.slug] = ref.id
+        while len(self._rows) > self.max_entries:
+            _, old = self._rows.popitem(last=False)
+            self._slugs.pop(old.slug, None)
+        return ref
+
+    def _load(self, **where: Any) -> TenantRef | None:
+        from shared.models.tenants import Tenant
+
+        stmt = select(Tenant).filter_by(**where)
+        with self.runtime.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        return TenantRef.from_row(row)
+
+    def by_slug(self, slug: str) -> TenantRef | None:
+        tenant_id = self._slugs.get(slug)
+        if tenant_id is not None:
+            ref = self.by_id(tenant_id)
+            if ref is not None and ref.slug == slug:
+                return ref
+        loaded = self._load(slug=slug)
+        if loaded is None:
+            return None
+        return self.by_id(loaded.id)
+
+    def by_id(self, tenant_id: uuid.UUID | str) -> TenantRef | None:
+        if not isinstance(tenant_id, uuid.UUID):
+            try:
+                tenant_id = uuid.UUID(str(tenant_id))
+            except ValueError:
+                return None
+        version = self._version(tenant_id)
+        cached = self._rows.get(tenant_id)
+        if cached is not None and cached.version == version:
+            return cached
+        loaded = self._load(id=tenant_id)
+        if loaded is None:
+            return None
+        return self._remember(TenantRef(**{**loaded.__dict__, "version": version}))
+
+    def bump(self, tenant_id: uuid.UUID | str) -> None:
+        """Invalidate every process's cached row (call after the change is committed)."""
+        self.runtime.redis.incr(version_key(tenant_id))

@@ -1,0 +1,73 @@
+"""Request plumbing both Flask apps install: runtime, request ids, access logs, headers."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from flask import Flask, g, request
+
+from shared import db
+from shared.errors import register_error_handlers
+from shared.runtime import Runtime, reset_runtime, set_runtime
+
+access_log = logging.getLogger("cleanplane.access")
+
+
+def init_app(app: Flask, runtime: Runtime) -> None:
+    app.extensions["cleanplane"] = runtime
+    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.photo_max_bytes + 1024 * 1024
+    app.json.sort_keys = False
+
+    @app.before_request
+    def _begin() -> None:
+        g.runtime_token = set_runtime(runtime)
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
+
+    @app.after_request
+    def _finish(resp):
+        resp.headers["X-Request-ID"] = g.get("request_id", "")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        if runtime.settings.is_prod:
+            resp.headers.setdefault(
+                "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+            )
+        if resp.mimetype == "text/html":
+            resp.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+                "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data:; "
+                "frame-ancestors 'none'",
+            )
+        principal = g.get("principal")
+        tenant = g.get("tenant") or g.get("staff_tenant")
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            resp.status_code,
+            extra={
+                "request_id": g.get("request_id"),
+                "tenant_id": str(tenant.id) if tenant else None,
+                "user_id": getattr(principal, "user_id", None),
+                "route": request.url_rule.rule if request.url_rule else None,
+                "status": resp.status_code,
+                "latency_ms": round(
+                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
+                ),
+            },
+        )
+        return resp
+
+    @app.teardown_request
+    def _teardown(_exc) -> None:
+        db.close_session()
+        token = g.pop("runtime_token", None)
+        if token is not None:
+            reset_runtime(token)
+
+    register_error_handlers(app)

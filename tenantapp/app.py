@@ -1,0 +1,54 @@
+"""The tenant Flask app, mounted at ``/t/<slug>`` by the dispatcher (prefix in SCRIPT_NAME)."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from shared import web
+from shared.api import make_api
+from shared.dispatch import TENANT_SLUG_KEY
+from shared.errors import NotFound
+from shared.logs import configure_logging
+from shared.runtime import Runtime
+from shared.settings import Settings
+from shared.tenancy import SERVED_STATUSES, tenant_context
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    settings = settings or (runtime.settings if runtime else Settings.from_env())
+    runtime = runtime or Runtime(settings)
+    configure_logging(settings.log_level)
+
+    app = Flask("tenantapp")
+    api = make_api(
+        app,
+        title="Cleanplane tenant API",
+        strip_prefix="/v1",
+        tenant_scoped=True,
+        servers=[{"url": "/t/{slug}/v1", "variables": {"slug": {"default": "demo"}}}],
+    )
+    web.init_app(app, runtime)
+
+    @app.before_request
+    def resolve_tenant() -> None:
+        """Resolve the tenant once per request and fail closed (unknown → 404)."""
+        slug = request.environ.get(TENANT_SLUG_KEY)
+        tenant = runtime.tenants.by_slug(slug) if slug else None
+        if tenant is None or tenant.status not in SERVED_STATUSES:
+            raise NotFound("No such workspace.")
+        g.tenant = tenant
+        g.tenant_scope = tenant_context(tenant)
+        g.tenant_scope.__enter__()
+
+    @app.teardown_request
+    def leave_tenant(exc) -> None:
+        scope = g.pop("tenant_scope", None)
+        if scope is not None:
+            scope.__exit__(None, None, None)
+
+    from tenantapp.audit.routes import blp as audit_blp
+    from tenantapp.settings.routes import blp as settings_blp
+
+    for blp in (settings_blp, audit_blp):
+        api.register_blueprint(blp)
+    return app

@@ -1,0 +1,7 @@
+"""Every tenant table, imported so ``TenantBase.metadata`` is complete (Alembic, equivalence)."""
+
+from tenantapp.audit.models import AuditEntry
+from tenantapp.settings.models import TenantSettings
+from tenantapp.teams.models import Team
+
+__all__ = ["AuditEntry", "Team", "TenantSettings"]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, Integer, SmallInteger, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import TenantBase
+
+
+class TenantSettings(TenantBase):
+    """The tenant's single settings row (id is always 1)."""
+
+    __tablename__ = "settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("captcha_mode IN ('off','turnstile')", name="captcha_mode"),
+        CheckConstraint("export_mode IN ('off','webhook')", name="export_mode"),
+        CheckConstraint("referral_credit_cents >= 0", name="referral_credit"),
+    )
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    company_name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64), server_default="America/Edmonton")
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    captcha_mode: Mapped[str] = mapped_column(String(16), server_default="off")
+    export_mode: Mapped[str] = mapped_column(String(16), server_default="off")
+    export_target_url: Mapped[str | None] = mapped_column(String(2000))
+    deposit_policy: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    referral_credit_cents: Mapped[int] = mapped_column(Integer, server_default="2000")
+    flagged_postal_prefixes: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    booking_origins: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    platform_fee: Mapped[dict | None] = mapped_column(JSONB)
+    retention_lead_days: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

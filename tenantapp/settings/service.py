@@ -1,0 +1,30 @@
+"""Tenant settings (single row), edited by admins; each change is audited."""
+
+from __future__ import annotations
+
+from shared import db
+from shared.errors import field_error
+from shared.timezones import time_zone_problem
+from tenantapp.audit.service import changes, record
+from tenantapp.settings.models import TenantSettings
+
+
+def get_settings() -> TenantSettings:
+    return db.session().get(TenantSettings, 1)
+
+
+def update_settings(patch: dict) -> TenantSettings:
+    if "time_zone" in patch:
+        problem = time_zone_problem(patch["time_zone"])
+        if problem:
+            raise field_error("time_zone", f"time_zone {problem}")
+    if "platform_fee" in patch and patch["platform_fee"] is not None:
+        patch["platform_fee"] = {k: str(v) for k, v in patch["platform_fee"].items()}
+    with db.transaction() as tx:
+        row = tx.get(TenantSettings, 1, with_for_update=True)
+        if "deposit_policy" in patch:
+            patch["deposit_policy"] = {**(row.deposit_policy or {}), **patch["deposit_policy"]}
+        before, after = changes(row, patch)
+        if after:
+            record(tx, "settings.update", "settings", 1, before, after)
+    return row

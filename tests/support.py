@@ -1,0 +1,75 @@
+"""Test plumbing: a private database and Redis db index per run, clients and tenant factories."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from dataclasses import dataclass
+
+import redis
+from flask import Response
+from werkzeug.test import Client
+
+ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
+REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
+PASSWORD = "Correct-Horse-9battery"
+_counter = itertools.count(1)
+
+
+def claim_redis_db() -> tuple[int, redis.Redis]:
+    """Claim a free Redis db index (1-15) with a lease in db 0, so parallel runs never collide."""
+    lease = redis.Redis.from_url(f"{REDIS_BASE}/0")
+    for index in range(1, 16):
+        if lease.set(f"cleanplane:test-db-lease:{index}", os.getpid(), nx=True, ex=3 * 3600):
+            client = redis.Redis.from_url(f"{REDIS_BASE}/{index}")
+            client.flushdb()
+            return index, client
+    raise RuntimeError("no free Redis db index for tests (all 15 leased)")
+
+
+def release_redis_db(index: int) -> None:
+    redis.Redis.from_url(f"{REDIS_BASE}/{index}").flushdb()
+    redis.Redis.from_url(f"{REDIS_BASE}/0").delete(f"cleanplane:test-db-lease:{index}")
+
+
+def unique_slug(prefix: str = "co") -> str:
+    return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+
+class ApiClient(Client):
+    """A werkzeug client over the whole dispatcher, with JSON helpers."""
+
+    def __init__(self, app):
+        super().__init__(app, Response)
+
+
+@dataclass
+class TenantHandle:
+    id: str
+    slug: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    def url(self, path: str) -> str:
+        return f"/t/{self.slug}/v1{path}"
+
+
+def signup(client: ApiClient, slug: str | None = None, email: str | None = None, **extra):
+    slug = slug or unique_slug()
+    email = email or f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    body = {"company_name": f"{slug} Cleaning", "slug": slug, "email": email, "password": PASSWORD}
+    body.update(extra)
+    resp = client.post("/v1/signup", json=body)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    data = resp.get_json()
+    return TenantHandle(
+        id=data["tenant"]["id"], slug=slug, email=email, password=PASSWORD,
+        access_token=data["access_token"], refresh_token=data["refresh_token"],
+    )
