@@ -24,19 +24,25 @@ def period_start(now: datetime | None = None) -> date:
 
 _CONSUME = text(
     """
+    WITH p AS (
+      SELECT CAST(:n AS bigint) AS n, CAST(:period AS date) AS period,
+             CAST(:periodic AS boolean) AS periodic, CAST(:limit_col AS text) AS limit_col
+    )
     UPDATE public.usage_counters AS uc
-       SET used = (CASE WHEN :periodic AND uc.period_start < :period THEN 0 ELSE uc.used END) + :n,
-           period_start = GREATEST(uc.period_start, :period)
+       SET used = (CASE WHEN p.periodic AND uc.period_start < p.period THEN 0 ELSE uc.used END)
+                  + p.n,
+           period_start = GREATEST(uc.period_start, p.period)
+      FROM p
      WHERE uc.tenant_id = :t AND uc.metric = :m
        AND (
-         :n <= 0 OR :limit_col IS NULL OR
-         (CASE WHEN :periodic AND uc.period_start < :period THEN 0 ELSE uc.used END) + :n <=
-         (SELECT CASE :limit_col
-                   WHEN 'max_workers' THEN p.max_workers::bigint
-                   WHEN 'bookings_per_month' THEN p.bookings_per_month::bigint
-                   WHEN 'storage_bytes' THEN p.storage_bytes
+         p.n <= 0 OR p.limit_col IS NULL OR
+         (CASE WHEN p.periodic AND uc.period_start < p.period THEN 0 ELSE uc.used END) + p.n <=
+         (SELECT CASE p.limit_col
+                   WHEN 'max_workers' THEN pl.max_workers::bigint
+                   WHEN 'bookings_per_month' THEN pl.bookings_per_month::bigint
+                   WHEN 'storage_bytes' THEN pl.storage_bytes
                  END
-            FROM public.tenants t JOIN public.plans p ON p.code = t.plan_code
+            FROM public.tenants t JOIN public.plans pl ON pl.code = t.plan_code
            WHERE t.id = :t)
        )
     RETURNING uc.used

@@ -20,17 +20,19 @@ def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, size: int) -> list | None:
+def decode_cursor(cursor: str | None, *types) -> list | None:
+    """Decode a cursor made by ``encode_cursor``, converting each value with ``types``
+    (e.g. ``datetime.fromisoformat``, ``uuid.UUID``, ``int``); anything off is a 422."""
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError) as exc:
+        if not isinstance(values, list) or len(values) != len(types):
+            raise ValueError("wrong cursor shape")
+        return [convert(value) for convert, value in zip(types, values, strict=True)]
+    except (ValueError, TypeError, AttributeError) as exc:
         raise field_error("cursor", "cursor is not valid") from exc
-    if not isinstance(values, list) or len(values) != size:
-        raise field_error("cursor", "cursor is not valid")
-    return values
 
 
 def page(rows: list, limit: int, key) -> dict:

@@ -38,10 +38,16 @@ def unique_slug(prefix: str = "co") -> str:
 
 
 class ApiClient(Client):
-    """A werkzeug client over the whole dispatcher, with JSON helpers."""
+    """A werkzeug client over the whole dispatcher. Any 500 fails the test: bad input must get a
+    clear 4xx, never a stack trace."""
 
     def __init__(self, app):
         super().__init__(app, Response)
+
+    def open(self, *args, **kwargs):
+        resp = super().open(*args, **kwargs)
+        assert resp.status_code != 500, f"500 from the API: {resp.get_data(as_text=True)[:500]}"
+        return resp
 
 
 @dataclass
@@ -70,6 +76,10 @@ def signup(client: ApiClient, slug: str | None = None, email: str | None = None,
     assert resp.status_code == 201, resp.get_data(as_text=True)
     data = resp.get_json()
     return TenantHandle(
-        id=data["tenant"]["id"], slug=slug, email=email, password=PASSWORD,
-        access_token=data["access_token"], refresh_token=data["refresh_token"],
+        id=data["tenant"]["id"],
+        slug=slug,
+        email=email,
+        password=PASSWORD,
+        access_token=data["access_token"],
+        refresh_token=data["refresh_token"],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select, tuple_
 
@@ -20,7 +21,7 @@ def list_tenants(args: dict) -> dict:
         stmt = stmt.where(Tenant.status == args["status"])
     if args["plan"]:
         stmt = stmt.where(Tenant.plan_code == args["plan"])
-    after = decode_cursor(args["cursor"], 2)
+    after = decode_cursor(args["cursor"], datetime.fromisoformat, uuid.UUID)
     if after:
         stmt = stmt.where(tuple_(Tenant.created_at, Tenant.id) > tuple_(after[0], after[1]))
     rows = list(db.session().scalars(stmt))
