@@ -24,6 +24,11 @@ class TenantSeed:
     contact_email: str | None = None
 
 
+def _load_seeders() -> None:
+    """Import the feature modules that append to ``SEEDERS`` (idempotent)."""
+    import tenantapp.scheduling.seed  # noqa: F401
+
+
 def seed_tenant(conn: Connection, seed: TenantSeed) -> None:
     """Write the default settings and team into the tenant schema ``conn`` is pointed at.
 
@@ -39,5 +44,6 @@ def seed_tenant(conn: Connection, seed: TenantSeed) -> None:
         )
     )
     conn.execute(insert(Team).values(name=DEFAULT_TEAM, is_default=True))
+    _load_seeders()
     for seeder in SEEDERS:
         seeder(conn, seed)

@@ -1,0 +1,92 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from shared.auth.guards import public, staff
+from shared.errors import field_error
+from tenantapp.scheduling import schemas, service, slots
+
+blp = Blueprint("scheduling", __name__, url_prefix="/v1", description="Teams, hours and slots")
+
+
+@blp.route("/admin/teams")
+class Teams(MethodView):
+    @staff("admin")
+    @blp.response(200, schemas.TeamsOut)
+    def get(self):
+        """Teams, oldest first."""
+        return {"items": service.list_teams()}
+
+    @staff("admin")
+    @blp.arguments(schemas.TeamsIn)
+    @blp.response(200, schemas.TeamsOut)
+    def put(self, data):
+        """Create or rename teams; teams left out are deactivated."""
+        return {"items": service.replace_teams(data["teams"])}
+
+
+@blp.route("/admin/teams/<int:team_id>/working-hours")
+class TeamHours(MethodView):
+    @staff("admin")
+    @blp.response(200, schemas.HoursListOut)
+    def get(self, team_id):
+        """The team's working window per weekday (0 = Monday), tenant-local."""
+        return {"team_id": team_id, "hours": service.working_hours(team_id)}
+
+    @staff("admin")
+    @blp.arguments(schemas.HoursListIn)
+    @blp.response(200, schemas.HoursListOut)
+    def put(self, data, team_id):
+        """Replace the team's working hours; weekdays left out are days off."""
+        return {"team_id": team_id, "hours": service.replace_working_hours(team_id, data["hours"])}
+
+
+@blp.route("/admin/blackouts")
+class Blackouts(MethodView):
+    @staff("admin")
+    @blp.arguments(schemas.BlackoutQuery, location="query")
+    @blp.response(200, schemas.BlackoutList)
+    def get(self, args):
+        """Blackouts overlapping [from, to)."""
+        return {"items": service.list_blackouts(args["start"], args["end"])}
+
+    @staff("admin")
+    @blp.arguments(schemas.BlackoutIn)
+    @blp.response(201, schemas.BlackoutOut)
+    def post(self, data):
+        """Block a team (or every team, without team_id) for a period."""
+        return service.create_blackout(data)
+
+
+@blp.route("/admin/blackouts/<int:blackout_id>")
+class BlackoutItem(MethodView):
+    @staff("admin")
+    @blp.response(204)
+    def delete(self, blackout_id):
+        """Remove a blackout."""
+        service.delete_blackout(blackout_id)
+
+
+@blp.route("/admin/schedule")
+class Schedule(MethodView):
+    @staff("view")
+    @blp.arguments(schemas.ScheduleQuery, location="query")
+    @blp.response(200, schemas.ScheduleOut)
+    def get(self, args):
+        """One day per team: working window, bookings, blackouts and free gaps."""
+        return service.schedule(args["day"])
+
+
+@blp.route("/slots")
+class Slots(MethodView):
+    @public
+    @blp.arguments(schemas.SlotQuery, location="query")
+    @blp.response(200, schemas.SlotsOut)
+    def get(self, args):
+        """Up to three free start times on a day (any free team), with a clarifier when needed."""
+        if args["lead_id"] is not None:
+            raise field_error("lead_id", "slots by lead arrive with leads; use service_type")
+        minutes = slots.duration_minutes(args["time_on_site_hours"], args["service_type"])
+        window = None
+        if args["window_start_hour"] is not None:
+            window = (args["window_start_hour"], args["window_end_hour"])
+        return service.find_slots(args["date"], minutes, window)
