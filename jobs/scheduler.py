@@ -19,7 +19,7 @@ import time
 import redis
 import rq_scheduler
 
-from jobs.heartbeat import SCHEDULER, beat, forget
+from jobs.heartbeat import SCHEDULER, beat
 from jobs.schedules import SCHEDULES, reconcile
 from shared.logs import configure_logging
 from shared.settings import Settings
@@ -32,7 +32,11 @@ RECONCILE_LOCK = "cp:schedules:reconcile-lock"
 
 
 class Scheduler(rq_scheduler.Scheduler):
-    """rq-scheduler that reports its heartbeat for ``/readyz``."""
+    """rq-scheduler that reports its heartbeat for ``/readyz``.
+
+    Its beat is not removed at shutdown: a restart takes seconds, well inside the 90 s limit,
+    so a deploy does not make ``/readyz`` fail; a scheduler that stays down goes stale.
+    """
 
     def heartbeat(self) -> None:
         super().heartbeat()
@@ -41,10 +45,6 @@ class Scheduler(rq_scheduler.Scheduler):
     def register_birth(self) -> None:
         super().register_birth()
         beat(self.connection, SCHEDULER, self.name)
-
-    def register_death(self) -> None:
-        super().register_death()
-        forget(self.connection, SCHEDULER, self.name)
 
 
 def use_utc() -> None:
