@@ -102,7 +102,10 @@ def check(schedules: list[Schedule]) -> None:
     if duplicates:
         raise ValueError(f"duplicate schedule names: {', '.join(duplicates)}")
     for s in schedules:
-        fn = import_attribute(s.func)
+        try:
+            fn = import_attribute(s.func)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise ValueError(f"schedule {s.name!r}: cannot import {s.func}") from exc
         if s.fan_out and not getattr(fn, "is_tenant_job", False):
             raise ValueError(f"schedule {s.name!r}: fan-out needs a @tenant_job, {s.func} is not")
 
