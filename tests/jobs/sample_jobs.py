@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rq import get_current_job
+from sqlalchemy import text
 
 from jobs import queues
 from jobs.decorators import job, tenant_job
@@ -50,3 +51,9 @@ def set_marker(key: str, value: str) -> str:
 
 def not_a_tenant_job(tenant_id: str) -> None:
     """A plain function (fan-out must refuse it)."""
+
+
+@tenant_job(queue=queues.DEFAULT, timeout=30, result_ttl=600)
+def backend_pid(tenant_id: str) -> int:
+    """The Postgres backend serving this job's tenant session."""
+    return db.session().execute(text("select pg_backend_pid()")).scalar()
