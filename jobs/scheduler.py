@@ -15,12 +15,13 @@ import os
 import socket
 import sys
 import time
+import warnings
 
 import redis
 import rq_scheduler
 
 from jobs.heartbeat import SCHEDULER, beat
-from jobs.schedules import SCHEDULES, reconcile
+from jobs.schedules import CRONTAB_WARNS_FROM, SCHEDULES, reconcile
 from shared.logs import configure_logging
 from shared.settings import Settings
 
@@ -51,6 +52,7 @@ def use_utc() -> None:
     """Make local time UTC for this process (rq-scheduler's cron uses the local zone)."""
     os.environ["TZ"] = "UTC"
     time.tzset()
+    warnings.filterwarnings("ignore", category=FutureWarning, module=CRONTAB_WARNS_FROM)
 
 
 def reconcile_locked(scheduler: Scheduler, schedules=None) -> dict:

@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import re
+import warnings
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -38,6 +39,8 @@ log = logging.getLogger("jobs.schedules")
 ID_PREFIX = "schedule-"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 FAN_OUT_FUNC = "jobs.fanout.fan_out"
+# crontab warns that its naive-datetime default will change; under TZ=UTC both behaviours agree.
+CRONTAB_WARNS_FROM = "rq_scheduler.utils"
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,9 @@ def _register(scheduler, s: Schedule) -> None:
         "description": f"schedule {s.name}",
     }
     if s.cron is not None:
-        scheduler.cron(s.cron, func, use_local_timezone=False, **common)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning, module=CRONTAB_WARNS_FROM)
+            scheduler.cron(s.cron, func, use_local_timezone=False, **common)
     else:
         # rq-scheduler works in naive UTC datetimes.
         first_run = datetime.now(UTC).replace(tzinfo=None)
