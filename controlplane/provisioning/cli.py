@@ -10,8 +10,10 @@ from flask import current_app
 from controlplane.cli import tenants_cli
 from shared.errors import AppError
 
-pool_cli = click.Group("pool", help="The warm pool of pre-provisioned tenant schemas.")
-tenants_cli.add_command(pool_cli)
+
+@tenants_cli.group("pool")
+def pool_cli():
+    """The warm pool of pre-provisioned tenant schemas."""
 
 
 def _runtime():

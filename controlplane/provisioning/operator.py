@@ -128,28 +128,33 @@ def retry_tenant(runtime: Runtime, slug: str, actor: str = "cli") -> Outcome:
     """Provision a ``provision_failed`` tenant again with the details it was created with."""
     with runtime.owner_engine.begin() as conn:
         row = conn.execute(
-            select(Tenant, User.email)
+            select(
+                Tenant.id,
+                Tenant.status,
+                Tenant.company_name,
+                Tenant.time_zone,
+                User.email,
+            )
             .join(User, User.id == Tenant.owner_user_id, isouter=True)
             .where(Tenant.slug == slug)
             .with_for_update(of=Tenant)
         ).first()
         if row is None:
             raise NotFound(f"No tenant {slug!r}.")
-        tenant = row.Tenant
-        if tenant.status != "provision_failed":
+        if row.status != "provision_failed":
             raise Conflict(
-                f"Only a provision_failed tenant can be retried; {slug!r} is {tenant.status}.",
+                f"Only a provision_failed tenant can be retried; {slug!r} is {row.status}.",
                 code="invalid_transition",
             )
         conn.execute(
             update(Tenant)
-            .where(Tenant.id == tenant.id)
+            .where(Tenant.id == row.id)
             .values(status="provisioning", status_reason=None)
         )
-        _event(conn, tenant.id, "provision_failed", "provisioning", actor, "retry")
-    runtime.tenants.bump(tenant.id)
-    spec = OperatorTenant(slug, tenant.company_name, row.email or "", tenant.time_zone, actor)
-    return _provision(runtime, tenant.id, spec, row.email)
+        _event(conn, row.id, "provision_failed", "provisioning", actor, "retry")
+    runtime.tenants.bump(row.id)
+    spec = OperatorTenant(slug, row.company_name, row.email or "", row.time_zone, actor)
+    return _provision(runtime, row.id, spec, row.email)
 
 
 def _provision(
