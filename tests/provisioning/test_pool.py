@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import insert, select, text
 
 from controlplane.provisioning.models import PoolSchema
@@ -27,6 +29,7 @@ def _schema_of(rt, tenant_id) -> str:
 
 def test_refill_tops_up_to_exactly_the_target(empty_pool):
     rt = empty_pool
+    assert refill_pool(rt, 0) == 0
     assert refill_pool(rt, 2) == 2
     assert refill_pool(rt, 2) == 0
     assert refill_pool(rt, 3) == 1
@@ -39,6 +42,14 @@ def test_refill_tops_up_to_exactly_the_target(empty_pool):
         for schema in ready:  # built at head, without seed rows
             assert conn.scalar(text(f'SELECT count(*) FROM "{schema}".settings')) == 0
             assert conn.scalar(text(f'SELECT count(*) FROM "{schema}".teams')) == 0
+
+
+def test_concurrent_refills_never_overshoot(empty_pool):
+    rt = empty_pool
+    with ThreadPoolExecutor(max_workers=3) as workers:
+        created = list(workers.map(lambda _: refill_pool(rt, 4), range(3)))
+    assert sum(created) == 4
+    assert len(unclaimed_pool(rt.engine)) == 4
 
 
 def test_refill_defaults_to_tenant_pool_size(empty_pool, runtime):
