@@ -91,11 +91,17 @@ def head_ddl() -> str:
 
 
 def create_tenant_schema(conn: Connection, schema: str, app_role: str | None) -> None:
-    """Create ``schema`` at head on ``conn`` (owner role) within the caller's transaction."""
+    """Create ``schema`` at head on ``conn`` (owner role) within the caller's transaction.
+
+    The schema, the cached head DDL (with its ``alembic_version`` stamp) and the grant go to the
+    server as one script in one round trip. It is sent on the DBAPI cursor without parameters, so
+    psycopg neither parses it for placeholders (a ``'%'`` in a CHECK or default would break
+    ``exec_driver_sql``) nor switches to the extended protocol (one statement per call).
+    """
     q = quoted_schema(schema)
-    conn.exec_driver_sql(f"CREATE SCHEMA {q}")
-    conn.exec_driver_sql(f"SET LOCAL search_path TO {q}")
-    conn.exec_driver_sql(head_ddl())
-    conn.exec_driver_sql("SET LOCAL search_path TO public")
+    script = [f"CREATE SCHEMA {q};", f"SET LOCAL search_path TO {q};", head_ddl()]
+    script.append("SET LOCAL search_path TO public;")
     if app_role:
-        conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA {q} TO "{app_role}"')
+        script.append(f'GRANT USAGE ON SCHEMA {q} TO "{app_role}";')
+    with conn.connection.dbapi_connection.cursor() as cur:
+        cur.execute("\n".join(script))

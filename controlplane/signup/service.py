@@ -1,4 +1,8 @@
-"""Public signup: validate everything, then provision the tenant and its owner in one transaction."""
+"""Public signup: validate everything, then provision the tenant and its owner in one transaction.
+
+The schema comes from the warm pool when one is ready at head, else from the cold path; either way
+a failure rolls everything back (no schema, tenant row or user is kept) and answers 503.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from sqlalchemy import exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from controlplane.auth.sessions import open_session
-from controlplane.provisioning.service import NewTenant, provision
+from controlplane.provisioning.service import NewTenant, ProvisioningError, provision
 from shared.auth.passwords import Passwords, policy_problem
 from shared.errors import AppError, Conflict, ValidationFailed
 from shared.models.accounts import Membership, User
@@ -76,17 +80,24 @@ def signup(data: dict, passwords: Passwords) -> dict:
     try:
         with runtime.owner_engine.begin() as conn:
             tenant_id = provision(conn, runtime, spec, extra=owner_rows)
-    except IntegrityError as exc:
-        raise Conflict("That workspace address or e-mail is taken.") from exc
-    except AppError:
-        raise
+    except ProvisioningError as exc:
+        if isinstance(exc.cause, IntegrityError):
+            # A concurrent signup took the slug or e-mail between the check and the insert.
+            raise Conflict("That workspace address or e-mail is taken.") from exc
+        if isinstance(exc.cause, AppError):
+            raise exc.cause from exc
+        raise _failed(exc) from exc
     except Exception as exc:
-        log.exception("signup provisioning failed")
-        raise AppError(
-            "We could not set up your workspace; nothing was kept. Please try again.",
-            status=503,
-            code="provisioning_failed",
-            title="Provisioning failed",
-        ) from exc
+        raise _failed(exc) from exc
     result["tenant"] = {"id": tenant_id, "slug": data["slug"], "status": "active", "plan": "free"}
     return result
+
+
+def _failed(exc: BaseException) -> AppError:
+    log.error("signup provisioning failed: %s", exc, exc_info=exc)
+    return AppError(
+        "We could not set up your workspace; nothing was kept. Please try again.",
+        status=503,
+        code="provisioning_failed",
+        title="Provisioning failed",
+    )
