@@ -91,6 +91,12 @@ class Schedule:
 # Later features append here (outbox delivery, reminders, pool refill, retention fan-out, ...).
 SCHEDULES: list[Schedule] = [
     Schedule("heartbeat", "jobs.heartbeat.pipeline_heartbeat", interval=30),
+    Schedule(
+        "pool-refill",
+        "controlplane.provisioning.pool.refill_pool_job",
+        interval=60,
+        queue=queues.PROVISIONING,
+    ),
 ]
 
 

@@ -31,6 +31,9 @@ def setup_database(admin_url: str, app_url: str, owner_url: str) -> None:
     admin = make_url(admin_url).set(drivername="postgresql")
     admin_dsn = admin.render_as_string(hide_password=False)
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        # Roles are cluster-wide: parallel set-ups (xdist workers, CI beside a developer) would
+        # race on the same pg_authid rows ("tuple concurrently updated"). Serialise them.
+        conn.execute("SELECT pg_advisory_lock(hashtext('cleanplane.dbsetup'))")
         for role, password in ((owner_role, owner_password), (app_role, app_password)):
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             if not exists:
