@@ -47,8 +47,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             scope.__exit__(None, None, None)
 
     from tenantapp.audit.routes import blp as audit_blp
+    from tenantapp.pricing.routes import blp as pricing_blp
     from tenantapp.settings.routes import blp as settings_blp
 
-    for blp in (settings_blp, audit_blp):
+    for blp in (settings_blp, audit_blp, pricing_blp):
         api.register_blueprint(blp)
     return app

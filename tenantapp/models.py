@@ -1,7 +1,8 @@
 """Every tenant table, imported so ``TenantBase.metadata`` is complete (Alembic, equivalence)."""
 
 from tenantapp.audit.models import AuditEntry
+from tenantapp.pricing.models import PricingConfig
 from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
 
-__all__ = ["AuditEntry", "Team", "TenantSettings"]
+__all__ = ["AuditEntry", "PricingConfig", "Team", "TenantSettings"]

@@ -1,0 +1,99 @@
+"""Pricing: the tenant's versioned config and the estimator built on it.
+
+The algorithm itself is the pure ``estimate(request, pricing)`` (``tenantapp.pricing.estimator``)
+and config validation is ``validate_config`` (``tenantapp.pricing.config``); both are re-exported
+here so leads and bookings price through one module. This module adds the database side: reading
+the current version and writing a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import g, has_request_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shared import db
+from shared.errors import Conflict, ServiceUnavailable
+from tenantapp.audit.service import record
+from tenantapp.pricing.config import DEFAULT_CONFIG, config_hash, validate_config
+from tenantapp.pricing.estimator import Estimate, EstimateRequest, PricingSnapshot, estimate
+from tenantapp.pricing.models import PricingConfig
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "Estimate",
+    "EstimateRequest",
+    "PricingSnapshot",
+    "current_pricing",
+    "estimate",
+    "estimate_now",
+    "get_current_config",
+    "update_pricing",
+    "validate_config",
+]
+
+
+def _latest(sess, *, for_update: bool = False) -> PricingConfig | None:
+    stmt = select(PricingConfig).order_by(PricingConfig.version.desc()).limit(1)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return sess.scalars(stmt).first()
+
+
+def get_current_config() -> PricingConfig:
+    """The current (highest-version) config row of the tenant in context."""
+    row = _latest(db.session())
+    if row is None:  # every path seeds version 1; a missing row is a broken tenant
+        raise ServiceUnavailable("This workspace has no pricing config.")
+    return row
+
+
+def current_pricing() -> PricingSnapshot:
+    row = get_current_config()
+    return PricingSnapshot(row.id, row.version, row.config_hash, row.config)
+
+
+def estimate_now(data: Mapping) -> Estimate:
+    """Price a schema-validated ``/estimate`` body with the tenant's current config."""
+    return estimate(EstimateRequest.from_dict(data), current_pricing())
+
+
+def update_pricing(raw_config: dict, expected_version: int | None = None) -> PricingConfig:
+    """Validate a complete config (every problem at once), store it as the next version and audit
+    the change. ``expected_version`` guards against overwriting a change made meanwhile."""
+    config = validate_config(raw_config)
+    digest = config_hash(config)
+    principal = g.get("principal") if has_request_context() else None
+    try:
+        with db.transaction() as tx:
+            current = _latest(tx, for_update=True)
+            version = current.version if current else 0
+            if expected_version is not None and expected_version != version:
+                raise Conflict(
+                    f"The pricing config is at version {version}, not {expected_version}."
+                )
+            row = PricingConfig(
+                version=version + 1,
+                config=config,
+                config_hash=digest,
+                created_by=getattr(principal, "user_id", None),
+            )
+            tx.add(row)
+            tx.flush()
+            old = current.config if current else {}
+            changed = sorted(k for k in config if old.get(k) != config[k])
+            record(
+                tx,
+                "pricing.update",
+                "pricing_config",
+                row.id,
+                before={"version": version, "config_hash": current and current.config_hash}
+                | {k: old.get(k) for k in changed},
+                after={"version": row.version, "config_hash": digest}
+                | {k: config[k] for k in changed},
+            )
+    except IntegrityError as exc:  # a concurrent PUT took the same version number
+        raise Conflict("The pricing config changed meanwhile; reload and retry.") from exc
+    return row
