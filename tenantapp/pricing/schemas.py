@@ -66,12 +66,25 @@ class AddOns(fields.Dict):
 
 class EstimateRequestSchema(Schema):
     beds = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_BEDS))
-    baths = Baths(required=True, metadata={"type": "number", "multipleOf": 0.5})
+    baths = Baths(
+        required=True,
+        metadata={"type": "number", "minimum": 0, "maximum": MAX_BATHS, "multipleOf": 0.5},
+    )
     service_type = fields.String(load_default="standard", validate=validate.OneOf(SERVICE_TYPES))
     heavy_grease = StrictBoolean(load_default=False)
     multi_floor = StrictBoolean(load_default=False)
     frequency = fields.String(load_default="one_time", validate=validate.OneOf(FREQUENCIES))
-    add_ons = AddOns(load_default=dict)
+    add_ons = AddOns(
+        load_default=dict,
+        metadata={
+            "additionalProperties": {
+                "oneOf": [{"type": "boolean"}, {"type": "integer", "minimum": 0}]
+            },
+            "description": "Flag add-ons take true/false, per-unit add-ons a count; names come from "
+            "the workspace's pricing config (unknown → 422).",
+            "example": {"oven": True, "linen_beds": 2},
+        },
+    )
 
 
 class EstimateOut(Schema):

@@ -8,14 +8,16 @@ the current version and writing a new one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from shared import db
 from shared.errors import Conflict, ServiceUnavailable
+from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
 from tenantapp.pricing.config import DEFAULT_CONFIG, config_hash, validate_config
 from tenantapp.pricing.estimator import Estimate, EstimateRequest, PricingSnapshot, estimate
@@ -35,10 +37,8 @@ __all__ = [
 ]
 
 
-def _latest(sess, *, for_update: bool = False) -> PricingConfig | None:
+def _latest(sess) -> PricingConfig | None:
     stmt = select(PricingConfig).order_by(PricingConfig.version.desc()).limit(1)
-    if for_update:
-        stmt = stmt.with_for_update()
     return sess.scalars(stmt).first()
 
 
@@ -62,38 +62,46 @@ def estimate_now(data: Mapping) -> Estimate:
 
 def update_pricing(raw_config: dict, expected_version: int | None = None) -> PricingConfig:
     """Validate a complete config (every problem at once), store it as the next version and audit
-    the change. ``expected_version`` guards against overwriting a change made meanwhile."""
+    the change. ``expected_version`` guards against overwriting a change made meanwhile; without
+    it the last writer wins. Writers of one tenant are serialised by an advisory lock."""
     config = validate_config(raw_config)
+    try:
+        return _store_next_version(config, expected_version)
+    except IntegrityError as exc:  # only if someone bypassed the lock
+        raise Conflict("The pricing config changed meanwhile; reload and retry.") from exc
+
+
+def _writer_lock_key() -> int:
+    digest = hashlib.blake2b(f"pricing:{current_tenant().id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _store_next_version(config: dict, expected_version: int | None) -> PricingConfig:
     digest = config_hash(config)
     principal = g.get("principal") if has_request_context() else None
-    try:
-        with db.transaction() as tx:
-            current = _latest(tx, for_update=True)
-            version = current.version if current else 0
-            if expected_version is not None and expected_version != version:
-                raise Conflict(
-                    f"The pricing config is at version {version}, not {expected_version}."
-                )
-            row = PricingConfig(
-                version=version + 1,
-                config=config,
-                config_hash=digest,
-                created_by=getattr(principal, "user_id", None),
-            )
-            tx.add(row)
-            tx.flush()
-            old = current.config if current else {}
-            changed = sorted(k for k in config if old.get(k) != config[k])
-            record(
-                tx,
-                "pricing.update",
-                "pricing_config",
-                row.id,
-                before={"version": version, "config_hash": current and current.config_hash}
-                | {k: old.get(k) for k in changed},
-                after={"version": row.version, "config_hash": digest}
-                | {k: config[k] for k in changed},
-            )
-    except IntegrityError as exc:  # a concurrent PUT took the same version number
-        raise Conflict("The pricing config changed meanwhile; reload and retry.") from exc
+    with db.transaction() as tx:
+        tx.execute(select(func.pg_advisory_xact_lock(_writer_lock_key())))
+        current = _latest(tx)  # read after the lock: sees every committed version
+        version = current.version if current else 0
+        if expected_version is not None and expected_version != version:
+            raise Conflict(f"The pricing config is at version {version}, not {expected_version}.")
+        row = PricingConfig(
+            version=version + 1,
+            config=config,
+            config_hash=digest,
+            created_by=getattr(principal, "user_id", None),
+        )
+        tx.add(row)
+        tx.flush()
+        old = current.config if current else {}
+        changed = sorted(k for k in config if old.get(k) != config[k])
+        record(
+            tx,
+            "pricing.update",
+            "pricing_config",
+            row.id,
+            before={"version": version, "config_hash": current and current.config_hash}
+            | {k: old.get(k) for k in changed},
+            after={"version": row.version, "config_hash": digest} | {k: config[k] for k in changed},
+        )
     return row

@@ -197,3 +197,20 @@ def test_seed_is_identical_on_the_cold_and_migrated_paths(rt, client, tenant):
     finally:
         with owner.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted_schema(migrated_schema)} CASCADE")
+
+
+def test_concurrent_puts_each_get_their_own_version(wsgi_app, client, tenant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support import ApiClient
+
+    def put(rate: int) -> int:
+        cfg = copy.deepcopy(DEFAULT_CONFIG) | {"rate": f"{rate}.00"}
+        resp = put_pricing(ApiClient(wsgi_app), tenant, cfg)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        return resp.get_json()["version"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        versions = sorted(pool.map(put, range(40, 52)))
+    assert versions == list(range(2, 14))
+    assert get_pricing(client, tenant)["version"] == 13
