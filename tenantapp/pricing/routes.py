@@ -6,11 +6,14 @@ from tenantapp.pricing import schemas, service
 
 blp = Blueprint("pricing", __name__, url_prefix="/v1", description="Estimator and pricing config")
 
+# One instance, not the class: webargs would build a new schema on every request of this hot path.
+ESTIMATE_REQUEST = schemas.EstimateRequestSchema()
+
 
 @blp.route("/estimate")
 class EstimateView(MethodView):
     @public
-    @blp.arguments(schemas.EstimateRequestSchema)
+    @blp.arguments(ESTIMATE_REQUEST)
     @blp.response(200, schemas.EstimateOut)
     def post(self, data):
         """Price a cleaning with the workspace's current pricing config (SPEC §5.2)."""

@@ -9,6 +9,7 @@ the current version and writing a new one.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping
 
 from flask import g, has_request_context
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import db
 from shared.errors import Conflict, ServiceUnavailable
+from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
 from tenantapp.pricing.config import DEFAULT_CONFIG, config_hash, validate_config
@@ -50,9 +52,26 @@ def get_current_config() -> PricingConfig:
     return row
 
 
+# The current version per tenant, cached in-process under the tenant's directory version (read from
+# Redis once per request anyway): a PUT bumps that version after committing, so every process
+# reloads on its next request. The TTL bounds staleness should the Redis counter ever be lost.
+CACHE_SECONDS = 60.0
+_current: dict[object, tuple[int, float, PricingSnapshot]] = {}
+
+
 def current_pricing() -> PricingSnapshot:
+    """The tenant's current pricing version, without a database round trip when cached."""
+    tenant = current_tenant()
+    now = time.monotonic()
+    hit = _current.get(tenant.id)
+    if hit is not None and hit[0] == tenant.version and hit[1] > now:
+        return hit[2]
     row = get_current_config()
-    return PricingSnapshot(row.id, row.version, row.config_hash, row.config)
+    snapshot = PricingSnapshot(row.id, row.version, row.config_hash, row.config)
+    if len(_current) >= 10000:
+        _current.clear()
+    _current[tenant.id] = (tenant.version, now + CACHE_SECONDS, snapshot)
+    return snapshot
 
 
 def estimate_now(data: Mapping) -> Estimate:
@@ -66,9 +85,13 @@ def update_pricing(raw_config: dict, expected_version: int | None = None) -> Pri
     it the last writer wins. Writers of one tenant are serialised by an advisory lock."""
     config = validate_config(raw_config)
     try:
-        return _store_next_version(config, expected_version)
+        row = _store_next_version(config, expected_version)
     except IntegrityError as exc:  # only if someone bypassed the lock
         raise Conflict("The pricing config changed meanwhile; reload and retry.") from exc
+    tenant = current_tenant()
+    _current.pop(tenant.id, None)
+    current_runtime().tenants.bump(tenant.id)  # after commit: other processes reload too
+    return row
 
 
 def _writer_lock_key() -> int:

@@ -214,3 +214,35 @@ def test_concurrent_puts_each_get_their_own_version(wsgi_app, client, tenant):
         versions = sorted(pool.map(put, range(40, 52)))
     assert versions == list(range(2, 14))
     assert get_pricing(client, tenant)["version"] == 13
+
+
+def test_warm_estimate_makes_no_sql_statement(rt, client, tenant):
+    from sqlalchemy import event
+
+    body = {"beds": 2, "baths": 1}
+    assert client.post(tenant.url("/estimate"), json=body).status_code == 200
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(rt.engine, "before_cursor_execute", count)
+    try:
+        assert client.post(tenant.url("/estimate"), json=body).status_code == 200
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", count)
+    assert statements == []
+
+
+def test_a_version_saved_elsewhere_is_used_once_the_tenant_version_is_bumped(rt, client, tenant):
+    from shared import db
+    from shared.tenancy import tenant_context
+    from tenantapp.pricing.models import PricingConfig
+
+    assert client.post(tenant.url("/estimate"), json={"beds": 2, "baths": 1}).status_code == 200
+    cfg = cheaper_config() | {"add_ons": DEFAULT_CONFIG["add_ons"]}
+    with tenant_context(rt.tenants.by_slug(tenant.slug)), db.transaction() as tx:
+        tx.add(PricingConfig(version=2, config=cfg, config_hash=config_hash(cfg)))
+    rt.tenants.bump(tenant.id)  # what another process's PUT does after committing
+    out = client.post(tenant.url("/estimate"), json={"beds": 2, "baths": 1}).get_json()
+    assert (out["pricing_config_version"], out["labor"]) == (2, "120.00")
