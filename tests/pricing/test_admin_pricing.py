@@ -246,3 +246,19 @@ def test_a_version_saved_elsewhere_is_used_once_the_tenant_version_is_bumped(rt,
     rt.tenants.bump(tenant.id)  # what another process's PUT does after committing
     out = client.post(tenant.url("/estimate"), json={"beds": 2, "baths": 1}).get_json()
     assert (out["pricing_config_version"], out["labor"]) == (2, "120.00")
+
+
+def test_pricing_admin_needs_the_admin_permission(rt, client, tenant):
+    from sqlalchemy import update
+
+    from shared.models.accounts import Membership
+
+    with rt.owner_engine.begin() as conn:
+        conn.execute(
+            update(Membership).where(Membership.tenant_id == tenant.id).values(role="viewer")
+        )
+    rt.tenants.bump(tenant.id)  # role changes bump the tenant version (session cache)
+    resp = client.get(tenant.url("/admin/pricing"), headers=tenant.headers)
+    assert resp.status_code == 403 and resp.get_json()["code"] == "forbidden"
+    assert put_pricing(client, tenant, cheaper_config()).status_code == 403
+    assert client.post(tenant.url("/estimate"), json={"beds": 1, "baths": 1}).status_code == 200
