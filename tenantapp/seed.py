@@ -47,3 +47,8 @@ def seed_tenant(conn: Connection, seed: TenantSeed) -> None:
     _load_seeders()
     for seeder in SEEDERS:
         seeder(conn, seed)
+
+
+# Feature seeders register themselves on import; importing them here means every caller of
+# seed_tenant gets the complete seed. (At the bottom: they import SEEDERS from this module.)
+import tenantapp.pricing.seed  # noqa: E402, F401

@@ -1,7 +1,7 @@
 """tenant: working hours and blackouts
 
 Revision ID: t0004_scheduling
-Revises: t0001
+Revises: t0002_pricing
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t0004_scheduling"
-down_revision = "t0001"
+down_revision = "t0002_pricing"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,225 @@
+"""Public API bench (SPEC §10): ``POST /estimate`` beside a minimal Flask JSON endpoint.
+
+Both apps run under the same gunicorn setup in the same run; the load comes from this process,
+pinned to one core, with N concurrent clients each using its own keep-alive-free connections (the
+sync worker closes them anyway). Prints one line per figure and writes JSON.
+
+    .venv/bin/python -m bench.public_api [--seconds 5] [--rounds 3] [--clients 16] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
+REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://localhost:6379")
+BODIES = [
+    {"beds": 2, "baths": 1},
+    {"beds": 3, "baths": 1.5, "service_type": "deep", "heavy_grease": True},
+    {"beds": 6, "baths": 4, "service_type": "move_out", "frequency": "weekly"},
+    {"beds": 4, "baths": 2, "multi_floor": True, "add_ons": {"oven": True, "linen_beds": 3}},
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, path: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    cmd = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers", str(workers),
+        "--bind", f"127.0.0.1:{port}",
+        "--log-level", "warning",
+        app,
+    ]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=ROOT, env=env)
+
+
+def load(port: int, path: str, clients: int, seconds: float, warmup: float = 2.0) -> dict:
+    """``clients`` threads posting in a closed loop; returns throughput and latency percentiles."""
+    payloads = [json.dumps(b).encode() for b in BODIES]
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    start = time.monotonic()
+    measure_from, stop_at = start + warmup, start + warmup + seconds
+
+    def client(i: int) -> None:
+        n = i
+        while True:
+            t0 = time.monotonic()
+            if t0 >= stop_at:
+                return
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request(
+                    "POST", path, payloads[n % len(payloads)], {"Content-Type": "application/json"}
+                )
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+            except OSError:
+                ok = False
+            finally:
+                conn.close()
+            t1 = time.monotonic()
+            n += 1
+            if t0 >= measure_from:
+                latencies[i].append(t1 - t0)
+                errors[i] += 0 if ok else 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    all_lat = sorted(x for lat in latencies for x in lat)
+    count = len(all_lat)
+
+    def pct(p: float) -> float:
+        return round(all_lat[min(count - 1, int(p * count))] * 1000, 2) if count else 0.0
+
+    return {
+        "requests": count,
+        "errors": sum(errors),
+        "rps": round(count / seconds, 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+    }
+
+
+def median_round(results: list[dict]) -> dict:
+    """The round with the median throughput (its latencies come with it)."""
+    ordered = sorted(results, key=lambda r: r["rps"])
+    return {**ordered[len(ordered) // 2], "rounds_rps": [r["rps"] for r in results]}
+
+
+def prepare(name: str, redis_db: int) -> tuple[dict, str]:
+    """A private database at head with one signed-up tenant; returns the env and the slug."""
+    sys.path.insert(0, str(ROOT))
+    from shared.dbsetup import setup_database
+    from shared.migrations import upgrade_public
+    from shared.runtime import Runtime
+    from shared.settings import Settings
+    from tests.support import ApiClient, signup
+    from wsgi import create_wsgi
+
+    host = make_url(ADMIN_URL).set(database=name)
+    app_url = host.set(username="cleanplane_app", password="app-pw").render_as_string(False)
+    owner_url = host.set(username="cleanplane_owner", password="owner-pw").render_as_string(False)
+    setup_database(ADMIN_URL, app_url, owner_url)
+    env = {
+        **os.environ,
+        "APP_ENV": "dev",
+        "DATABASE_URL": app_url,
+        "DATABASE_OWNER_URL": owner_url,
+        "REDIS_URL": f"{REDIS_BASE}/{redis_db}",
+        "TENANT_POOL_SIZE": "0",
+        "LOG_LEVEL": "WARNING",
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_COST": "1024",
+        "PYTHONPATH": str(ROOT),
+    }
+    settings = Settings.from_env(env)
+    runtime = Runtime(settings)
+    upgrade_public(runtime.owner_engine)
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    signup(ApiClient(create_wsgi(settings, runtime=runtime)), slug=slug)
+    runtime.dispose()
+    return env, slug
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5, help="per round and target")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "public_api.json"))
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    from shared.dbsetup import drop_database
+    from tests.support import claim_redis_db, release_redis_db
+
+    redis_db, redis_client = claim_redis_db()
+    name = f"cleanplane_bench_{uuid.uuid4().hex[:10]}"
+    servers: list[subprocess.Popen] = []
+    try:
+        env, slug = prepare(name, redis_db)
+        app_port, base_port = free_port(), free_port()
+        servers.append(gunicorn("wsgi:create_wsgi()", app_port, args.workers, env))
+        servers.append(gunicorn("bench.minimal_app:app", base_port, args.workers, env))
+        wait_for(app_port, "/healthz")
+        wait_for(base_port, "/")
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[-1]})  # the load generator gets one core
+        # Alternate short rounds so background load on a shared machine hits both alike.
+        rounds = {"minimal_flask": [], "estimate": []}
+        for _ in range(args.rounds):
+            rounds["minimal_flask"].append(load(base_port, "/estimate", args.clients, args.seconds))
+            rounds["estimate"].append(
+                load(app_port, f"/t/{slug}/v1/estimate", args.clients, args.seconds)
+            )
+        baseline, estimate = median_round(rounds["minimal_flask"]), median_round(rounds["estimate"])
+    finally:
+        for proc in servers:
+            proc.terminate()
+        for proc in servers:
+            proc.wait(timeout=30)
+        redis_client.close()
+        release_redis_db(redis_db)
+        drop_database(ADMIN_URL, name)
+
+    ratio = round(estimate["rps"] / baseline["rps"], 3) if baseline["rps"] else 0.0
+    result = {
+        "clients": args.clients,
+        "workers": args.workers,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "minimal_flask": baseline,
+        "estimate": estimate,
+        "throughput_ratio": ratio,
+        "targets": {"throughput_ratio_min": 0.4, "p95_ms_max": 50},
+        "pass": ratio >= 0.4 and estimate["p95_ms"] <= 50 and estimate["errors"] == 0,
+    }
+    print(
+        f"minimal_flask rps={baseline['rps']} p95_ms={baseline['p95_ms']} errors={baseline['errors']}"
+    )
+    print(f"estimate rps={estimate['rps']} p95_ms={estimate['p95_ms']} errors={estimate['errors']}")
+    print(f"throughput_ratio={ratio} (target >= 0.4) p95_target_ms=50 pass={result['pass']}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
