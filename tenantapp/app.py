@@ -47,11 +47,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             scope.__exit__(None, None, None)
 
     from tenantapp.audit.routes import blp as audit_blp
+    from tenantapp.bookings.routes import blp as bookings_blp
     from tenantapp.company.routes import blp as company_blp
+    from tenantapp.leads.routes import blp as leads_blp
     from tenantapp.pricing.routes import blp as pricing_blp
     from tenantapp.scheduling.routes import blp as scheduling_blp
     from tenantapp.settings.routes import blp as settings_blp
 
-    for blp in (company_blp, settings_blp, audit_blp, pricing_blp, scheduling_blp):
+    for blp in (
+        company_blp,
+        settings_blp,
+        audit_blp,
+        pricing_blp,
+        leads_blp,
+        scheduling_blp,
+        bookings_blp,
+    ):
         api.register_blueprint(blp)
     return app

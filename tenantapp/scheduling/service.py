@@ -15,10 +15,6 @@ from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
 
-# Later features (bookings) register functions that return busy intervals:
-#   source(team_ids, start, end) -> {team_id: [(starts_at, ends_at), ...]}
-BUSY_SOURCES: list = []
-
 
 def tenant_zone() -> ZoneInfo:
     return ZoneInfo(db.session().get(TenantSettings, 1).time_zone)
@@ -179,7 +175,7 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def team_days(day: date, zone: ZoneInfo) -> list[slots.TeamDay]:
+def team_days(day: date, zone: ZoneInfo, exclude: int | None = None) -> list[slots.TeamDay]:
     """Every active team's window and busy intervals for ``day`` (tenant-local)."""
     sess = db.session()
     teams = list(sess.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id)))
@@ -202,10 +198,10 @@ def team_days(day: date, zone: ZoneInfo) -> list[slots.TeamDay]:
             )
         )
     )
-    busy: dict[int, list] = {i: [] for i in ids}
-    for source in BUSY_SOURCES:
-        for team_id, intervals in source(ids, start, end).items():
-            busy.setdefault(team_id, []).extend(intervals)
+    from tenantapp.bookings.slots import busy_bookings  # bookings block slots
+
+    # ``exclude``: a booking being moved must not collide with itself
+    busy = busy_bookings(ids, start, end, exclude)
     return [
         slots.TeamDay(
             team_id=t.id,

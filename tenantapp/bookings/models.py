@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import TenantBase
+
+BOOKING_STATUSES = ("PENDING", "CONFIRMED", "DONE", "CANCELLED")
+DEPOSIT_STATUSES = ("pending", "paid", "expired", "failed", "refunded")
+
+
+class Booking(TenantBase):
+    """A booked cleaning (the unit of work; workers call it a job)."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("status IN ('PENDING','CONFIRMED','DONE','CANCELLED')", name="status"),
+        CheckConstraint(
+            "deposit_status IS NULL OR deposit_status IN "
+            "('pending','paid','expired','failed','refunded')",
+            name="deposit_status",
+        ),
+        CheckConstraint("risk_band IN ('LOW','MEDIUM','HIGH')", name="risk_band"),
+        CheckConstraint("starts_at < ends_at", name="period"),
+        Index("ix_bookings_team_period", "team_id", "starts_at"),
+        Index("ix_bookings_starts_at", "starts_at", "id"),
+        Index("ix_bookings_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    worker_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), server_default="PENDING")
+    service_type: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    duration_minutes: Mapped[int] = mapped_column(SmallInteger)
+    estimate_total_cents: Mapped[int] = mapped_column(Integer)
+    credit_applied_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    total_cents: Mapped[int] = mapped_column(Integer)
+    risk_score: Mapped[int] = mapped_column(SmallInteger)
+    risk_band: Mapped[str] = mapped_column(String(8))
+    risk_reasons: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    deposit_required: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    deposit_amount_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    deposit_percent: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    deposit_reasons: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    deposit_status: Mapped[str | None] = mapped_column(String(16))
+    deposit_checkout_session_id: Mapped[str | None] = mapped_column(String(255))
+    deposit_checkout_url: Mapped[str | None] = mapped_column(Text)
+    deposit_payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    deposit_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    downgraded_reason: Mapped[str | None] = mapped_column(String(64))
+    refund_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    policy_snapshot: Mapped[dict] = mapped_column(JSONB)
+    photo_consent: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    notes: Mapped[str | None] = mapped_column(Text)
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,120 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from shared.auth.guards import public, staff
+from tenantapp.bookings import links, schemas, service
+from tenantapp.leads.routes import _day_start
+
+blp = Blueprint("bookings", __name__, url_prefix="/v1", description="Bookings")
+
+
+@blp.route("/bookings")
+class Bookings(MethodView):
+    @public
+    @blp.arguments(schemas.BookingIn)
+    @blp.response(201, schemas.BookingOut)
+    def post(self, data):
+        """Book a quoted lead into a free slot (risk, deposit and policy decided server-side)."""
+        return service.view(service.create_booking(data))
+
+
+@blp.route("/bookings/<int:booking_id>")
+class CustomerBooking(MethodView):
+    @public
+    @blp.arguments(schemas.TokenArgs, location="query")
+    @blp.response(200, schemas.BookingOut)
+    def get(self, args, booking_id):
+        """The customer's own booking, through the signed link from the e-mail."""
+        links.check_manage_token(args["token"], booking_id)
+        return service.view(service.get(booking_id))
+
+
+@blp.route("/bookings/<int:booking_id>/cancel")
+class CustomerCancel(MethodView):
+    @public
+    @blp.arguments(schemas.TokenArgs, location="query")
+    @blp.response(200, schemas.BookingOut)
+    def post(self, args, booking_id):
+        """Cancel under the booking's policy (refund depends on the notice)."""
+        links.check_manage_token(args["token"], booking_id)
+        return service.view(service.cancel(booking_id, "customer request", "customer"))
+
+
+@blp.route("/bookings/<int:booking_id>/reschedule")
+class CustomerReschedule(MethodView):
+    @public
+    @blp.arguments(schemas.TokenArgs, location="query")
+    @blp.arguments(schemas.RescheduleIn)
+    @blp.response(200, schemas.BookingOut)
+    def post(self, args, data, booking_id):
+        """Move to another free slot while the booking can still be cancelled for free."""
+        links.check_manage_token(args["token"], booking_id)
+        return service.view(service.move(booking_id, data["starts_at"], None, by="customer"))
+
+
+@blp.route("/admin/bookings")
+class AdminBookings(MethodView):
+    @staff("view")
+    @blp.arguments(schemas.BookingListArgs, location="query")
+    @blp.response(200, schemas.BookingPage)
+    def get(self, args):
+        """Bookings by start time, filtered by local dates [from, to), status and team."""
+        result = service.list_bookings(args, _day_start(args["start"]), _day_start(args["end"]))
+        result["items"] = [service.view(b) for b in result["items"]]
+        return result
+
+
+@blp.route("/admin/bookings/<int:booking_id>")
+class AdminBooking(MethodView):
+    @staff("view")
+    @blp.response(200, schemas.BookingOut)
+    def get(self, booking_id):
+        """One booking."""
+        return service.view(service.get(booking_id))
+
+    @staff("dispatch")
+    @blp.arguments(schemas.BookingPatch)
+    @blp.response(200, schemas.BookingOut)
+    def patch(self, data, booking_id):
+        """Change notes, photo consent or the team (the new team must be free then)."""
+        return service.view(service.update(booking_id, data))
+
+
+@blp.route("/admin/bookings/<int:booking_id>/confirm")
+class Confirm(MethodView):
+    @staff("dispatch")
+    @blp.response(200, schemas.BookingOut)
+    def post(self, booking_id):
+        """PENDING → CONFIRMED (a required deposit must be paid unless it was downgraded)."""
+        return service.view(service.confirm(booking_id))
+
+
+@blp.route("/admin/bookings/<int:booking_id>/cancel")
+class Cancel(MethodView):
+    @staff("dispatch")
+    @blp.arguments(schemas.CancelIn)
+    @blp.response(200, schemas.BookingOut)
+    def post(self, data, booking_id):
+        """Cancel; a paid deposit is refunded per the booking's policy snapshot."""
+        return service.view(service.cancel(booking_id, data["reason"], "staff"))
+
+
+@blp.route("/admin/bookings/<int:booking_id>/complete")
+class Complete(MethodView):
+    @staff("dispatch")
+    @blp.response(200, schemas.BookingOut)
+    def post(self, booking_id):
+        """CONFIRMED → DONE."""
+        return service.view(service.complete(booking_id))
+
+
+@blp.route("/admin/bookings/<int:booking_id>/move")
+class Move(MethodView):
+    @staff("dispatch")
+    @blp.arguments(schemas.MoveIn)
+    @blp.response(200, schemas.BookingOut)
+    def post(self, data, booking_id):
+        """Move to another start (and team); the slot is taken like a new booking's."""
+        return service.view(
+            service.move(booking_id, data["starts_at"], data["team_id"], by="staff")
+        )

@@ -1,0 +1,93 @@
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Response, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from shared import db
+from shared.auth.guards import public, staff
+from shared.pagination import PageArgs
+from tenantapp.customers import service as customers
+from tenantapp.leads import schemas, service
+from tenantapp.settings.models import TenantSettings
+
+blp = Blueprint("leads", __name__, url_prefix="/v1", description="Leads and customers")
+
+
+def _day_start(day):
+    """Midnight of ``day`` in the tenant's zone, as UTC (date params are tenant-local)."""
+    if day is None:
+        return None
+    zone = ZoneInfo(db.session().get(TenantSettings, 1).time_zone)
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+@blp.route("/leads")
+class Leads(MethodView):
+    @public
+    @blp.arguments(schemas.LeadIn)
+    @blp.response(201, schemas.LeadCreated)
+    def post(self, data):
+        """Ask for a quote: the server prices it and answers with a referral code."""
+        lead, estimate = service.create_lead(data)
+        return {"lead_id": lead.id, "referral_code": lead.referral_code, "estimate": estimate}
+
+
+@blp.route("/admin/leads")
+class AdminLeads(MethodView):
+    @staff("view")
+    @blp.arguments(schemas.LeadListArgs, location="query")
+    @blp.response(200, schemas.LeadPage)
+    @blp.alt_response(
+        200, description="CSV export (format=csv)", content_type="text/csv", success=True
+    )
+    def get(self, args):
+        """Leads, newest first; ``format=csv`` streams a formula-safe export (from/to dates)."""
+        start, end = _day_start(args["start"]), _day_start(args["end"])
+        if args["format"] == "csv":
+            lines = service.leads_csv(args["status"], start, end)
+            return Response(
+                stream_with_context(lines),
+                mimetype="text/csv",
+                headers={"Content-Disposition": 'attachment; filename="leads.csv"'},
+            )
+        return service.list_leads(args["status"], args["limit"], args["cursor"], start, end)
+
+
+@blp.route("/admin/leads/<int:lead_id>")
+class AdminLead(MethodView):
+    @staff("view")
+    @blp.response(200, schemas.LeadDetail)
+    def get(self, lead_id):
+        """One lead with its estimate, bookings and the customer's referral credits."""
+        return service.lead_detail(lead_id)
+
+
+@blp.route("/admin/leads/<int:lead_id>/status")
+class AdminLeadStatus(MethodView):
+    @staff("dispatch")
+    @blp.arguments(schemas.StatusIn)
+    @blp.response(200, schemas.LeadOut)
+    def post(self, data, lead_id):
+        """Move a lead along NEW → CONTACTED → BOOKED → DONE (or CANCELLED)."""
+        return service.change_status(lead_id, data["status"])
+
+
+@blp.route("/admin/customers")
+class AdminCustomers(MethodView):
+    @staff("view")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, schemas.CustomerPage)
+    def get(self, args):
+        """Customers, newest first."""
+        return customers.list_customers(args["limit"], args["cursor"])
+
+
+@blp.route("/admin/customers/<int:customer_id>")
+class AdminCustomer(MethodView):
+    @staff("view")
+    @blp.response(200, schemas.CustomerDetail)
+    def get(self, customer_id):
+        """One customer with their leads, bookings and credits."""
+        return customers.customer_detail(customer_id)

@@ -1,0 +1,204 @@
+"""Lead intake (public), listing, CSV export, detail and the lead status machine."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import datetime
+
+from flask import request
+from sqlalchemy import select
+
+from shared import db
+from shared.csvsafe import csv_lines
+from shared.errors import BadRequest, Conflict, NotFound
+from shared.pagination import decode_cursor, page
+from tenantapp.audit.service import record
+from tenantapp.customers.models import ReferralCredit
+from tenantapp.customers.service import match_or_create, normalise_email, normalise_phone
+from tenantapp.leads.captcha import captcha_required, verify_turnstile
+from tenantapp.leads.models import Lead
+from tenantapp.pricing.service import estimate_now
+from tenantapp.settings.models import TenantSettings
+
+CODE_ALPHABET = string.ascii_uppercase + string.digits
+CODE_LENGTH = 8
+TRANSITIONS = {
+    "NEW": {"CONTACTED", "BOOKED", "CANCELLED"},
+    "CONTACTED": {"BOOKED", "CANCELLED"},
+    "BOOKED": {"DONE", "CANCELLED"},
+    "DONE": set(),
+    "CANCELLED": set(),
+}
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+# Messaging registers callables (sess, lead) run inside the lead's transaction (e-mails, export).
+LEAD_CREATED_HOOKS: list = []
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _unique_code(sess) -> str:
+    for _ in range(10):
+        code = new_referral_code()
+        if sess.scalar(select(Lead.id).where(Lead.referral_code == code)) is None:
+            return code
+    raise RuntimeError("could not find a free referral code")  # 36^8: practically unreachable
+
+
+def create_lead(data: dict) -> tuple[Lead, dict]:
+    """Verify the captcha, price the request server-side and store the lead with its customer."""
+    sess = db.session()
+    settings = sess.get(TenantSettings, 1)
+    if captcha_required(settings.captcha_mode):
+        verify_turnstile(data.get("captcha_token"), request.remote_addr)
+    phone = normalise_phone(data["phone"])
+    email = normalise_email(data.get("email"))
+    estimate = estimate_now(data["estimate_request"]).as_dict()
+    with db.transaction() as tx:
+        referred_by = data.get("referral_code")
+        if referred_by:
+            referred_by = referred_by.strip().upper()
+            if tx.scalar(select(Lead.id).where(Lead.referral_code == referred_by)) is None:
+                raise BadRequest(
+                    "That referral code is not known.", code="bad_request", field="referral_code"
+                )
+        customer = match_or_create(tx, data["name"], email, phone)
+        lead = Lead(
+            customer_id=customer.id,
+            name=data["name"],
+            phone=phone,
+            email=email,
+            postal_code=data.get("postal_code"),
+            address=data.get("address"),
+            preferred_dates=[d.isoformat() for d in data.get("preferred_dates") or []],
+            access_notes=data.get("access_notes"),
+            parking=data.get("parking"),
+            pets=data.get("pets"),
+            allergies=data.get("allergies"),
+            notes=data.get("notes"),
+            estimate_request=_jsonable(data["estimate_request"]),
+            estimate=estimate,
+            pricing_config_id=estimate["pricing_config_id"],
+            pricing_config_version=estimate["pricing_config_version"],
+            config_hash=estimate["config_hash"],
+            utm={k: data[k] for k in UTM_FIELDS if data.get(k)},
+            referrer=data.get("referrer"),
+            referral_code=_unique_code(tx),
+            referred_by_code=referred_by,
+        )
+        tx.add(lead)
+        tx.flush()
+        for hook in LEAD_CREATED_HOOKS:
+            hook(tx, lead)
+    return lead, estimate
+
+
+def _jsonable(value):
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _lead_query(status: str | None, start: datetime | None, end: datetime | None):
+    stmt = select(Lead)
+    if status:
+        stmt = stmt.where(Lead.status == status)
+    if start is not None:
+        stmt = stmt.where(Lead.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(Lead.created_at < end)
+    return stmt
+
+
+def list_leads(status, limit, cursor, start=None, end=None) -> dict:
+    stmt = _lead_query(status, start, end).order_by(Lead.id.desc()).limit(limit + 1)
+    after = decode_cursor(cursor, int)
+    if after:
+        stmt = stmt.where(Lead.id < after[0])
+    return page(list(db.session().scalars(stmt)), limit, lambda lead: [lead.id])
+
+
+CSV_HEADER = [
+    "id",
+    "created_at",
+    "status",
+    "name",
+    "email",
+    "phone",
+    "postal_code",
+    "address",
+    "service_type",
+    "total_before_tax",
+    "referral_code",
+    "referred_by_code",
+    "notes",
+]
+
+
+def leads_csv(status, start, end):
+    """Stream every matching lead (newest first) as formula-safe CSV, in batches."""
+    sess = db.session()
+
+    def rows():
+        last = None
+        while True:
+            stmt = _lead_query(status, start, end).order_by(Lead.id.desc()).limit(500)
+            if last is not None:
+                stmt = stmt.where(Lead.id < last)
+            batch = list(sess.scalars(stmt))
+            if not batch:
+                return
+            for lead in batch:
+                yield [
+                    lead.id,
+                    lead.created_at.isoformat(),
+                    lead.status,
+                    lead.name,
+                    lead.email,
+                    lead.phone,
+                    lead.postal_code,
+                    lead.address,
+                    lead.estimate_request.get("service_type", "standard"),
+                    lead.estimate.get("total_before_tax"),
+                    lead.referral_code,
+                    lead.referred_by_code,
+                    lead.notes,
+                ]
+            last = batch[-1].id
+
+    return csv_lines(CSV_HEADER, rows())
+
+
+def lead_detail(lead_id: int) -> dict:
+    sess = db.session()
+    lead = sess.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound("No such lead.")
+    credits = list(
+        sess.scalars(
+            select(ReferralCredit)
+            .where(ReferralCredit.customer_id == lead.customer_id)
+            .order_by(ReferralCredit.id)
+        )
+    )
+    return {"lead": lead, "credits": credits, "bookings": []}
+
+
+def change_status(lead_id: int, to_status: str) -> Lead:
+    with db.transaction() as tx:
+        lead = tx.get(Lead, lead_id, with_for_update=True)
+        if lead is None:
+            raise NotFound("No such lead.")
+        if to_status not in TRANSITIONS[lead.status]:
+            raise Conflict(
+                f"A {lead.status} lead cannot become {to_status}.", code="invalid_transition"
+            )
+        record(tx, "lead.status", "lead", lead.id, {"status": lead.status}, {"status": to_status})
+        lead.status = to_status
+    return lead
