@@ -18,7 +18,8 @@ from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import check_lead_time, take_slot
 from tenantapp.customers.models import ReferralCredit
 from tenantapp.leads.models import Lead
-from tenantapp.scheduling.slots import MIN_LEAD_TIME, duration_minutes
+from tenantapp.leads.service import booking_minutes, get_lead, lead_service_type
+from tenantapp.scheduling.slots import MIN_LEAD_TIME
 from tenantapp.settings.models import TenantSettings
 
 TRANSITIONS = {
@@ -92,13 +93,11 @@ def create_booking(data: dict) -> Booking:
     now = _now()
     start = data["starts_at"]
     check_lead_time(start, now, MIN_LEAD_TIME)
-    lead = sess.get(Lead, data["lead_id"])
-    if lead is None:
-        raise NotFound("No such lead.")
+    lead = get_lead(data["lead_id"])
     if lead.status in ("DONE", "CANCELLED"):
         raise Conflict(f"This lead is {lead.status.lower()}; ask for a new quote.")
-    service_type = lead.estimate_request.get("service_type", "standard")
-    minutes = duration_minutes(lead.estimate["time_on_site_hours"], service_type)
+    service_type = lead_service_type(lead)
+    minutes = booking_minutes(lead)
     with db.transaction() as tx:
         team_id = take_slot(tx, start, minutes, zone)
         estimate_total = int(lead.estimate["total_before_tax_cents"])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from shared import db
 from shared.csvsafe import csv_lines
-from shared.errors import BadRequest, Conflict, NotFound
+from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page
 from tenantapp.audit.service import record
 from tenantapp.customers.models import ReferralCredit
@@ -55,7 +55,12 @@ def create_lead(data: dict) -> tuple[Lead, dict]:
         verify_turnstile(data.get("captcha_token"), request.remote_addr)
     phone = normalise_phone(data["phone"])
     email = normalise_email(data.get("email"))
-    estimate = estimate_now(data["estimate_request"]).as_dict()
+    try:
+        estimate = estimate_now(data["estimate_request"]).as_dict()
+    except ValidationFailed as exc:  # the estimator names fields relative to its own request
+        raise ValidationFailed(
+            [{**e, "field": f"estimate_request.{e['field']}"} for e in exc.extra["errors"]]
+        ) from exc
     with db.transaction() as tx:
         referred_by = data.get("referral_code")
         if referred_by:
@@ -173,6 +178,24 @@ def leads_csv(status, start, end):
             last = batch[-1].id
 
     return csv_lines(CSV_HEADER, rows())
+
+
+def get_lead(lead_id: int) -> Lead:
+    lead = db.session().get(Lead, lead_id)
+    if lead is None:
+        raise NotFound("No such lead.")
+    return lead
+
+
+def booking_minutes(lead: Lead) -> int:
+    """A booking's length from the lead's stored estimate (never from the client)."""
+    from tenantapp.scheduling.slots import duration_minutes
+
+    return duration_minutes(lead.estimate["time_on_site_hours"], lead_service_type(lead))
+
+
+def lead_service_type(lead: Lead) -> str:
+    return lead.estimate_request.get("service_type", "standard")
 
 
 def lead_detail(lead_id: int) -> dict:

@@ -2,7 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.auth.guards import public, staff
-from shared.errors import field_error
+from tenantapp.leads.service import booking_minutes, get_lead
 from tenantapp.scheduling import schemas, service, slots
 
 blp = Blueprint("scheduling", __name__, url_prefix="/v1", description="Teams, hours and slots")
@@ -84,8 +84,9 @@ class Slots(MethodView):
     def get(self, args):
         """Up to three free start times on a day (any free team), with a clarifier when needed."""
         if args["lead_id"] is not None:
-            raise field_error("lead_id", "slots by lead arrive with leads; use service_type")
-        minutes = slots.duration_minutes(args["time_on_site_hours"], args["service_type"])
+            minutes = booking_minutes(get_lead(args["lead_id"]))
+        else:
+            minutes = slots.duration_minutes(args["time_on_site_hours"], args["service_type"])
         window = None
         if args["window_start_hour"] is not None:
             window = (args["window_start_hour"], args["window_end_hour"])

@@ -85,6 +85,13 @@ def test_bad_estimate_request_is_422_with_nested_field(client, tenant, lead_body
     assert any(f.startswith("estimate_request.baths") for f in fields)
 
 
+def test_unknown_add_on_in_a_lead_names_the_nested_field(client, tenant, lead_body):
+    lead_body["estimate_request"]["add_ons"] = {"jacuzzi": True}
+    resp = post_lead(client, tenant, lead_body)
+    assert resp.status_code == 422
+    assert [e["field"] for e in resp.get_json()["errors"]] == ["estimate_request.add_ons.jacuzzi"]
+
+
 def test_valid_referral_code_is_recorded_unknown_is_400(client, tenant, lead_body):
     code = post_lead(client, tenant, lead_body).get_json()["referral_code"]
     lead_body.update(

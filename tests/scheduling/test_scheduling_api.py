@@ -224,3 +224,19 @@ def test_another_tenants_ids_get_nothing(client, tenant, other_tenant):
         ).status_code
         == 403
     )
+
+
+def test_slots_by_lead_use_the_stored_estimate(client, tenant):
+    resp = client.post(
+        tenant.url("/leads"),
+        json={
+            "name": "Lee",
+            "phone": "+1 403 555 0123",
+            "estimate_request": {"beds": 6, "baths": 4, "service_type": "move_out"},
+        },
+    )
+    lead_id = resp.get_json()["lead_id"]
+    monday = next_weekday(0)
+    data = client.get(tenant.url(f"/slots?date={monday}&lead_id={lead_id}")).get_json()
+    assert data["duration_minutes"] == 180  # 3.0 h on site (team of 3), within move_out's 150-420
+    assert client.get(tenant.url(f"/slots?date={monday}&lead_id=999999")).status_code == 404
