@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 
-from shared import web
+from shared import metrics, web
 from shared.api import make_api
 from shared.dispatch import TENANT_SLUG_KEY
 from shared.errors import NotFound
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         servers=[{"url": "/t/{slug}/v1", "variables": {"slug": {"default": "demo"}}}],
     )
     web.init_app(app, runtime)
+    metrics.init_app(app)
 
     @app.before_request
     def resolve_tenant() -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection, make_url
 
+from shared import metrics
 from shared.entitlements import ensure_counters
 from shared.migrations import create_tenant_schema, tenant_head
 from shared.models.tenants import Tenant, TenantEvent
@@ -85,6 +86,7 @@ def provision(conn: Connection, runtime: Runtime, spec: NewTenant, *, extra=None
     if extra is not None:
         extra(conn, tenant_id)
     checkpoint("commit")
+    metrics.observe_provisioning(time.perf_counter() - started, path="cold")
     log.info(
         "tenant provisioned",
         extra={"tenant_id": str(tenant_id), "ms": round((time.perf_counter() - started) * 1000)},
