@@ -82,6 +82,7 @@ class Settings:
     strict_cors: bool = env("bool", False)
     trusted_proxy_cidrs: list = env("list", [])
     rate_limit_public: str = env("str", "60/minute", dev_default="10000/minute")
+    rate_limit_public_tenant: str = env("str", "1200/minute", dev_default="100000/minute")
     rate_limit_login: str = env("str", "10/minute", dev_default="10000/minute")
     rate_limit_signup: str = env("str", "5/minute", dev_default="10000/minute")
     tenant_pool_size: int = env("int", 5)

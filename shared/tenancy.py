@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import logging
 import re
+import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import redis
 from sqlalchemy import select
 
 from shared import db
@@ -23,6 +26,8 @@ from shared import db
 if TYPE_CHECKING:
     from shared.runtime import Runtime
 
+log = logging.getLogger("cleanplane.tenancy")
+OUTAGE_TTL = 1.0
 SCHEMA_RE = re.compile(r"^t_[0-9a-f]{12,32}$")
 SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,39}$")
 RESERVED_SLUGS = frozenset(
@@ -202,9 +207,15 @@ class TenantDirectory:
         self.max_entries = max_entries
         self._rows: OrderedDict[uuid.UUID, TenantRef] = OrderedDict()
         self._slugs: dict[str, uuid.UUID] = {}
+        self._outage_loaded: dict[uuid.UUID, float] = {}
 
-    def _version(self, tenant_id: uuid.UUID) -> int:
-        raw = self.runtime.redis.get(version_key(tenant_id))
+    def _version(self, tenant_id: uuid.UUID) -> int | None:
+        """The tenant's version from Redis, or None when Redis cannot be reached."""
+        try:
+            raw = self.runtime.redis.get(version_key(tenant_id))
+        except redis.RedisError:
+            log.warning("tenant directory: Redis unavailable, rows re-read every %ss", OUTAGE_TTL)
+            return None
         return int(raw) if raw else 0
 
     def _remember(self, ref: TenantRef) -> TenantRef:
@@ -245,11 +256,20 @@ class TenantDirectory:
                 return None
         version = self._version(tenant_id)
         cached = self._rows.get(tenant_id)
-        if cached is not None and cached.version == version:
+        if version is None:
+            # Redis is down: keep serving, trusting a row for at most OUTAGE_TTL seconds so a
+            # change still takes effect within about a second.
+            fresh = time.monotonic() - self._outage_loaded.get(tenant_id, -OUTAGE_TTL) < OUTAGE_TTL
+            if cached is not None and fresh:
+                return cached
+        elif cached is not None and cached.version == version:
             return cached
         loaded = self._load(id=tenant_id)
         if loaded is None:
             return None
+        if version is None:
+            self._outage_loaded[tenant_id] = time.monotonic()
+            version = -1  # never equal to a real version once Redis is back
         return self._remember(TenantRef(**{**loaded.__dict__, "version": version}))
 
     def bump(self, tenant_id: uuid.UUID | str) -> None:

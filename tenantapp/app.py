@@ -12,6 +12,7 @@ from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.tenancy import SERVED_STATUSES, tenant_context
+from tenantapp import limits
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         g.tenant = tenant
         g.tenant_scope = tenant_context(tenant)
         g.tenant_scope.__enter__()
+
+    limits.init_app(app, settings.redis_url)
 
     @app.teardown_request
     def leave_tenant(exc) -> None:
