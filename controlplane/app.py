@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from shared import metrics, web
+from shared import cors, metrics, web
 from shared.api import make_api
 from shared.logs import configure_logging
 from shared.runtime import Runtime
@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     api = make_api(app, title="Cleanplane control plane")
     web.init_app(app, runtime)
     metrics.init_app(app)
+    cors.init_app(app, settings)
 
     from controlplane import cli, health
     from controlplane import metrics as metrics_route

@@ -12,7 +12,7 @@ from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.tenancy import SERVED_STATUSES, tenant_context
-from tenantapp import limits
+from tenantapp import cors, limits
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         g.tenant_scope.__enter__()
 
     limits.init_app(app, settings.redis_url)
+    cors.init_app(app, runtime)
 
     @app.teardown_request
     def leave_tenant(exc) -> None:
