@@ -201,3 +201,27 @@ def test_disaster_restore_brings_back_the_original_identity(cli, busy_tenant, cl
     )
     assert resp.status_code == 200
     assert client.get(busy_tenant.url("/company")).get_json()["company_name"] == "Sparkle & Co"
+
+
+def test_schema_rename_touches_identifiers_never_row_data(tmp_path):
+    from controlplane.backups.pgtools import rename_schema_in_dump
+
+    old, new = "t_" + "a" * 24, "t_" + "b" * 24
+    dump = tmp_path / "in.sql"
+    dump.write_text(
+        f"CREATE SCHEMA {old};\n"
+        f"CREATE TABLE {old}.notes (id bigint, body text);\n"
+        f"COPY {old}.notes (id, body) FROM stdin;\n"
+        f"1\tmentions {old} in data\n"
+        "\\.\n"
+        f"SELECT pg_catalog.setval('{old}.notes_id_seq', 1, true);\n"
+        f"CREATE INDEX ix ON {old}.notes USING btree (id); -- x{old}y stays\n"
+    )
+    out = tmp_path / "out.sql"
+    rename_schema_in_dump(dump, out, old, new)
+    lines = out.read_text().splitlines()
+    assert lines[0] == f"CREATE SCHEMA {new};"
+    assert lines[2].startswith(f"COPY {new}.notes")
+    assert lines[3] == f"1\tmentions {old} in data"
+    assert f"'{new}.notes_id_seq'" in lines[5]
+    assert f"ON {new}.notes" in lines[6] and f"x{old}y" in lines[6]
