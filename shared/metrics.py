@@ -214,6 +214,14 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+def gunicorn_child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    """Gunicorn ``child_exit`` hook: drop a dead worker's live gauges from the shared files."""
+    if multiprocess_dir():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 class _ScrapeTimeCollector:
     """Values read when scraped: tenants by status (one query) and circuit-breaker states."""
 
