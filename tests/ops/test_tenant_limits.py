@@ -125,3 +125,21 @@ def test_public_operations_are_detected_from_the_guard(wsgi_app):
         assert not is_public_operation()
     with app.test_request_context("/v1/slots"):
         assert is_public_operation()
+
+
+def test_during_a_redis_outage_tenant_changes_still_apply_within_a_second(make_client, client, rt):
+    import time
+
+    from controlplane.tenants.lifecycle import change_status
+    from shared import db
+    from shared.tenancy import OUTAGE_TTL
+
+    tenant = signup(client)
+    server = RedisServer().start()
+    server.stop()  # this app's Redis is down from the start
+    down = make_client(redis_url=server.url)
+    assert _company(down, tenant, "192.0.2.40").status_code == 200
+    change_status(tenant.id, "suspended", actor="test", reason="outage drill")
+    db.close_session()
+    time.sleep(OUTAGE_TTL + 0.1)
+    assert _company(down, tenant, "192.0.2.40").status_code == 404
