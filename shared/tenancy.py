@@ -208,14 +208,22 @@ class TenantDirectory:
         self._rows: OrderedDict[uuid.UUID, TenantRef] = OrderedDict()
         self._slugs: dict[str, uuid.UUID] = {}
         self._outage_loaded: dict[uuid.UUID, float] = {}
+        self._redis_down = False
 
     def _version(self, tenant_id: uuid.UUID) -> int | None:
         """The tenant's version from Redis, or None when Redis cannot be reached."""
         try:
             raw = self.runtime.redis.get(version_key(tenant_id))
         except redis.RedisError:
-            log.warning("tenant directory: Redis unavailable, rows re-read every %ss", OUTAGE_TTL)
+            if not self._redis_down:
+                log.warning(
+                    "tenant directory: Redis unavailable, rows re-read every %ss", OUTAGE_TTL
+                )
+            self._redis_down = True
             return None
+        if self._redis_down:
+            log.warning("tenant directory: Redis is back")
+            self._redis_down = False
         return int(raw) if raw else 0
 
     def _remember(self, ref: TenantRef) -> TenantRef:
