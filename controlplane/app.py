@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from shared import web
+from shared import cors, metrics, web
 from shared.api import make_api
 from shared.logs import configure_logging
 from shared.runtime import Runtime
@@ -19,8 +19,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = Flask("controlplane")
     api = make_api(app, title="Cleanplane control plane")
     web.init_app(app, runtime)
+    metrics.init_app(app)
+    cors.init_app(app, settings)
 
     from controlplane import cli, health
+    from controlplane import metrics as metrics_route
     from controlplane.auth.routes import blp as auth_blp
     from controlplane.billing.routes import blp as billing_blp
     from controlplane.limits import limiter
@@ -33,5 +36,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for blp in (signup_blp, auth_blp, tenants_blp, billing_blp, ops_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
+    app.register_blueprint(metrics_route.blp)
     cli.init_app(app)
     return app

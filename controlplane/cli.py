@@ -109,6 +109,7 @@ def token_create(name, days):
 
 def init_app(app: Flask) -> None:
     import controlplane.provisioning.cli  # noqa: F401 - registers create, retry and pool
+    from controlplane.backups import cli as _backups  # noqa: F401 - registers its commands
 
     app.cli.add_command(tenants_cli)
     app.cli.add_command(ops_cli)

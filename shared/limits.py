@@ -39,14 +39,15 @@ def client_ip() -> str:
     return peer
 
 
-def make_limiter() -> Limiter:
+def make_limiter(key_prefix: str = "cp-limits", **kwargs) -> Limiter:
     return Limiter(
         key_func=client_ip,
         headers_enabled=True,
         in_memory_fallback_enabled=True,
         swallow_errors=True,
         strategy="fixed-window",
-        key_prefix="cp-limits",
+        key_prefix=key_prefix,
+        **kwargs,
     )
 
 

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from limits import parse_many
+
 DEV_SECRET = "dev-insecure-secret-change-me-0123456789"
+RATE_LIMIT_SETTINGS = (
+    "rate_limit_public",
+    "rate_limit_public_tenant",
+    "rate_limit_login",
+    "rate_limit_signup",
+)
 
 
 class SettingsError(RuntimeError):
@@ -82,6 +90,7 @@ class Settings:
     strict_cors: bool = env("bool", False)
     trusted_proxy_cidrs: list = env("list", [])
     rate_limit_public: str = env("str", "60/minute", dev_default="10000/minute")
+    rate_limit_public_tenant: str = env("str", "1200/minute", dev_default="100000/minute")
     rate_limit_login: str = env("str", "10/minute", dev_default="10000/minute")
     rate_limit_signup: str = env("str", "5/minute", dev_default="10000/minute")
     tenant_pool_size: int = env("int", 5)
@@ -160,6 +169,11 @@ class Settings:
             raise SettingsError(f"STORAGE_BACKEND {self.storage_backend!r} is not supported")
         if self.captcha_mode not in {"off", "turnstile"}:
             raise SettingsError("CAPTCHA_MODE must be off or turnstile")
+        for name in RATE_LIMIT_SETTINGS:
+            try:
+                parse_many(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(f"{name.upper()}: not a rate limit ({exc})") from exc
         if not self.is_prod:
             return
         problems = []

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import logging
 import re
+import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import redis
 from sqlalchemy import select
 
 from shared import db
@@ -23,6 +26,8 @@ from shared import db
 if TYPE_CHECKING:
     from shared.runtime import Runtime
 
+log = logging.getLogger("cleanplane.tenancy")
+OUTAGE_TTL = 1.0
 SCHEMA_RE = re.compile(r"^t_[0-9a-f]{12,32}$")
 SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,39}$")
 RESERVED_SLUGS = frozenset(
@@ -202,9 +207,23 @@ class TenantDirectory:
         self.max_entries = max_entries
         self._rows: OrderedDict[uuid.UUID, TenantRef] = OrderedDict()
         self._slugs: dict[str, uuid.UUID] = {}
+        self._outage_loaded: dict[uuid.UUID, float] = {}
+        self._redis_down = False
 
-    def _version(self, tenant_id: uuid.UUID) -> int:
-        raw = self.runtime.redis.get(version_key(tenant_id))
+    def _version(self, tenant_id: uuid.UUID) -> int | None:
+        """The tenant's version from Redis, or None when Redis cannot be reached."""
+        try:
+            raw = self.runtime.redis.get(version_key(tenant_id))
+        except redis.RedisError:
+            if not self._redis_down:
+                log.warning(
+                    "tenant directory: Redis unavailable, rows re-read every %ss", OUTAGE_TTL
+                )
+            self._redis_down = True
+            return None
+        if self._redis_down:
+            log.warning("tenant directory: Redis is back")
+            self._redis_down = False
         return int(raw) if raw else 0
 
     def _remember(self, ref: TenantRef) -> TenantRef:
@@ -245,13 +264,32 @@ class TenantDirectory:
                 return None
         version = self._version(tenant_id)
         cached = self._rows.get(tenant_id)
-        if cached is not None and cached.version == version:
+        if version is None:
+            # Redis is down: keep serving, trusting a row for at most OUTAGE_TTL seconds so a
+            # change still takes effect within about a second.
+            fresh = time.monotonic() - self._outage_loaded.get(tenant_id, -OUTAGE_TTL) < OUTAGE_TTL
+            if cached is not None and fresh:
+                return cached
+        elif cached is not None and cached.version == version:
             return cached
         loaded = self._load(id=tenant_id)
         if loaded is None:
             return None
+        if version is None:
+            self._outage_loaded[tenant_id] = time.monotonic()
+            version = -1  # never equal to a real version once Redis is back
         return self._remember(TenantRef(**{**loaded.__dict__, "version": version}))
 
     def bump(self, tenant_id: uuid.UUID | str) -> None:
-        """Invalidate every process's cached row (call after the change is committed)."""
-        self.runtime.redis.incr(version_key(tenant_id))
+        """Invalidate every process's cached row (call after the change is committed).
+
+        The change is already committed when this runs, so a Redis outage must not turn it
+        into an error: while Redis is down every process re-reads rows from Postgres at most
+        once a second anyway, so the change still spreads.
+        """
+        try:
+            self.runtime.redis.incr(version_key(tenant_id))
+        except redis.RedisError:
+            log.warning(
+                "tenant version bump failed; Redis unavailable", extra={"tenant_id": str(tenant_id)}
+            )

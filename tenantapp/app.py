@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 
-from shared import web
+from shared import metrics, web
 from shared.api import make_api
 from shared.dispatch import TENANT_SLUG_KEY
 from shared.errors import NotFound
@@ -12,6 +12,7 @@ from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.tenancy import SERVED_STATUSES, tenant_context
+from tenantapp import cors, limits
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         servers=[{"url": "/t/{slug}/v1", "variables": {"slug": {"default": "demo"}}}],
     )
     web.init_app(app, runtime)
+    metrics.init_app(app)
 
     @app.before_request
     def resolve_tenant() -> None:
@@ -39,6 +41,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         g.tenant = tenant
         g.tenant_scope = tenant_context(tenant)
         g.tenant_scope.__enter__()
+
+    limits.init_app(app, settings.redis_url)
+    cors.init_app(app, runtime)
 
     @app.teardown_request
     def leave_tenant(exc) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from controlplane.provisioning.pool import app_role, claim_pool_schema, mark_claimed
+from shared import metrics
 from shared.entitlements import ensure_counters
 from shared.migrations import create_tenant_schema, tenant_head, upgrade_tenant
 from shared.models.tenants import Tenant, TenantEvent
@@ -142,6 +143,7 @@ def provision(
         raise
     except Exception as exc:
         raise ProvisioningError(step, exc) from exc
+    metrics.observe_provisioning(time.perf_counter() - started, path=path)
     log.info(
         "tenant provisioned",
         extra={

@@ -9,6 +9,7 @@ change, deactivation or revocation applies to the very next request.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hmac
 import json
@@ -17,7 +18,8 @@ from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import g, request
+import redis
+from flask import current_app, g, request
 from flask_smorest.utils import deepupdate
 from sqlalchemy import select
 
@@ -79,7 +81,10 @@ def _load_session(sid: str, tenant: TenantRef) -> dict:
 
     rt = current_runtime()
     key = session_key(sid)
-    cached = rt.redis.get(key)
+    try:
+        cached = rt.redis.get(key)
+    except redis.RedisError:  # Redis down: read the session from the database every time
+        cached = None
     if cached:
         state = json.loads(cached)
         if state.get("v") == tenant.version:
@@ -112,7 +117,8 @@ def _load_session(sid: str, tenant: TenantRef) -> dict:
             "must_change": row.must_change_password,
             "v": tenant.version,
         }
-    rt.redis.set(key, json.dumps(state), ex=SESSION_CACHE_SECONDS)
+    with contextlib.suppress(redis.RedisError):
+        rt.redis.set(key, json.dumps(state), ex=SESSION_CACHE_SECONDS)
     return state
 
 
@@ -188,8 +194,15 @@ def staff(
     return decorator
 
 
+PUBLIC_MARK = "cleanplane_public"
+
+
 def public(fn):
-    """A public operation (``security: []``); a suspended tenant's public pages are 404."""
+    """A public operation (``security: []``); a suspended tenant's public pages are 404.
+
+    The returned view carries ``PUBLIC_MARK`` so request hooks (rate limits, booking-site CORS)
+    can tell public operations apart without parsing OpenAPI.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -199,7 +212,32 @@ def public(fn):
         g.principal = Principal(typ="public")
         return fn(*args, **kwargs)
 
-    return document(wrapper, security=[])
+    documented = document(wrapper, security=[])
+    setattr(documented, PUBLIC_MARK, True)
+    return documented
+
+
+def view_method(endpoint: str | None, method: str):
+    """The function serving ``method`` at ``endpoint`` (a MethodView's method, or the view)."""
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return view
+    name = "get" if method.upper() == "HEAD" else method.lower()
+    return getattr(view_class, name, None)
+
+
+def is_public_operation(method: str | None = None) -> bool:
+    """Whether the current request's operation (or ``method`` at its route) is public."""
+    rule = request.url_rule
+    if rule is None:
+        return False
+    fn = view_method(rule.endpoint, method or request.method)
+    if fn is None:
+        return False
+    if getattr(fn, PUBLIC_MARK, False):
+        return True
+    return getattr(fn, "_apidoc", {}).get("manual_doc", {}).get("security") == []
 
 
 def _basic_operator() -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from shared import db
 from shared.errors import field_error
+from shared.runtime import current_runtime
+from shared.tenancy import current_tenant
 from shared.timezones import time_zone_problem
 from tenantapp.audit.service import changes, record
 from tenantapp.settings.models import TenantSettings
@@ -27,4 +29,7 @@ def update_settings(patch: dict) -> TenantSettings:
         before, after = changes(row, patch)
         if after:
             record(tx, "settings.update", "settings", 1, before, after)
+    if after:
+        # Caches keyed by the tenant version (booking-site CORS origins) pick the change up at once.
+        current_runtime().tenants.bump(current_tenant().id)
     return row

@@ -1,0 +1,53 @@
+"""``flask tenants backup SLUG DIR`` and ``flask tenants restore DIR [--as NEWSLUG]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from controlplane.backups.pgtools import BackupError
+from controlplane.cli import tenants_cli
+from shared.runtime import use_runtime
+
+
+def _runtime():
+    return current_app.extensions["cleanplane"]
+
+
+@tenants_cli.command("backup")
+@click.argument("slug")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup(slug: str, directory: Path) -> None:
+    """Back up one tenant: its schema, control-plane rows and storage objects, into DIRECTORY."""
+    from controlplane.backups.service import backup_tenant
+
+    with use_runtime(_runtime()) as rt:
+        try:
+            manifest = backup_tenant(rt, slug, directory)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+    tables = manifest["tables"]
+    click.echo(
+        f"{slug}: {len(tables)} tables, {sum(t['rows'] for t in tables.values())} rows, "
+        f"{manifest['storage_files']} files -> {directory}"
+    )
+
+
+@tenants_cli.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--as", "new_slug", default=None, help="Restore as a new tenant with this slug.")
+def restore(directory: Path, new_slug: str | None) -> None:
+    """Restore a tenant backup (as a new tenant with --as; else its original identity)."""
+    from controlplane.backups.service import restore_tenant
+
+    with use_runtime(_runtime()) as rt:
+        try:
+            result = restore_tenant(rt, directory, new_slug, progress=click.echo)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"restored {result.slug} ({result.tenant_id}) into {result.schema}: "
+        f"{result.tables} tables, {result.rows} rows, {result.files} files"
+    )

@@ -1,0 +1,253 @@
+"""Per-tenant backup and restore (SPEC §2.7).
+
+A backup directory holds ``schema.sql`` (pg_dump of the tenant schema, no owners or grants),
+``control_plane.json`` (tenant row, lifecycle events, memberships, users, usage counters),
+``storage/`` (the tenant's objects under ``tenants/<tenant_id>/`` of the local store) and
+``manifest.json`` (versions, and every table's row count and checksum). The dump, the rows and the
+fingerprints come from one exported snapshot, so they agree even while the tenant keeps working.
+
+Restore loads the dump into a scratch schema, checks every table against the manifest, then in one
+transaction renames the scratch schema to its final name and writes the control-plane rows, so a
+half-restored tenant is never visible. ``--as NEWSLUG`` makes an independent copy (new id, slug and
+schema); without it the original identity comes back, refused while it still exists.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from controlplane.backups import rows
+from controlplane.backups.pgtools import (
+    BackupError,
+    dump_schema,
+    fingerprints,
+    rename_schema_in_dump,
+    restore_sql,
+    server_major,
+)
+from shared.models.tenants import Tenant
+from shared.runtime import Runtime
+from shared.tenancy import check_schema_name, new_schema_name, quoted_schema, slug_problem
+
+log = logging.getLogger("cleanplane.backups")
+FORMAT = 1
+
+# Tenant columns holding storage keys (``tenants/<tenant_id>/...``): features that store object
+# keys register ``(table, column)`` here so a copy restored under a new id points at its own
+# objects. Rewritten after the checksums are verified.
+STORAGE_KEY_COLUMNS: list[tuple[str, str]] = []
+
+
+@dataclass
+class RestoreResult:
+    tenant_id: uuid.UUID
+    slug: str
+    schema: str
+    tables: int
+    rows: int
+    files: int
+
+
+def _storage_root(runtime: Runtime) -> Path:
+    return Path(runtime.settings.storage_dir) / "tenants"
+
+
+def _write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    path.chmod(0o600)
+
+
+def backup_tenant(runtime: Runtime, slug: str, dest: Path) -> dict:
+    """Write the tenant ``slug``'s backup into ``dest`` (created; must be empty). Returns the
+    manifest. The directory holds password hashes: it is created readable by its owner only."""
+    dest = Path(dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise BackupError(f"{dest} is not empty")
+    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with runtime.owner_engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            tenant = conn.execute(select(Tenant).where(Tenant.slug == slug)).first()
+            if tenant is None:
+                raise BackupError(f"no tenant {slug!r}")
+            schema = check_schema_name(tenant.schema_name)
+            present = conn.execute(
+                text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
+            ).first()
+            if not present:
+                raise BackupError(
+                    f"tenant {slug!r} has no schema {schema} (status {tenant.status})"
+                )
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
+            major = server_major(conn)
+            version_num = int(conn.execute(text("SHOW server_version_num")).scalar())
+            revision = conn.execute(
+                text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version")  # noqa: S608
+            ).scalar()
+            tables = fingerprints(conn, schema)
+            control = rows.export_rows(conn, tenant.id)
+            # pg_dump reads the same snapshot while this transaction stays open.
+            dump_schema(runtime.settings.owner_url, major, schema, dest / "schema.sql", snapshot)
+    (dest / "schema.sql").chmod(0o600)
+    _write_json(dest / "control_plane.json", control)
+    files = _copy_tree(_storage_root(runtime) / str(tenant.id), dest / "storage")
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.now(UTC).isoformat(),
+        "tenant_id": str(tenant.id),
+        "slug": tenant.slug,
+        "schema": schema,
+        "revision": revision,
+        "server_version_num": version_num,
+        "storage_backend": runtime.settings.storage_backend,
+        "storage_files": files,
+        "tables": tables,
+    }
+    _write_json(dest / "manifest.json", manifest)
+    log.info("tenant backed up", extra={"tenant_id": str(tenant.id), "tables": len(tables)})
+    return manifest
+
+
+def _copy_tree(src: Path, dest: Path) -> int:
+    if not src.is_dir():
+        return 0
+    shutil.copytree(src, dest, dirs_exist_ok=True)
+    return sum(1 for p in dest.rglob("*") if p.is_file())
+
+
+def read_backup(src: Path) -> tuple[dict, dict]:
+    src = Path(src)
+    try:
+        manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
+        control = json.loads((src / "control_plane.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{src} is not a readable tenant backup: {exc}") from exc
+    if manifest.get("format") != FORMAT or not (src / "schema.sql").is_file():
+        raise BackupError(f"{src} is not a tenant backup of format {FORMAT}")
+    return manifest, control
+
+
+def _check_identity(conn, tenant_id: uuid.UUID, slug: str, schema: str) -> None:
+    if conn.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        raise BackupError(f"a tenant {slug!r} already exists; restore with --as NEWSLUG")
+    if conn.scalar(select(Tenant.id).where(Tenant.id == tenant_id)) is not None:
+        raise BackupError(f"tenant {tenant_id} already exists; restore with --as NEWSLUG")
+    taken = conn.execute(
+        text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
+    ).first()
+    if taken:
+        raise BackupError(f"schema {schema} already exists; restore with --as NEWSLUG")
+
+
+def restore_tenant(
+    runtime: Runtime,
+    src: Path,
+    new_slug: str | None = None,
+    *,
+    actor: str = "cli",
+    progress: Callable[[str], None] | None = None,
+) -> RestoreResult:
+    """Restore the backup in ``src``; under ``new_slug`` as an independent copy when given."""
+    from controlplane.provisioning.service import app_role
+
+    say = progress or (lambda _msg: None)
+    src = Path(src)
+    manifest, control = read_backup(src)
+    clone = new_slug is not None
+    if clone and slug_problem(new_slug):
+        raise BackupError(f"slug {new_slug!r} {slug_problem(new_slug)}")
+    tenant_id = uuid.uuid4() if clone else uuid.UUID(manifest["tenant_id"])
+    slug = new_slug if clone else manifest["slug"]
+    final = new_schema_name() if clone else check_schema_name(manifest["schema"])
+    scratch = new_schema_name()
+    engine = runtime.owner_engine
+    with engine.connect() as conn:
+        _check_identity(conn, tenant_id, slug, final)
+        major = server_major(conn)
+    storage_dest = _storage_root(runtime) / str(tenant_id)
+    copied_storage = False
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            renamed = Path(tmp) / "schema.sql"
+            rename_schema_in_dump(src / "schema.sql", renamed, manifest["schema"], scratch)
+            say(f"loading the dump into scratch schema {scratch}")
+            restore_sql(runtime.settings.owner_url, major, renamed)
+        with engine.begin() as conn:
+            restored = fingerprints(conn, scratch)
+            _verify(manifest["tables"], restored)
+            say(f"verified {len(restored)} tables against the manifest")
+            _rewrite_storage_keys(conn, scratch, manifest["tenant_id"], tenant_id)
+            if (src / "storage").is_dir():
+                storage_dest.parent.mkdir(parents=True, exist_ok=True)
+                _copy_tree(src / "storage", storage_dest)
+                copied_storage = True
+            # The identity checks again, now under the transaction that makes the tenant visible.
+            _check_identity(conn, tenant_id, slug, final)
+            conn.exec_driver_sql(
+                f"ALTER SCHEMA {quoted_schema(scratch)} RENAME TO {quoted_schema(final)}"
+            )
+            role = app_role(runtime)
+            if role:
+                conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA {quoted_schema(final)} TO "{role}"')
+            rows.insert_rows(
+                conn,
+                control,
+                tenant_id=tenant_id,
+                slug=slug,
+                schema=final,
+                revision=manifest.get("revision"),
+                clone=clone,
+                actor=actor,
+            )
+    except BaseException:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted_schema(scratch)} CASCADE")
+        if copied_storage and clone:
+            shutil.rmtree(storage_dest, ignore_errors=True)
+        raise
+    runtime.tenants.bump(tenant_id)
+    log.info("tenant restored", extra={"tenant_id": str(tenant_id), "schema": final})
+    return RestoreResult(
+        tenant_id=tenant_id,
+        slug=slug,
+        schema=final,
+        tables=len(restored),
+        rows=sum(t["rows"] for t in restored.values()),
+        files=manifest.get("storage_files", 0),
+    )
+
+
+def _verify(expected: dict, restored: dict) -> None:
+    problems = []
+    for table in sorted(set(expected) | set(restored)):
+        want, got = expected.get(table), restored.get(table)
+        if want != got:
+            problems.append(f"{table}: expected {want}, restored {got}")
+    if problems:
+        raise BackupError("restored data does not match the backup: " + "; ".join(problems))
+
+
+def _rewrite_storage_keys(conn, schema: str, old_id: str, new_id: uuid.UUID) -> None:
+    if str(new_id) == old_id:
+        return
+    old_prefix, new_prefix = f"tenants/{old_id}/", f"tenants/{new_id}/"
+    for table, column in STORAGE_KEY_COLUMNS:
+        col = '"' + column.replace('"', '""') + '"'
+        tbl = '"' + table.replace('"', '""') + '"'
+        conn.execute(
+            text(
+                f"UPDATE {quoted_schema(schema)}.{tbl} SET {col} = "  # noqa: S608
+                f":new || substr({col}, length(:old) + 1) WHERE {col} LIKE :like"
+            ),
+            {"new": new_prefix, "old": old_prefix, "like": old_prefix + "%"},
+        )

@@ -1,0 +1,288 @@
+"""Prometheus metrics for both apps and the jobs (SPEC §8).
+
+Every label value here comes from code (a route template, a job function name, a queue constant),
+never from a request's path, a slug or a tenant id, so the number of series stays bounded however
+many tenants and URLs there are. ``/metrics`` on the control plane renders them.
+
+Under gunicorn the launcher sets ``PROMETHEUS_MULTIPROC_DIR`` (an empty directory, wiped at start);
+``prometheus_client`` then keeps the values in per-process files and a scrape aggregates every
+worker's files. Without it, the values live in this process only.
+
+Hooks for the other subsystems (call them; they never raise into the caller's work):
+- jobs: ``track_job(name)`` around a run, or ``observe_job(name, seconds, ok)``;
+- queues: ``set_queue_depth(queue, depth)``; outbox: ``set_outbox_depth(plane, depth)``;
+  dead letters: ``set_dlq_depth(kind, depth)``;
+- webhooks: ``webhook_outcome(source, outcome)``;
+- fleet migrations: ``fleet_migration_result(outcome, seconds)`` once per tenant migrated;
+- provisioning: ``observe_provisioning(seconds, path)``;
+- anything computed at scrape time (a queue depth read from Redis): ``on_scrape(fn)``, where
+  ``fn(runtime)`` is called before each scrape and usually calls the setters above.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+
+log = logging.getLogger("cleanplane.metrics")
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+UNMATCHED_ROUTE = "<unmatched>"
+
+HTTP_LATENCY = Histogram(
+    "cleanplane_http_request_duration_seconds",
+    "Request latency by app, route template, method and status class.",
+    ["app", "route", "method", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+HTTP_5XX = Counter(
+    "cleanplane_http_server_errors_total",
+    "Responses with a 5xx status, by app, route template and method.",
+    ["app", "route", "method"],
+    registry=REGISTRY,
+)
+PROVISIONING_SECONDS = Histogram(
+    "cleanplane_provisioning_duration_seconds",
+    "Time to provision one tenant schema (path: cold, pool, migrated).",
+    ["path"],
+    buckets=(0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
+    registry=REGISTRY,
+)
+FLEET_MIGRATIONS = Counter(
+    "cleanplane_fleet_migration_results_total",
+    "Per-tenant results of fleet migrations (outcome: succeeded, failed, skipped).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+FLEET_MIGRATION_SECONDS = Histogram(
+    "cleanplane_fleet_migration_tenant_duration_seconds",
+    "Time to migrate one tenant schema during a fleet migration.",
+    buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0),
+    registry=REGISTRY,
+)
+JOB_RUNS = Counter(
+    "cleanplane_job_runs_total",
+    "Job runs by job function and outcome (ok, failed).",
+    ["job", "outcome"],
+    registry=REGISTRY,
+)
+JOB_FAILURES = Counter(
+    "cleanplane_job_failures_total", "Failed job runs by job function.", ["job"], registry=REGISTRY
+)
+JOB_SECONDS = Histogram(
+    "cleanplane_job_duration_seconds",
+    "Job run time by job function.",
+    ["job"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0),
+    registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge(
+    "cleanplane_queue_depth",
+    "Jobs waiting per RQ queue.",
+    ["queue"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+OUTBOX_DEPTH = Gauge(
+    "cleanplane_outbox_depth",
+    "Outbox rows waiting for delivery (plane: control, tenants).",
+    ["plane"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+DLQ_DEPTH = Gauge(
+    "cleanplane_dead_letters",
+    "Dead letters across tenants by kind (email, webhook, export), from the control-plane index.",
+    ["kind"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+WEBHOOK_OUTCOMES = Counter(
+    "cleanplane_webhook_outcomes_total",
+    "Incoming webhooks by source (stripe, stripe_connect) and outcome "
+    "(processed, duplicate, ignored, bad_signature, failed).",
+    ["source", "outcome"],
+    registry=REGISTRY,
+)
+
+_scrape_hooks: list[Callable] = []
+
+
+# ---------------------------------------------------------------- hooks for other subsystems
+def observe_provisioning(seconds: float, path: str = "cold") -> None:
+    """Record one provisioning run (``path``: cold, pool or migrated)."""
+    PROVISIONING_SECONDS.labels(path=path).observe(seconds)
+
+
+def observe_job(job: str, seconds: float, ok: bool) -> None:
+    """Record one job run; ``job`` is the job function's name (a code constant)."""
+    JOB_RUNS.labels(job=job, outcome="ok" if ok else "failed").inc()
+    if not ok:
+        JOB_FAILURES.labels(job=job).inc()
+    JOB_SECONDS.labels(job=job).observe(seconds)
+
+
+@contextmanager
+def track_job(job: str) -> Iterator[None]:
+    """Time the enclosed job run and count it as failed if it raises (the error propagates)."""
+    started = time.perf_counter()
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        observe_job(job, time.perf_counter() - started, ok)
+
+
+def set_queue_depth(queue: str, depth: int) -> None:
+    QUEUE_DEPTH.labels(queue=queue).set(depth)
+
+
+def set_outbox_depth(plane: str, depth: int) -> None:
+    """Rows due or retrying in the outboxes (``plane``: control or tenants, summed)."""
+    OUTBOX_DEPTH.labels(plane=plane).set(depth)
+
+
+def set_dlq_depth(kind: str, depth: int) -> None:
+    DLQ_DEPTH.labels(kind=kind).set(depth)
+
+
+def webhook_outcome(source: str, outcome: str) -> None:
+    WEBHOOK_OUTCOMES.labels(source=source, outcome=outcome).inc()
+
+
+def fleet_migration_result(outcome: str, seconds: float | None = None) -> None:
+    """One tenant's result in a fleet migration (succeeded, failed or skipped)."""
+    FLEET_MIGRATIONS.labels(outcome=outcome).inc()
+    if seconds is not None:
+        FLEET_MIGRATION_SECONDS.observe(seconds)
+
+
+def on_scrape(fn: Callable) -> Callable:
+    """Register ``fn(runtime)`` to refresh gauges before each scrape (usable as a decorator)."""
+    if fn not in _scrape_hooks:
+        _scrape_hooks.append(fn)
+    return fn
+
+
+# ---------------------------------------------------------------- request instrumentation
+def route_label() -> str:
+    """The matched route template (``/v1/admin/blackouts/<int:blackout_id>``), never the path."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else UNMATCHED_ROUTE
+
+
+def init_app(app: Flask) -> None:
+    """Time every request of ``app`` by route template and count its 5xx responses."""
+    app_name = app.name
+
+    @app.after_request
+    def _observe(resp):
+        started = g.get("started")
+        if started is not None:
+            route = route_label()
+            method = request.method if request.method in _METHODS else "OTHER"
+            HTTP_LATENCY.labels(
+                app=app_name, route=route, method=method, status=f"{resp.status_code // 100}xx"
+            ).observe(time.perf_counter() - started)
+            if resp.status_code >= 500:
+                HTTP_5XX.labels(app=app_name, route=route, method=method).inc()
+        return resp
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+# ---------------------------------------------------------------- scrape
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def gunicorn_child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    """Gunicorn ``child_exit`` hook: drop a dead worker's live gauges from the shared files."""
+    if multiprocess_dir():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+class _ScrapeTimeCollector:
+    """Values read when scraped: tenants by status (one query) and circuit-breaker states."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+
+    def collect(self):
+        from shared import circuit
+
+        tenants = GaugeMetricFamily(
+            "cleanplane_tenants", "Tenants by lifecycle status.", labels=["status"]
+        )
+        try:
+            counts = tenant_counts(self.runtime)
+        except Exception:  # noqa: BLE001 - /readyz reports the database; the scrape carries on
+            log.warning("metrics: tenant counts unavailable")
+            counts = {}
+        for status, count in counts.items():
+            tenants.add_metric([status], count)
+        yield tenants
+        circuits = GaugeMetricFamily(
+            "cleanplane_circuit_state",
+            "Circuit breaker state per dependency in the scraped process "
+            "(0 closed, 1 half-open, 2 open).",
+            labels=["name"],
+        )
+        for name, state in sorted(circuit.states().items()):
+            circuits.add_metric([name], circuit.STATE_VALUES.get(state, 2))
+        yield circuits
+
+
+class _ProcessCollector:
+    def collect(self):
+        yield from REGISTRY.collect()
+
+
+def tenant_counts(runtime) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from shared.models.tenants import TENANT_STATUSES, Tenant
+
+    counts = dict.fromkeys(TENANT_STATUSES, 0)
+    with runtime.engine.connect() as conn:
+        for status, count in conn.execute(
+            select(Tenant.status, func.count()).group_by(Tenant.status)
+        ):
+            counts[status] = count
+    return counts
+
+
+def render(runtime) -> tuple[bytes, str]:
+    """The exposition text of every metric (all gunicorn workers' in multiprocess mode)."""
+    for hook in list(_scrape_hooks):
+        try:
+            hook(runtime)
+        except Exception:  # noqa: BLE001 - a broken hook must not break the scrape
+            log.warning("metrics scrape hook %s failed", getattr(hook, "__name__", hook))
+    registry = CollectorRegistry(auto_describe=False)
+    if multiprocess_dir():
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessCollector())
+    registry.register(_ScrapeTimeCollector(runtime))
+    return generate_latest(registry), CONTENT_TYPE_LATEST
