@@ -11,4 +11,6 @@ from shared.models import (  # noqa: F401
     User,
     UserSession,
 )
+from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401
 from shared.operator_tokens import OperatorToken  # noqa: F401
+from shared.outbox.dlq import DlqEntry  # noqa: F401
