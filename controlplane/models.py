@@ -1,5 +1,6 @@
 """Every control-plane table, imported so ``CPBase.metadata`` is complete for Alembic."""
 
+from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401
 from shared.models import (  # noqa: F401
     Membership,
     Plan,
@@ -11,6 +12,5 @@ from shared.models import (  # noqa: F401
     User,
     UserSession,
 )
-from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401
 from shared.operator_tokens import OperatorToken  # noqa: F401
 from shared.outbox.dlq import DlqEntry  # noqa: F401

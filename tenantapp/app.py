@@ -48,8 +48,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     from tenantapp.audit.routes import blp as audit_blp
     from tenantapp.company.routes import blp as company_blp
+    from tenantapp.exports.routes import blp as exports_blp
+    from tenantapp.messaging.routes import blp as messaging_blp
     from tenantapp.settings.routes import blp as settings_blp
 
-    for blp in (company_blp, settings_blp, audit_blp):
+    for blp in (company_blp, settings_blp, audit_blp, messaging_blp, exports_blp):
         api.register_blueprint(blp)
     return app

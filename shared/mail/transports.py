@@ -14,9 +14,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
-from shared import circuit
 from shared.mail.message import OutgoingMail
-from shared.outbox.delivery import Permanent, Retryable
+from shared.outbox.delivery import Permanent, Retryable, through_breaker
 from shared.settings import Settings
 
 BREAKER = "mail"
@@ -28,13 +27,6 @@ class MailTransport(Protocol):
     def send(self, mail: OutgoingMail) -> str:
         """Hand ``mail`` to the provider; return its reference. Raises ``Retryable``/``Permanent``
         (from ``shared.outbox.delivery``) or ``ServiceUnavailable`` when the circuit is open."""
-
-
-def _through_breaker(fn, *args) -> str:
-    outcome = circuit.call(BREAKER, fn, *args)
-    if isinstance(outcome, Permanent):
-        raise outcome
-    return outcome
 
 
 class SmtpTransport:
@@ -87,7 +79,7 @@ class SmtpTransport:
         return mail.message_id
 
     def send(self, mail: OutgoingMail) -> str:
-        return _through_breaker(self._send, mail)
+        return through_breaker(BREAKER, self._send, mail)
 
 
 class SendGridTransport:
@@ -138,7 +130,7 @@ class SendGridTransport:
         return Permanent("sendgrid_rejected", f"HTTP {resp.status_code} {resp.text[:200]!r}")
 
     def send(self, mail: OutgoingMail) -> str:
-        return _through_breaker(self._send, mail)
+        return through_breaker(BREAKER, self._send, mail)
 
 
 class MissingTransport:

@@ -138,11 +138,13 @@ def deliver_due(
     lease_seconds: int = DEFAULT_LEASE_SECONDS,
     tenant_id=None,
     after_send: Callable[[Message], None] | None = None,
+    only_ids: list[int] | None = None,
 ) -> RunReport:
     """Deliver up to ``batch`` due rows of ``model`` in the current context's session.
 
     ``now`` is injectable so tests (and replays of a schedule) can move the clock. ``after_send``
-    is a test hook called after a successful send and before the outcome is recorded. The DLQ
+    is a test hook called after a successful send and before the outcome is recorded;
+    ``only_ids`` limits the run to those rows (delivering one message right after its commit). The DLQ
     index row of this outbox (``tenant_id``; None = the control plane) is refreshed when a row died.
     """
     now = now or utcnow()
@@ -154,6 +156,8 @@ def deliver_due(
         .order_by(model.next_attempt_at, model.id)
         .limit(batch)
     )
+    if only_ids is not None:
+        due = due.where(model.id.in_(only_ids))
     ids = list(sess.scalars(due))
     sess.commit()
     blocked: set[str] = set()
@@ -267,3 +271,32 @@ def _attempt(model, handler, message, now, blocked, report, after_send) -> None:
         after_send(message)
     report.sent += 1
     _finish(model, message.id, status="sent", sent_at=now, provider_ref=ref, last_error=None)
+
+
+def through_breaker(name: str, fn, *args):
+    """Call ``fn`` through the ``name`` circuit breaker, telling the outcomes apart.
+
+    - the circuit was open and ``fn`` never ran → ``ServiceUnavailable`` (the loop gives the
+      attempt back and waits);
+    - ``fn`` ran and failed, even if that failure tripped the breaker → ``Retryable`` (counts);
+    - ``fn`` returned a ``Permanent`` (refusals are returned, not raised, so they never trip the
+      breaker) → raised here.
+    """
+    from shared import circuit
+
+    ran = False
+
+    def tracked(*inner):
+        nonlocal ran
+        ran = True
+        return fn(*inner)
+
+    try:
+        outcome = circuit.call(name, tracked, *args)
+    except ServiceUnavailable as exc:
+        if ran:
+            raise Retryable("circuit_tripped", f"{name} failed and its circuit opened") from exc
+        raise
+    if isinstance(outcome, Permanent):
+        raise outcome
+    return outcome
