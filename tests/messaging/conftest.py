@@ -87,8 +87,12 @@ class WebhookTarget:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 target.requests.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                     "body": body}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                    }
                 )
                 status, headers = target.replies.popleft() if target.replies else (200, {})
                 self.send_response(status)
@@ -104,7 +108,7 @@ class WebhookTarget:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property

@@ -32,9 +32,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 30.0) -> None
     raise AssertionError("the worker never reached the point after the SMTP send")
 
 
-def test_worker_killed_after_smtp_send_does_not_send_twice(
-    tmp_path, tenant, mail_rt, smtp_server
-):
+def test_worker_killed_after_smtp_send_does_not_send_twice(tmp_path, tenant, mail_rt, smtp_server):
     with tenant_context(ref(tenant)):
         crashed_id = queue_email(key="crash-1", to="first@example.com")
         other_id = queue_email(key="crash-2", to="second@example.com")
@@ -104,9 +102,7 @@ def test_interrupted_webhook_is_retried_with_the_same_delivery_id(
     from shared.runtime import use_runtime
     from tenantapp.settings.models import TenantSettings
 
-    rt = make_runtime(
-        export_allow_http=True, export_unsafe_allow_targets=[webhook_target.hostport]
-    )
+    rt = make_runtime(export_allow_http=True, export_unsafe_allow_targets=[webhook_target.hostport])
     with use_runtime(rt), tenant_context(ref(tenant)):
         with db.transaction() as tx:
             settings = tx.get(TenantSettings, 1)

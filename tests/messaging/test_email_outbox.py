@@ -132,8 +132,15 @@ def test_booking_mail_is_rendered_with_tenant_name_zone_and_links(tenant, mail_r
 
 
 def test_templates_escape_html_but_not_text(tenant, mail_rt, smtp_server):
-    context = {"customer_name": "<b>Eve</b>", "booking": {"id": "x", "starts_at":
-               "2027-01-15T16:00:00Z", "address": "a", "manage_url": "https://m"}}
+    context = {
+        "customer_name": "<b>Eve</b>",
+        "booking": {
+            "id": "x",
+            "starts_at": "2027-01-15T16:00:00Z",
+            "address": "a",
+            "manage_url": "https://m",
+        },
+    }
     with tenant_context(ref(tenant)):
         queue_email("booking_pending", key="escape-1", context=context)
         deliver_due()
