@@ -78,8 +78,12 @@ def test_worker_killed_after_smtp_send_does_not_send_twice(tmp_path, tenant, mai
         report = deliver_due(now=now)
         assert report.sent == 1 and outbox_row(other_id).status == "sent"
         assert outbox_row(crashed_id).status == "sending"
+        lease_until = row.lease_until
+        assert lease_until == row.next_attempt_at
+        assert deliver_due(now=lease_until - timedelta(seconds=1)).dead == 0
+        assert outbox_row(crashed_id).status == "sending"
         # once the lease has expired the row is in doubt: dead letter, not a second e-mail
-        report = deliver_due(now=now + timedelta(seconds=DEFAULT_LEASE_SECONDS + 1))
+        report = deliver_due(now=lease_until)
         assert report.dead == 1 and report.sent == 0
         row = outbox_row(crashed_id)
         assert row.status == "dead" and row.last_error.startswith("outcome_unknown")

@@ -199,3 +199,53 @@ def test_unsubscribe_tokens_last_exactly_7_days(client, tenant, rt):
     )
     resp = client.get(tenant.url(f"/unsubscribe?token={stale}"))
     assert resp.status_code == 400 and "expired" in resp.get_json()["detail"]
+
+
+def test_idempotency_keys_are_honoured_for_24_hours(client, tenant, rt):
+    from shared.idempotency import TenantIdempotencyKey, purge_expired
+
+    dead_a, dead_b = _dead_letters(tenant, 2, prefix="ttl")
+    assert _replay(client, tenant, dead_a, "ttl-key").status_code == 200
+
+    def age_key(seconds: int) -> None:
+        with tenant_context(ref(tenant)), db.transaction() as tx:
+            tx.execute(
+                update(TenantIdempotencyKey)
+                .where(TenantIdempotencyKey.key == "ttl-key")
+                .values(created_at=utcnow() - timedelta(seconds=seconds))
+            )
+
+    age_key(24 * 3600 - 5)  # just inside the window: the stored answer, even for another body
+    assert _replay(client, tenant, dead_b, "ttl-key").status_code == 409
+    age_key(24 * 3600)  # at 24 h the key is forgotten and may be used afresh
+    assert _replay(client, tenant, dead_b, "ttl-key").status_code == 200
+
+    with tenant_context(ref(tenant)), db.transaction() as tx:
+        assert purge_expired(tx, now=utcnow() + timedelta(hours=24)) >= 1
+        assert tx.get(TenantIdempotencyKey, "ttl-key") is None
+
+
+def test_openapi_documents_the_idempotency_key_header(client, tenant):
+    doc = client.get(tenant.url("/openapi.json")).get_json()
+    op = doc["paths"]["/admin/outbox/{message_id}/replay"]["post"]
+    header = [p for p in op["parameters"] if p["in"] == "header"]
+    assert header and header[0]["name"] == "Idempotency-Key" and header[0]["required"] is True
+    assert op["x-permission"] == "admin"
+    assert doc["paths"]["/unsubscribe"]["get"]["security"] == []
+
+
+def test_job_entry_points_run_per_tenant_and_skip_unknown_tenants(tenant, mail_rt, smtp_server):
+    import uuid
+
+    from tenantapp.messaging.delivery import auto_replay_tenant_exports, deliver_tenant_outbox
+    from tenantapp.messaging.reminders import scan_tenant_reminders
+
+    with tenant_context(ref(tenant)):
+        queue_email(key="job-1")
+    assert deliver_tenant_outbox(tenant.id)["sent"] == 1
+    assert len(smtp_server.messages) == 1
+    assert scan_tenant_reminders(tenant.id) == {"queued": 0, "skipped": 0}
+    assert auto_replay_tenant_exports(tenant.id) == {"replayed": 0, "reason": "off"}
+    unknown = uuid.uuid4()
+    assert deliver_tenant_outbox(unknown) == {"skipped": "tenant not served"}
+    assert scan_tenant_reminders(unknown) == {"skipped": "tenant not served"}
