@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from shared import db
 from shared.auth.guards import operator
@@ -34,7 +34,7 @@ def list_dead_letters(limit: int, cursor: str | None) -> dict:
     )
     after = decode_cursor(cursor, str, str)
     if after:
-        stmt = stmt.where((DlqEntry.scope, DlqEntry.kind) > tuple(after))
+        stmt = stmt.where(tuple_(DlqEntry.scope, DlqEntry.kind) > tuple_(*after))
     rows = [
         {
             "scope": e.scope,

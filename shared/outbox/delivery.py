@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -55,7 +55,7 @@ class Permanent(DeliveryError):
     permanent = True
 
 
-class Skip(Exception):  # noqa: N818 - a outcome, not an error
+class Skip(Exception):  # noqa: N818 - an outcome, not an error
     """Nothing to send any more (e.g. the recipient unsubscribed from optional mail)."""
 
     def __init__(self, reason: str):
@@ -109,7 +109,6 @@ class RunReport:
     dead: int = 0
     skipped: int = 0
     deferred: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {

@@ -160,3 +160,30 @@ def test_enqueue_refuses_unknown_templates_and_missing_context(tenant, mail_rt):
         count = db.session().scalar(select(func.count()).select_from(OutboxMessage))
         db.session().commit()
     assert count == 0
+
+
+def test_parallel_delivery_runs_never_send_a_row_twice(tenant, mail_rt, smtp_server):
+    import threading
+
+    handle = ref(tenant)
+    with tenant_context(handle):
+        for n in range(12):
+            queue_email(key=f"parallel-{n}", to=f"p{n}@example.com")
+    reports, errors = [], []
+
+    def run():
+        try:
+            with use_runtime(mail_rt), tenant_context(handle):
+                reports.append(deliver_due(batch=12))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert sum(r.sent for r in reports) == 12
+    recipients = sorted(m["to"][0] for m in smtp_server.messages)
+    assert recipients == sorted(f"p{n}@example.com" for n in range(12))

@@ -155,5 +155,14 @@ def test_operators_see_dead_letters_per_tenant_and_platform(
     mine = items[(str(tenant.id), "email")]
     assert mine["dead_count"] == 1 and mine["tenant_slug"] == tenant.slug
     assert all(i["dead_count"] > 0 for i in items.values())
+    walked, cursor = [], None
+    while True:
+        url = "/v1/ops/dlq?limit=1" + (f"&cursor={cursor}" if cursor else "")
+        body = client.get(url, headers=operator_headers).get_json()
+        walked += [(i["scope"], i["kind"]) for i in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert walked == sorted(items)
     assert client.get("/v1/ops/dlq", headers=tenant.headers).status_code in (401, 403)
     assert client.get("/v1/ops/dlq").status_code == 401
