@@ -20,7 +20,7 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
-from flask import Response, request
+from flask import Response, g, request
 from sqlalchemy import DateTime, Index, SmallInteger, String, Text, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
@@ -55,14 +55,17 @@ class TenantIdempotencyKey(IdempotencyColumns, TenantBase):
 
 
 def request_hash() -> str:
-    """sha256 of method, path (with query) and the body (JSON canonicalised when it parses)."""
+    """sha256 of caller, method, path (with query) and the body (JSON canonicalised when it
+    parses): another user re-sending someone else's key gets 409, not their stored answer."""
     raw = request.get_data(cache=True)
     try:
         body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         body = raw
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.full_path.encode(), body):
+    principal = g.get("principal")
+    caller = f"{getattr(principal, 'typ', '')}:{getattr(principal, 'user_id', '')}".encode()
+    for part in (caller, request.method.encode(), request.full_path.encode(), body):
         digest.update(part)
         digest.update(b"\x00")
     return digest.hexdigest()
