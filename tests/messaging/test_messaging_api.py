@@ -249,3 +249,38 @@ def test_job_entry_points_run_per_tenant_and_skip_unknown_tenants(tenant, mail_r
     unknown = uuid.uuid4()
     assert deliver_tenant_outbox(unknown) == {"skipped": "tenant not served"}
     assert scan_tenant_reminders(unknown) == {"skipped": "tenant not served"}
+
+
+def test_concurrent_requests_with_one_key_have_one_effect(wsgi_app, tenant, rt):
+    import threading
+
+    from sqlalchemy import func, select
+
+    from tenantapp.audit.models import AuditEntry
+    from tests.support import ApiClient
+
+    (dead_id,) = _dead_letters(tenant, 1, prefix="race")
+    statuses, barrier = [], threading.Barrier(4)
+
+    def call():
+        barrier.wait()
+        resp = _replay(ApiClient(wsgi_app), tenant, dead_id, "race-key")
+        statuses.append((resp.status_code, resp.get_json().get("code")))
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(statuses) == 4
+    assert (200, None) in statuses
+    # the others got the stored answer, or "still processing" while the first was finishing
+    assert set(statuses) <= {(200, None), (409, "conflict")}
+    with tenant_context(ref(tenant)):
+        replays = db.session().scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "outbox.replay", AuditEntry.entity_id == str(dead_id))
+        )
+        row = outbox_row(dead_id)
+    assert replays == 1 and row.replay_count == 1
