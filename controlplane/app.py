@@ -27,13 +27,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from controlplane.auth.routes import blp as auth_blp
     from controlplane.billing.routes import blp as billing_blp
     from controlplane.limits import limiter
+    from controlplane.mail.routes import blp as ops_dlq_blp
     from controlplane.ops.routes import blp as ops_blp
     from controlplane.signup.routes import blp as signup_blp
     from controlplane.tenants.routes import blp as tenants_blp
     from shared.limits import init_limiter
 
     init_limiter(limiter, app, settings.redis_url)
-    for blp in (signup_blp, auth_blp, tenants_blp, billing_blp, ops_blp):
+    for blp in (signup_blp, auth_blp, tenants_blp, billing_blp, ops_blp, ops_dlq_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics_route.blp)

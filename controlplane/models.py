@@ -1,5 +1,6 @@
 """Every control-plane table, imported so ``CPBase.metadata`` is complete for Alembic."""
 
+from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401
 from controlplane.provisioning.models import PoolSchema  # noqa: F401
 from shared.models import (  # noqa: F401
     Membership,
@@ -13,3 +14,4 @@ from shared.models import (  # noqa: F401
     UserSession,
 )
 from shared.operator_tokens import OperatorToken  # noqa: F401
+from shared.outbox.dlq import DlqEntry  # noqa: F401

@@ -110,6 +110,17 @@ class Settings:
     export_webhooks_enabled: bool = env("bool", True)
     export_allow_http: bool = env("bool", False)
     export_host_allowlist: list = env("list", [])
+    # host:port pairs the export SSRF guard lets through although they resolve to a refused
+    # address (tests point webhooks at 127.0.0.1); refused in production.
+    export_unsafe_allow_targets: list = env("list", [])
+    export_timeout_seconds: float = env("float", 5.0)
+    export_auto_replay: bool = env("bool", False)
+    export_auto_replay_max_age_hours: int = env("int", 72)
+    export_auto_replay_max_replays: int = env("int", 3)
+    export_auto_replay_per_tenant: int = env("int", 20)
+    export_auto_replay_failure_streak: int = env("int", 3)
+    mail_timeout_seconds: float = env("float", 10.0)
+    sendgrid_api_base: str = env("str", "https://api.sendgrid.com")
     argon2_time_cost: int = env("int", 3)
     argon2_memory_cost: int = env("int", 65536)
     log_level: str = env("str", "INFO")
@@ -191,5 +202,7 @@ class Settings:
             problems.append("METRICS_TOKEN must be set")
         if self.export_webhooks_enabled and not self.export_host_allowlist:
             problems.append("export webhooks need EXPORT_HOST_ALLOWLIST in production")
+        if self.export_unsafe_allow_targets:
+            problems.append("EXPORT_UNSAFE_ALLOW_TARGETS is for tests and may not be set")
         if problems:
             raise SettingsError("refusing to start in production: " + "; ".join(problems))

@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from tenantapp.audit.routes import blp as audit_blp
     from tenantapp.bookings.routes import blp as bookings_blp
     from tenantapp.company.routes import blp as company_blp
+    from tenantapp.exports.routes import blp as exports_blp
     from tenantapp.leads.routes import blp as leads_blp
+    from tenantapp.messaging.routes import blp as messaging_blp
     from tenantapp.pricing.routes import blp as pricing_blp
     from tenantapp.scheduling.routes import blp as scheduling_blp
     from tenantapp.settings.routes import blp as settings_blp
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         leads_blp,
         scheduling_blp,
         bookings_blp,
+        messaging_blp,
+        exports_blp,
     ):
         api.register_blueprint(blp)
     return app

@@ -1,9 +1,11 @@
 """Every tenant table, imported so ``TenantBase.metadata`` is complete (Alembic, equivalence)."""
 
+from shared.idempotency import TenantIdempotencyKey
 from tenantapp.audit.models import AuditEntry
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, ReferralCredit
 from tenantapp.leads.models import Lead
+from tenantapp.messaging.models import EmailSuppression, OutboxMessage
 from tenantapp.pricing.models import PricingConfig
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
@@ -20,4 +22,7 @@ __all__ = [
     "Team",
     "TenantSettings",
     "WorkingHours",
+    "EmailSuppression",
+    "OutboxMessage",
+    "TenantIdempotencyKey",
 ]

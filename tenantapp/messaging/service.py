@@ -1,0 +1,165 @@
+"""Tenant e-mail: templates, enqueueing in the caller's transaction, delivery, unsubscribes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import formataddr, parseaddr
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared.errors import BadRequest
+from shared.mail import OutgoingMail, transport_from_settings
+from shared.mail.message import message_id
+from shared.mail.render import render
+from shared.mail.unsubscribe import InvalidUnsubscribeToken, make_token, read_token
+from shared.outbox import enqueue
+from shared.outbox.delivery import Message, Skip
+from shared.runtime import current_runtime
+from shared.tenancy import TenantRef, current_tenant
+from tenantapp.messaging.models import EmailSuppression, OutboxMessage
+from tenantapp.settings.models import TenantSettings
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+# Template → may the recipient opt out of it? Transactional mail (a booking they made, a
+# cancellation, an invitation, staff notifications) always goes out; the reminder and the automatic
+# reply to a lead are optional ("marketing" in SPEC §5.7), carry List-Unsubscribe and honour it.
+TEMPLATES: dict[str, bool] = {
+    "lead_received": True,
+    "lead_notification": False,
+    "booking_pending": False,
+    "booking_confirmed": False,
+    "booking_reminder_24h": True,
+    "booking_cancelled": False,
+    "worker_invite": False,
+}
+
+
+def tenant_site_url(tenant: TenantRef) -> str:
+    return f"{current_runtime().settings.public_base_url.rstrip('/')}/t/{tenant.slug}"
+
+
+def unsubscribe_url(tenant: TenantRef, email: str, now: datetime | None = None) -> str:
+    token = make_token(current_runtime().settings.secret_key, str(tenant.id), email, now)
+    return f"{tenant_site_url(tenant)}/v1/unsubscribe?token={token}"
+
+
+def base_context(sess: Session, tenant: TenantRef) -> dict:
+    """What every tenant template gets: the tenant's name, zone, contact and links."""
+    row = sess.get(TenantSettings, 1)
+    site = tenant_site_url(tenant)
+    return {
+        "company_name": row.company_name if row else tenant.company_name,
+        "time_zone": (row.time_zone if row else None) or tenant.time_zone,
+        "contact_email": row.contact_email if row else None,
+        "links": {"site": site, "api": f"{site}/v1"},
+        "unsubscribe_url": None,
+    }
+
+
+def render_email(sess: Session, template: str, to: str, context: dict, now=None):
+    tenant = current_tenant()
+    full = {**base_context(sess, tenant), **context, "recipient": to}
+    if TEMPLATES[template]:
+        full["unsubscribe_url"] = unsubscribe_url(tenant, to, now)
+    return render(TEMPLATE_DIR, template, full), full
+
+
+def enqueue_email(
+    sess: Session, template: str, to: str, context: dict, dedupe_key: str
+) -> int | None:
+    """Queue ``template`` to ``to`` in ``sess``'s open transaction; None if already queued.
+
+    The template is rendered once here so a missing context value fails the caller's transaction
+    instead of a customer's e-mail.
+    """
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown e-mail template {template!r}")
+    address = parseaddr(to)[1]
+    if "@" not in address:
+        raise ValueError(f"not an e-mail address: {to!r}")
+    render_email(sess, template, address, context)
+    return enqueue(
+        sess,
+        OutboxMessage,
+        kind="email",
+        topic=template,
+        dedupe_key=dedupe_key,
+        recipient=address,
+        payload=context,
+    )
+
+
+def is_suppressed(sess: Session, email: str) -> bool:
+    return sess.get(EmailSuppression, email.strip().lower()) is not None
+
+
+class EmailSender:
+    """The outbox handler for ``email`` rows of the current tenant."""
+
+    def __init__(self, sess: Session):
+        self.sess = sess
+        self.settings = current_runtime().settings
+        self.transport = transport_from_settings(self.settings)
+        self.tenant = current_tenant()
+
+    def send(self, message: Message, now: datetime) -> str:
+        optional = TEMPLATES.get(message.topic)
+        if optional is None:
+            from shared.outbox.delivery import Permanent
+
+            raise Permanent("unknown_template", message.topic)
+        if optional and is_suppressed(self.sess, message.recipient):
+            self.sess.rollback()
+            raise Skip("unsubscribed: the recipient opted out of this kind of e-mail")
+        rendered, full = render_email(self.sess, message.topic, message.recipient, message.payload)
+        self.sess.rollback()  # end the read transaction before network I/O
+        name, sender = parseaddr(self.settings.mail_from)
+        headers = {"X-Cleanplane-Outbox": f"{self.tenant.id}/{message.id}"}
+        if full["unsubscribe_url"]:
+            headers["List-Unsubscribe"] = f"<{full['unsubscribe_url']}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        mail = OutgoingMail(
+            to=message.recipient,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            from_addr=formataddr((f"{full['company_name']} via Cleanplane", sender)),
+            reply_to=full["contact_email"],
+            message_id=message_id(self.tenant.id.hex, message.id, sender.partition("@")[2]),
+            headers=headers,
+        )
+        return self.transport.send(mail)
+
+
+def unsubscribe(sess: Session, token: str, now: datetime | None = None) -> str:
+    """Record the opt-out named by ``token`` (idempotent); returns the address."""
+    tenant = current_tenant()
+    try:
+        email = read_token(current_runtime().settings.secret_key, str(tenant.id), token, now)
+    except InvalidUnsubscribeToken as exc:
+        detail = (
+            "This unsubscribe link has expired; use the link in a newer e-mail."
+            if exc.reason == "expired"
+            else "This unsubscribe link is not valid."
+        )
+        raise BadRequest(detail, code="bad_request") from exc
+    sess.execute(
+        insert(EmailSuppression)
+        .values(email=email)
+        .on_conflict_do_nothing(index_elements=["email"])
+    )
+    return email
+
+
+def suppressed_emails(sess: Session) -> list[str]:
+    return list(sess.scalars(select(EmailSuppression.email).order_by(EmailSuppression.email)))
+
+
+def mask_email(email: str) -> str:
+    """``j***@example.com``: confirms which address without echoing it to whoever has the link."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
