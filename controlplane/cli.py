@@ -108,5 +108,7 @@ def token_create(name, days):
 
 
 def init_app(app: Flask) -> None:
+    from controlplane.fleet import cli as _fleet_cli  # noqa: F401 - registers `tenants migrate`
+
     app.cli.add_command(tenants_cli)
     app.cli.add_command(ops_cli)

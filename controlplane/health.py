@@ -29,20 +29,7 @@ def readyz():
             if revision != public_head():
                 ready = False
                 report["database"]["ok"] = False
-            head = tenant_head()
-            counts = dict(
-                conn.execute(
-                    select(Tenant.schema_revision == head, func.count())
-                    .where(Tenant.status.in_(("active", "suspended")))
-                    .group_by(Tenant.schema_revision == head)
-                ).all()
-            )
-            failed = conn.scalar(select(func.count()).where(Tenant.status == "provision_failed"))
-            report["tenants"] = {
-                "at_head": counts.get(True, 0),
-                "behind": counts.get(False, 0),
-                "failed": failed,
-            }
+        report["tenants"] = _tenant_counts(runtime)
     except Exception as exc:  # noqa: BLE001 - readiness reports, it never raises
         ready = False
         report["database"] = {"ok": False, "error": type(exc).__name__}
@@ -58,6 +45,35 @@ def readyz():
     if not ready:
         report["status"] = "unavailable"
     return jsonify(report), 200 if ready else 503
+
+
+def _tenant_counts(runtime) -> dict:
+    """At head, behind, failed (provisioning or last fleet migration): reported, never fatal."""
+    from controlplane.fleet.report import failed_migration_count
+
+    try:
+        with runtime.engine.connect() as conn:
+            head = tenant_head()
+            counts = dict(
+                conn.execute(
+                    select(Tenant.schema_revision == head, func.count())
+                    .where(Tenant.status.in_(("active", "suspended")))
+                    .group_by(Tenant.schema_revision == head)
+                ).all()
+            )
+            provision_failed = conn.scalar(
+                select(func.count()).where(Tenant.status == "provision_failed")
+            )
+            migration_failed = failed_migration_count(conn)
+    except Exception as exc:  # noqa: BLE001 - tenants never fail readiness (SPEC §2.6)
+        return {"error": type(exc).__name__}
+    return {
+        "at_head": counts.get(True, 0),
+        "behind": counts.get(False, 0) + counts.get(None, 0),
+        "failed": provision_failed + migration_failed,
+        "provision_failed": provision_failed,
+        "migration_failed": migration_failed,
+    }
 
 
 def _job_heartbeats(runtime) -> dict:
