@@ -41,7 +41,7 @@ from shared.tenancy import SCHEMA_RE
 log = logging.getLogger("cleanplane.fleet")
 
 RUN_LOCK_KEY = int.from_bytes(b"cpfleet1", "big") & 0x7FFF_FFFF_FFFF_FFFF
-LOCK_TIMEOUT_RE = re.compile(r"^[1-9][0-9]{0,6}(ms|s|min)$")
+LOCK_TIMEOUT_RE = re.compile(r"^([1-9][0-9]{0,6})(ms|s|min)$")
 DEFAULT_LOCK_TIMEOUT = "5s"
 
 
@@ -70,6 +70,11 @@ class MigrateOptions:
             raise ValueError("lock_timeout must look like 500ms, 5s or 1min")
         if self.parallel < 1:
             raise ValueError("parallel must be at least 1")
+
+    @property
+    def lock_timeout_seconds(self) -> float:
+        number, unit = LOCK_TIMEOUT_RE.fullmatch(self.lock_timeout).groups()
+        return int(number) * {"ms": 0.001, "s": 1, "min": 60}[unit]
 
     @property
     def track(self) -> TenantTrack:
@@ -321,7 +326,12 @@ def execute_run(
         _reconcile(runtime, the_plan)
         if on_plan:
             on_plan(the_plan)
-        job = Job(run_id, options.lock_timeout, the_plan.pool_revision_column)
+        job = Job(
+            run_id,
+            options.lock_timeout,
+            options.lock_timeout_seconds,
+            the_plan.pool_revision_column,
+        )
         for outcome in run_targets(runtime, options.track, the_plan.todo, job, options.parallel):
             if outcome.status == "succeeded":
                 report.succeeded += 1

@@ -37,6 +37,15 @@ from shared.settings import Settings
 log = logging.getLogger("cleanplane.fleet")
 
 ERROR_MAX = 2000
+BUSY_POLL_SECONDS = 0.1
+# lock_timeout bounds every DDL lock wait. client_connection_check_interval (PG 14+) makes the
+# backend of a killed worker notice its client is gone mid-statement and roll back within a second,
+# instead of finishing a long DDL and holding the tenant lock against the run that resumes.
+SESSION_SETTINGS = text(
+    "SELECT set_config('lock_timeout', :lock_timeout, true),"
+    " CASE WHEN current_setting('server_version_num')::int >= 140000"
+    " THEN set_config('client_connection_check_interval', '1000', true) END"
+)
 POOL_REVISION_COLUMNS = ("schema_revision", "revision")
 
 
@@ -62,6 +71,7 @@ class Job:
 
     run_id: uuid.UUID
     lock_timeout: str
+    busy_wait: float = 0.0  # seconds to keep trying a tenant lock held by someone else
     pool_revision_column: str | None = None
 
 
@@ -110,12 +120,8 @@ def migrate_schema(runtime: Runtime, track: TenantTrack, target: Target, job: Jo
             ).scalar_one()
         try:
             with conn.begin():
-                conn.execute(
-                    text("SELECT set_config('lock_timeout', :value, true)"),
-                    {"value": job.lock_timeout},
-                )
-                if not try_tenant_lock(conn, target.schema):
-                    raise TenantBusy("the tenant's advisory lock is held by another operation")
+                conn.execute(SESSION_SETTINGS, {"lock_timeout": job.lock_timeout})
+                _take_tenant_lock(conn, target.schema, job.busy_wait)
                 from_revision = track.upgrade(conn, target.schema)
                 _record_revision(conn, target, job, head)
                 duration_ms = _elapsed_ms(started)
@@ -141,6 +147,15 @@ def migrate_schema(runtime: Runtime, track: TenantTrack, target: Target, job: Jo
     if target.tenant_id is not None:
         _bump(runtime, target.tenant_id)
     return Outcome(target, "succeeded", from_revision, head, duration_ms)
+
+
+def _take_tenant_lock(conn, schema: str, busy_wait: float) -> None:
+    """Try the tenant's advisory lock until ``busy_wait`` runs out (never block on it)."""
+    deadline = time.monotonic() + busy_wait
+    while not try_tenant_lock(conn, schema):
+        if time.monotonic() >= deadline:
+            raise TenantBusy("the tenant's advisory lock is held by another operation")
+        time.sleep(BUSY_POLL_SECONDS)
 
 
 def _elapsed_ms(started: float) -> int:

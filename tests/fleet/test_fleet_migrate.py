@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from controlplane.fleet.scratch import scratch_column, scratch_revision_id
 from shared.migrations import TENANT_LOCK_NAMESPACE, tenant_head
 from shared.tenancy import version_key
@@ -147,14 +149,36 @@ def test_tenant_held_by_another_operation_is_not_migrated(fleet_rt, tenants, dri
         other.exec_driver_sql(
             f"SELECT pg_advisory_xact_lock({TENANT_LOCK_NAMESPACE}, hashtext('{held['schema']}'))"
         )
-        result = cli("migrate", "--script-location", drill_track.location)
+        result = cli(
+            "migrate", "--lock-timeout", "300ms", "--script-location", drill_track.location
+        )
         other.rollback()
     assert result.exit_code == 1
     row = next(r for r in result_rows(fleet_rt) if r.schema_name == held["schema"])
     assert row.status == "failed" and "advisory lock" in row.error
+    assert row.duration_ms >= 300  # it kept trying for the whole lock timeout
     assert schema_version(fleet_rt, held["schema"]) == tenant_head()
     # once the lock is free, the next run finishes it
     assert cli("migrate", "--script-location", drill_track.location).exit_code == 0
+    assert schema_version(fleet_rt, held["schema"]) == DRILL
+
+
+def test_tenant_lock_released_within_the_lock_timeout_is_waited_for(
+    fleet_rt, tenants, drill_track, cli
+):
+    held = tenants[0]
+    other = fleet_rt.owner_engine.connect()
+    other.exec_driver_sql(
+        f"SELECT pg_advisory_xact_lock({TENANT_LOCK_NAMESPACE}, hashtext('{held['schema']}'))"
+    )
+    releaser = threading.Timer(0.3, other.rollback)
+    releaser.start()
+    try:
+        result = cli("migrate", "--lock-timeout", "5s", "--script-location", drill_track.location)
+    finally:
+        releaser.join()
+        other.close()
+    assert result.exit_code == 0, result.output
     assert schema_version(fleet_rt, held["schema"]) == DRILL
 
 
