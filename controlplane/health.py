@@ -54,13 +54,14 @@ def _tenant_counts(runtime) -> dict:
     try:
         with runtime.engine.connect() as conn:
             head = tenant_head()
-            counts = dict(
-                conn.execute(
-                    select(Tenant.schema_revision == head, func.count())
-                    .where(Tenant.status.in_(("active", "suspended")))
-                    .group_by(Tenant.schema_revision == head)
-                ).all()
-            )
+            # FILTER, not GROUP BY an expression: each bound ``head`` is its own parameter
+            # server-side, so Postgres refused the grouped form.
+            at_head, behind = conn.execute(
+                select(
+                    func.count().filter(Tenant.schema_revision == head),
+                    func.count().filter(Tenant.schema_revision.is_distinct_from(head)),
+                ).where(Tenant.status.in_(("active", "suspended")))
+            ).one()
             provision_failed = conn.scalar(
                 select(func.count()).where(Tenant.status == "provision_failed")
             )
@@ -68,8 +69,8 @@ def _tenant_counts(runtime) -> dict:
     except Exception as exc:  # noqa: BLE001 - tenants never fail readiness (SPEC §2.6)
         return {"error": type(exc).__name__}
     return {
-        "at_head": counts.get(True, 0),
-        "behind": counts.get(False, 0) + counts.get(None, 0),
+        "at_head": at_head,
+        "behind": behind,
         "failed": provision_failed + migration_failed,
         "provision_failed": provision_failed,
         "migration_failed": migration_failed,

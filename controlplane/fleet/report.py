@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ def _last_conclusive():
     return (
         select(FleetResult)
         .where(FleetResult.status.in_(("succeeded", "failed")))
-        .distinct(FleetResult.schema_name)
+        .ext(distinct_on(FleetResult.schema_name))
         .order_by(FleetResult.schema_name, FleetResult.id.desc())
         .subquery()
     )

@@ -17,22 +17,54 @@ from shared.runtime import Runtime
 from tests.support import ADMIN_URL, ApiClient
 
 
-@pytest.fixture()
-def fleet_settings(settings):
+def _fresh_database(settings):
     name = f"cleanplane_fleet_{uuid.uuid4().hex[:10]}"
     host = make_url(ADMIN_URL).set(database=name)
     app_url = host.set(username="cleanplane_app", password="app-pw").render_as_string(False)
     owner_url = host.set(username="cleanplane_owner", password="owner-pw").render_as_string(False)
     setup_database(ADMIN_URL, app_url, owner_url)
-    yield settings.replace(database_url=app_url, database_owner_url=owner_url)
-    drop_database(ADMIN_URL, name)
+    return name, settings.replace(database_url=app_url, database_owner_url=owner_url)
 
 
 @pytest.fixture()
-def fleet_rt(fleet_settings):
-    """A runtime on a fresh database with ``public`` at head and no tenants."""
-    rt = Runtime(fleet_settings)
+def fleet_settings(settings):
+    """Settings on a brand-new, empty database (not even ``public`` migrated)."""
+    name, fleet = _fresh_database(settings)
+    yield fleet
+    drop_database(ADMIN_URL, name)
+
+
+@pytest.fixture(scope="session")
+def fleet_database(settings):
+    """One database for the fleet tests, ``public`` at head; ``fleet_rt`` empties it per test."""
+    name, fleet = _fresh_database(settings)
+    rt = Runtime(fleet)
     upgrade_public(rt.owner_engine)
+    rt.owner_engine.dispose()
+    yield fleet
+    drop_database(ADMIN_URL, name)
+
+
+def _empty(rt: Runtime) -> None:
+    """Drop every tenant schema and the pool table; empty the control-plane tables but plans."""
+    with rt.owner_engine.begin() as conn:
+        for (schema,) in conn.exec_driver_sql(
+            "SELECT nspname FROM pg_namespace WHERE nspname ~ '^t_[0-9a-f]{12,32}$'"
+        ):
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.exec_driver_sql("DROP TABLE IF EXISTS public.tenant_pool")
+        tables = conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            " AND tablename NOT IN ('alembic_version', 'plans')"
+        ).scalars()
+        conn.exec_driver_sql("TRUNCATE " + ", ".join(f'public."{t}"' for t in tables) + " CASCADE")
+
+
+@pytest.fixture()
+def fleet_rt(fleet_database):
+    """A runtime on the fleet database, emptied: ``public`` at head and no tenants."""
+    rt = Runtime(fleet_database)
+    _empty(rt)
     yield rt
     wait_for_background_runs(timeout=30)
     rt.engine.dispose()
