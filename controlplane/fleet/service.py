@@ -238,6 +238,8 @@ def plan(runtime: Runtime, options: MigrateOptions) -> Plan:
     with runtime.owner_engine.connect() as conn:
         current_public = public_revision(conn)
         conn.rollback()
+        if current_public is None:  # a brand-new database: no tenants table yet
+            return Plan(None, public_head(), track.head, [], [], None)
         targets, pool_column = _targets(conn, options.tenant_slug)
         if options.tenant_slug and not targets:
             raise NotFound(f"No tenant {options.tenant_slug!r} with a schema.")

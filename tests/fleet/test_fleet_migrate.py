@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from controlplane.fleet.scratch import scratch_column, scratch_revision_id
-from shared.migrations import TENANT_LOCK_NAMESPACE, tenant_head
+from shared.migrations import TENANT_LOCK_NAMESPACE, public_head, tenant_head
 from shared.tenancy import version_key
 from tests.fleet.conftest import (
     has_column,
@@ -88,7 +88,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(fleet_settings, drill_track
     args = ["tenants", "migrate", "--dry-run", "--script-location", drill_track.location]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
-    assert "public: cp0001 -> cp0003_fleet" in result.output
+    assert f"public: cp0001 -> {public_head()}" in result.output
     assert "0 at head, 2 to migrate" in result.output
     for t in tenants:
         assert t["slug"] in result.output
@@ -99,6 +99,27 @@ def test_dry_run_prints_the_plan_and_changes_nothing(fleet_settings, drill_track
             "cp0001"
         )
         assert conn.exec_driver_sql("SELECT to_regclass('public.fleet_runs')").scalar() is None
+    rt.owner_engine.dispose()
+    rt.engine.dispose()
+
+
+def test_migrate_on_a_new_database_starts_with_public(fleet_settings, drill_track):
+    from controlplane.app import create_app
+    from shared.runtime import Runtime
+
+    rt = Runtime(fleet_settings)
+    runner = create_app(runtime=rt).test_cli_runner()
+    dry = runner.invoke(args=["tenants", "migrate", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"public: None -> {public_head()}" in dry.output and "0 to migrate" in dry.output
+    result = runner.invoke(args=["tenants", "migrate", "--script-location", drill_track.location])
+    assert result.exit_code == 0, result.output
+    assert "0 migrated, 0 failed, 0 already at head" in result.output
+    with rt.owner_engine.connect() as conn:
+        assert (
+            conn.exec_driver_sql("SELECT version_num FROM public.alembic_version").scalar()
+            == public_head()
+        )
     rt.owner_engine.dispose()
     rt.engine.dispose()
 
