@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from controlplane.fleet.plan import MigrateOptions  # noqa: E402
 from controlplane.fleet.scratch import scratch_track  # noqa: E402
-from controlplane.fleet.service import MigrateOptions, migrate_fleet  # noqa: E402
+from controlplane.fleet.service import migrate_fleet  # noqa: E402
 from shared.dbsetup import drop_database, setup_database  # noqa: E402
 from shared.migrations import create_tenant_schema, tenant_head, upgrade_public  # noqa: E402
 from shared.models.tenants import Tenant  # noqa: E402

@@ -10,6 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from controlplane.cli import _runtime, tenants_cli
 from controlplane.fleet import service
+from controlplane.fleet.locks import RunInProgress
+from controlplane.fleet.plan import DEFAULT_LOCK_TIMEOUT, MigrateOptions, Plan, plan, render_sql
 from shared.errors import NotFound
 
 EXIT_FAILED = 1
@@ -29,7 +31,7 @@ EXIT_RUN_IN_PROGRESS = 75  # EX_TEMPFAIL: try again later
 @click.option("--sql", "as_sql", is_flag=True, help="Print the SQL a run would execute.")
 @click.option(
     "--lock-timeout",
-    default=service.DEFAULT_LOCK_TIMEOUT,
+    default=DEFAULT_LOCK_TIMEOUT,
     show_default=True,
     help="DDL lock_timeout per tenant (500ms, 5s, 1min).",
 )
@@ -46,7 +48,7 @@ def migrate(parallel, tenant_slug, dry_run, as_sql, lock_timeout, script_locatio
     75 when another run is in progress.
     """
     try:
-        options = service.MigrateOptions(
+        options = MigrateOptions(
             parallel=parallel,
             tenant_slug=tenant_slug,
             lock_timeout=lock_timeout,
@@ -58,16 +60,16 @@ def migrate(parallel, tenant_slug, dry_run, as_sql, lock_timeout, script_locatio
     runtime = _runtime()
     try:
         if dry_run or as_sql:
-            the_plan = service.plan(runtime, options)
+            the_plan = plan(runtime, options)
             if as_sql:
-                click.echo(service.render_sql(runtime, options, the_plan), nl=False)
+                click.echo(render_sql(runtime, options, the_plan), nl=False)
             else:
                 _print_plan(the_plan)
             return
         report = _run_with_progress(runtime, options)
     except NotFound as exc:
         raise click.ClickException(exc.detail) from exc
-    except service.RunInProgress as exc:
+    except RunInProgress as exc:
         click.echo(f"Refused: {exc.detail}", err=True)
         raise SystemExit(EXIT_RUN_IN_PROGRESS) from exc
     click.echo(
@@ -82,7 +84,7 @@ def migrate(parallel, tenant_slug, dry_run, as_sql, lock_timeout, script_locatio
         raise SystemExit(EXIT_FAILED)
 
 
-def _print_plan(the_plan: service.Plan) -> None:
+def _print_plan(the_plan: Plan) -> None:
     if the_plan.public_revision == the_plan.public_head:
         click.echo(f"public: at head {the_plan.public_head}")
     else:
@@ -95,7 +97,7 @@ def _print_plan(the_plan: service.Plan) -> None:
         click.echo(f"  {target.label:40} {target.schema}  {target.revision} -> {the_plan.head}")
 
 
-def _run_with_progress(runtime, options: service.MigrateOptions) -> service.RunReport:
+def _run_with_progress(runtime, options: MigrateOptions) -> service.RunReport:
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -108,7 +110,7 @@ def _run_with_progress(runtime, options: service.MigrateOptions) -> service.RunR
     )
     task = {}
 
-    def on_plan(the_plan: service.Plan) -> None:
+    def on_plan(the_plan: Plan) -> None:
         task["id"] = progress.add_task("tenants", total=len(the_plan.todo), failed=0)
         task["failed"] = 0
 

@@ -7,8 +7,8 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from controlplane.fleet.locks import run_lock_held
 from controlplane.fleet.models import FleetResult, FleetRun
-from controlplane.fleet.service import run_lock_held
 from shared.migrations import (
     TENANT_MIN_REVISION,
     public_head,

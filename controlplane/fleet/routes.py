@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from controlplane.fleet import report, schemas, service
+from controlplane.fleet.plan import MigrateOptions
 from shared import db
 from shared.api import problem_ref
 from shared.auth.guards import operator
@@ -28,7 +29,7 @@ class Run(MethodView):
     @blp.doc(responses={"409": problem_ref("409")})
     def post(self, data):
         """Start a fleet migration run (the CLI's code) in the background; 409 while one runs."""
-        options = service.MigrateOptions(
+        options = MigrateOptions(
             parallel=data["parallel"],
             tenant_slug=data["tenant"],
             lock_timeout=data["lock_timeout"],

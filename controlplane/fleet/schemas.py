@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from controlplane.fleet.service import LOCK_TIMEOUT_RE
+from controlplane.fleet.plan import LOCK_TIMEOUT_RE
 
 
 class PublicRevision(Schema):

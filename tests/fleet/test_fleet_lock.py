@@ -6,14 +6,10 @@ import threading
 
 import pytest
 
+from controlplane.fleet.locks import RunInProgress, acquire_run_lock
+from controlplane.fleet.plan import MigrateOptions
 from controlplane.fleet.scratch import scratch_track
-from controlplane.fleet.service import (
-    MigrateOptions,
-    RunInProgress,
-    acquire_run_lock,
-    migrate_fleet,
-    wait_for_background_runs,
-)
+from controlplane.fleet.service import migrate_fleet, wait_for_background_runs
 from tests.fleet.conftest import make_tenants, run_rows
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from controlplane.fleet.plan import MigrateOptions
 from controlplane.fleet.scratch import scratch_column, scratch_revision_id
-from controlplane.fleet.service import MigrateOptions, migrate_fleet
+from controlplane.fleet.service import migrate_fleet
 from shared.migrations import tenant_head
 from tests.fleet.conftest import make_tenants
 

@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+from controlplane.fleet.locks import run_lock_held
+from controlplane.fleet.plan import MigrateOptions
 from controlplane.fleet.scratch import scratch_revision_id, scratch_track
-from controlplane.fleet.service import MigrateOptions, migrate_fleet, run_lock_held
+from controlplane.fleet.service import migrate_fleet
 from shared.migrations import tenant_head
 from tests.fleet.conftest import (
     make_tenants,
