@@ -52,7 +52,7 @@ def migrate(parallel, tenant_slug, dry_run, as_sql, lock_timeout, script_locatio
             parallel=parallel,
             tenant_slug=tenant_slug,
             lock_timeout=lock_timeout,
-            trigger=f"cli:{getpass.getuser()}",
+            trigger=f"cli:{_user()}",
             track_location=script_location,
         )
     except ValueError as exc:
@@ -82,6 +82,13 @@ def migrate(parallel, tenant_slug, dry_run, as_sql, lock_timeout, script_locatio
         )
     if not report.ok:
         raise SystemExit(EXIT_FAILED)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user with no passwd entry
+        return "unknown"
 
 
 def _print_plan(the_plan: Plan) -> None:

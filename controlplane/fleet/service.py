@@ -153,6 +153,12 @@ def _finish(runtime: Runtime, run_id: uuid.UUID, status: str, *, report=None, er
     try:
         with runtime.owner_engine.begin() as conn:
             conn.execute(update(FleetRun).where(FleetRun.id == run_id).values(**values))
+            if error is not None:  # interrupted: its in-flight tenants were rolled back
+                conn.execute(
+                    update(FleetResult)
+                    .where(FleetResult.run_id == run_id, FleetResult.status == "running")
+                    .values(status="abandoned", finished_at=func.now(), error=error)
+                )
     except Exception:  # the next run marks it abandoned
         log.exception("could not record the end of fleet run %s", run_id)
 

@@ -103,22 +103,13 @@ def migrate_schema(runtime: Runtime, track: TenantTrack, target: Target, job: Jo
     engine = runtime.owner_engine
     head = track.head
     started = time.perf_counter()
+    result_id = None
     with engine.connect() as conn:
-        with conn.begin():
-            result_id = conn.execute(
-                insert(FleetResult)
-                .values(
-                    run_id=job.run_id,
-                    tenant_id=target.tenant_id,
-                    schema_name=target.schema,
-                    kind=target.kind,
-                    from_revision=target.revision,
-                    to_revision=head,
-                    status="running",
-                )
-                .returning(FleetResult.id)
-            ).scalar_one()
         try:
+            with conn.begin():
+                result_id = conn.execute(
+                    insert(FleetResult).values(**_row(target, job, head)).returning(FleetResult.id)
+                ).scalar_one()
             with conn.begin():
                 conn.execute(SESSION_SETTINGS, {"lock_timeout": job.lock_timeout})
                 _take_tenant_lock(conn, target.schema, job.busy_wait)
@@ -142,7 +133,7 @@ def migrate_schema(runtime: Runtime, track: TenantTrack, target: Target, job: Jo
                 "tenant migration failed",
                 extra={"schema": target.schema, "tenant_id": str(target.tenant_id), "error": error},
             )
-            _record_failure(conn, result_id, duration_ms, error)
+            _record_failure(conn, result_id, target, job, head, duration_ms, error)
             return Outcome(target, "failed", target.revision, head, duration_ms, error)
     if target.tenant_id is not None:
         _bump(runtime, target.tenant_id)
@@ -177,16 +168,32 @@ def _record_revision(conn, target: Target, job: Job, head: str) -> None:
         )
 
 
-def _record_failure(conn, result_id: int, duration_ms: int, error: str) -> None:
+def _row(target: Target, job: Job, head: str, status: str = "running") -> dict:
+    return {
+        "run_id": job.run_id,
+        "tenant_id": target.tenant_id,
+        "schema_name": target.schema,
+        "kind": target.kind,
+        "from_revision": target.revision,
+        "to_revision": head,
+        "status": status,
+    }
+
+
+def _record_failure(conn, result_id, target, job, head, duration_ms: int, error: str) -> None:
+    done = {"duration_ms": duration_ms, "error": error, "finished_at": func.now()}
     try:
         with conn.begin():
-            conn.execute(
-                update(FleetResult)
-                .where(FleetResult.id == result_id)
-                .values(
-                    status="failed", duration_ms=duration_ms, error=error, finished_at=func.now()
+            if result_id is None:  # the running row itself could not be written
+                conn.execute(
+                    insert(FleetResult).values(**_row(target, job, head, "failed"), **done)
                 )
-            )
+            else:
+                conn.execute(
+                    update(FleetResult)
+                    .where(FleetResult.id == result_id)
+                    .values(status="failed", **done)
+                )
     except Exception:  # the connection itself is gone: the next run marks the row abandoned
         log.exception("could not record a failed tenant migration")
 

@@ -237,3 +237,25 @@ def test_pool_schemas_migrate_when_the_pool_table_exists(fleet_rt, tenants, dril
             == DRILL
         )
     assert len(result_rows(fleet_rt)) == len(tenants) + 1
+
+
+def test_tenant_deleted_between_plan_and_migration_fails_alone(fleet_rt, tenants, drill_track):
+    from controlplane.fleet.plan import MigrateOptions
+    from controlplane.fleet.service import migrate_fleet
+
+    gone = tenants[0]
+
+    def delete_one(_plan):
+        with fleet_rt.owner_engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{gone["schema"]}" CASCADE')
+            conn.exec_driver_sql(f"DELETE FROM public.tenants WHERE id = '{gone['id']}'")
+
+    report = migrate_fleet(
+        fleet_rt, MigrateOptions(track_location=drill_track.location), on_plan=delete_one
+    )
+    assert (report.succeeded, report.failed) == (len(tenants) - 1, 1)
+    (failure,) = report.failures
+    assert failure.target.schema == gone["schema"]
+    assert "ForeignKeyViolation" in failure.error
+    (run,) = run_rows(fleet_rt)
+    assert (run.status, run.failed) == ("failed", 1)
