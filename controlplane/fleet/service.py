@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, update
 from controlplane.fleet.locks import RunLock, acquire_run_lock
 from controlplane.fleet.models import FleetResult, FleetRun
 from controlplane.fleet.plan import MigrateOptions, Plan, plan
-from controlplane.fleet.worker import Job, Outcome, run_targets
+from controlplane.fleet.worker import Job, Outcome, bump, run_targets
 from shared.migrations import upgrade_public
 from shared.models.tenants import Tenant
 from shared.runtime import Runtime
@@ -143,7 +143,7 @@ def _reconcile(runtime: Runtime, the_plan: Plan) -> None:
             .values(schema_revision=the_plan.head)
         )
     for t in stale:
-        runtime.tenants.bump(t.tenant_id)
+        bump(runtime, t.tenant_id)
 
 
 def _finish(runtime: Runtime, run_id: uuid.UUID, status: str, *, report=None, error=None) -> None:

@@ -136,7 +136,7 @@ def migrate_schema(runtime: Runtime, track: TenantTrack, target: Target, job: Jo
             _record_failure(conn, result_id, target, job, head, duration_ms, error)
             return Outcome(target, "failed", target.revision, head, duration_ms, error)
     if target.tenant_id is not None:
-        _bump(runtime, target.tenant_id)
+        bump(runtime, target.tenant_id)
     return Outcome(target, "succeeded", from_revision, head, duration_ms)
 
 
@@ -198,7 +198,7 @@ def _record_failure(conn, result_id, target, job, head, duration_ms: int, error:
         log.exception("could not record a failed tenant migration")
 
 
-def _bump(runtime: Runtime, tenant_id: uuid.UUID) -> None:
+def bump(runtime: Runtime, tenant_id: uuid.UUID) -> None:
     """Let every process see the new revision at once (the row is cached by version)."""
     try:
         runtime.tenants.bump(tenant_id)

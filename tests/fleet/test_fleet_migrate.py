@@ -259,3 +259,17 @@ def test_tenant_deleted_between_plan_and_migration_fails_alone(fleet_rt, tenants
     assert "ForeignKeyViolation" in failure.error
     (run,) = run_rows(fleet_rt)
     assert (run.status, run.failed) == ("failed", 1)
+
+
+def test_rows_out_of_step_with_their_schema_are_corrected(fleet_rt, tenants, cli):
+    lagging = tenants[0]
+    with fleet_rt.owner_engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"UPDATE public.tenants SET schema_revision = NULL WHERE id = '{lagging['id']}'"
+        )
+    before = fleet_rt.redis.get(version_key(lagging["id"]))
+    result = cli("migrate")
+    assert result.exit_code == 0, result.output
+    assert f"0 migrated, 0 failed, {len(tenants)} already at head" in result.output
+    assert recorded_revision(fleet_rt, lagging["id"]) == tenant_head()
+    assert fleet_rt.redis.get(version_key(lagging["id"])) != before
