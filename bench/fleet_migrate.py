@@ -111,7 +111,8 @@ def write_doc(figures: dict, command: str) -> None:
     lines = [
         SECTION,
         "",
-        f"Command: `{command}` (own database, dropped at the end; {figures['machine']}).",
+        f"Command: `{command}` (own database, dropped at the end; {figures['machine']}; "
+        f"1-min load average {figures['load_average']} at the end, other work shared the box).",
         "",
         "| what | result | target | anchor |",
         "|---|---|---|---|",
@@ -213,6 +214,7 @@ def main() -> None:
         "noop_after_s": round(noop_after_s, 3),
         "targets": {"noop_s": NOOP_TARGET_S, "revision_s": REVISION_TARGET_S},
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average": round(os.getloadavg()[0], 1),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
