@@ -97,3 +97,24 @@ def test_run_endpoint_validates_and_404s_unknown_tenant(fleet_rt, fleet_client, 
     # the refused run released the lock and left no run behind
     ok = fleet_client.post("/v1/ops/migrations/run", json={}, headers=operator_headers)
     assert ok.status_code == 202
+
+
+def test_run_endpoint_parallel_bounds(fleet_rt, fleet_client, operator_headers):
+    from controlplane.fleet.service import wait_for_background_runs
+
+    too_many = fleet_client.post(
+        "/v1/ops/migrations/run", json={"parallel": 17}, headers=operator_headers
+    )
+    assert too_many.status_code == 422
+    bad_timeout = fleet_client.post(
+        "/v1/ops/migrations/run", json={"lock_timeout": "0s"}, headers=operator_headers
+    )
+    assert bad_timeout.status_code == 422
+    assert bad_timeout.get_json()["errors"][0]["field"] == "lock_timeout"
+    most = fleet_client.post(
+        "/v1/ops/migrations/run",
+        json={"parallel": 16, "lock_timeout": "1ms"},
+        headers=operator_headers,
+    )
+    assert most.status_code == 202
+    wait_for_background_runs(timeout=30)
