@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from controlplane import metrics as metrics_route
     from controlplane.auth.routes import blp as auth_blp
     from controlplane.billing.routes import blp as billing_blp
+    from controlplane.fleet.routes import blp as fleet_blp
     from controlplane.limits import limiter
     from controlplane.mail.routes import blp as ops_dlq_blp
     from controlplane.ops.routes import blp as ops_blp
@@ -34,7 +35,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from shared.limits import init_limiter
 
     init_limiter(limiter, app, settings.redis_url)
-    for blp in (signup_blp, auth_blp, tenants_blp, billing_blp, ops_blp, ops_dlq_blp):
+    for blp in (
+        signup_blp,
+        auth_blp,
+        tenants_blp,
+        billing_blp,
+        ops_blp,
+        ops_dlq_blp,
+        fleet_blp,
+    ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics_route.blp)

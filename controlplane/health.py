@@ -29,16 +29,7 @@ def readyz():
             if revision != public_head():
                 ready = False
                 report["database"]["ok"] = False
-            head = tenant_head()
-            served = Tenant.status.in_(("active", "suspended"))
-            row = conn.execute(
-                select(
-                    func.count().filter(served, Tenant.schema_revision == head),
-                    func.count().filter(served, Tenant.schema_revision != head),
-                    func.count().filter(Tenant.status == "provision_failed"),
-                )
-            ).one()
-            report["tenants"] = {"at_head": row[0], "behind": row[1], "failed": row[2]}
+        report["tenants"] = _tenant_counts(runtime)
     except Exception as exc:  # noqa: BLE001 - readiness reports, it never raises
         current_app.logger.warning("readiness: database check failed: %s", exc)
         ready = False
@@ -55,6 +46,36 @@ def readyz():
     if not ready:
         report["status"] = "unavailable"
     return jsonify(report), 200 if ready else 503
+
+
+def _tenant_counts(runtime) -> dict:
+    """At head, behind, failed (provisioning or last fleet migration): reported, never fatal."""
+    from controlplane.fleet.report import failed_migration_count
+
+    try:
+        with runtime.engine.connect() as conn:
+            head = tenant_head()
+            # FILTER, not GROUP BY an expression: each bound ``head`` is its own parameter
+            # server-side, so Postgres refused the grouped form.
+            at_head, behind = conn.execute(
+                select(
+                    func.count().filter(Tenant.schema_revision == head),
+                    func.count().filter(Tenant.schema_revision.is_distinct_from(head)),
+                ).where(Tenant.status.in_(("active", "suspended")))
+            ).one()
+            provision_failed = conn.scalar(
+                select(func.count()).where(Tenant.status == "provision_failed")
+            )
+            migration_failed = failed_migration_count(conn)
+    except Exception as exc:  # noqa: BLE001 - tenants never fail readiness (SPEC §2.6)
+        return {"error": type(exc).__name__}
+    return {
+        "at_head": at_head,
+        "behind": behind,
+        "failed": provision_failed + migration_failed,
+        "provision_failed": provision_failed,
+        "migration_failed": migration_failed,
+    }
 
 
 def _job_heartbeats(runtime) -> dict:

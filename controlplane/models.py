@@ -1,5 +1,6 @@
 """Every control-plane table, imported so ``CPBase.metadata`` is complete for Alembic."""
 
+from controlplane.fleet.models import FleetResult, FleetRun  # noqa: F401
 from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401
 from controlplane.provisioning.models import PoolSchema  # noqa: F401
 from shared.models import (  # noqa: F401

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
+
+SETUP_LOCK_KEY = 7_316_091_442  # any constant shared by every caller
 
 
 def _role_and_password(url: str) -> tuple[str, str | None, str]:
@@ -30,6 +33,26 @@ def setup_database(admin_url: str, app_url: str, owner_url: str) -> None:
         raise SystemExit("the app role and the owner role must differ")
     admin = make_url(admin_url).set(drivername="postgresql")
     admin_dsn = admin.render_as_string(hide_password=False)
+    # Role and grant changes on shared catalog rows fail with "tuple concurrently updated" when
+    # two set-ups run at once (pytest -n 2): serialise them on the admin database, and retry what
+    # a set-up that does not take this lock (an older checkout on the same server) may still race.
+    with psycopg.connect(admin_dsn, autocommit=True) as guard:
+        guard.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+        for attempt in range(4):
+            try:
+                _setup(admin_dsn, admin, dbname, app_role, app_password, owner_role, owner_password)
+                return
+            except (
+                psycopg.errors.InternalError,
+                psycopg.errors.DuplicateObject,
+                psycopg.errors.UniqueViolation,
+            ):
+                if attempt == 3:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+
+def _setup(admin_dsn, admin, dbname, app_role, app_password, owner_role, owner_password):
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         # Roles are cluster-wide: parallel set-ups (xdist workers, CI beside a developer) would
         # race on the same pg_authid rows ("tuple concurrently updated"). Serialise them.

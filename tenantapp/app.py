@@ -7,8 +7,9 @@ from flask import Flask, g, request
 from shared import metrics, web
 from shared.api import make_api
 from shared.dispatch import TENANT_SLUG_KEY
-from shared.errors import NotFound
+from shared.errors import AppError, NotFound
 from shared.logs import configure_logging
+from shared.migrations import served_revisions
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.tenancy import SERVED_STATUSES, tenant_context
@@ -30,6 +31,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     web.init_app(app, runtime)
     metrics.init_app(app)
+    # Expand/contract: which tenant revisions this code serves, computed once (no SQL per request).
+    app.extensions["served_revisions"] = served_revisions()
 
     @app.before_request
     def resolve_tenant() -> None:
@@ -39,6 +42,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if tenant is None or tenant.status not in SERVED_STATUSES:
             raise NotFound("No such workspace.")
         g.tenant = tenant
+        if not app.extensions["served_revisions"].serves(tenant.schema_revision):
+            raise AppError(
+                "This workspace is being upgraded; try again in a minute.",
+                status=503,
+                code="tenant_migrating",
+                title="Workspace upgrade in progress",
+                headers={"Retry-After": "30"},
+            )
         g.tenant_scope = tenant_context(tenant)
         g.tenant_scope.__enter__()
 
