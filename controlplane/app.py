@@ -21,8 +21,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     web.init_app(app, runtime)
 
     from controlplane import cli, health
+    from controlplane.accounts.routes import blp as accounts_blp
     from controlplane.auth.routes import blp as auth_blp
     from controlplane.billing.routes import blp as billing_blp
+    from controlplane.billing.routes import plans_blp, stripe_blp
     from controlplane.limits import limiter
     from controlplane.ops.routes import blp as ops_blp
     from controlplane.signup.routes import blp as signup_blp
@@ -30,7 +32,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from shared.limits import init_limiter
 
     init_limiter(limiter, app, settings.redis_url)
-    for blp in (signup_blp, auth_blp, tenants_blp, billing_blp, ops_blp):
+    for blp in (
+        signup_blp,
+        auth_blp,
+        accounts_blp,
+        tenants_blp,
+        billing_blp,
+        stripe_blp,
+        ops_blp,
+        plans_blp,
+    ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
     cli.init_app(app)

@@ -1,5 +1,7 @@
 """Every control-plane table, imported so ``CPBase.metadata`` is complete for Alembic."""
 
+from controlplane.accounts.models import PasswordResetToken  # noqa: F401
+from controlplane.billing.models import BillingAccount, MeterReport, StripeEvent  # noqa: F401
 from shared.models import (  # noqa: F401
     Membership,
     Plan,

@@ -68,6 +68,9 @@ def login(email: str, password: str, tenant_slug: str | None, mfa_code: str | No
             tx, rt.settings, user_id=user.id, tenant_id=chosen.tenant_id, membership_id=chosen.id
         )
     pair["tenant"] = {"id": chosen.tenant_id, "slug": chosen.slug}
+    # An invited user still on a temporary password can only change it (guards answer 403
+    # password_change_required elsewhere); the flag lets the client go straight there.
+    pair["must_change_password"] = user.must_change_password
     return pair
 
 
