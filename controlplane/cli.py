@@ -108,5 +108,7 @@ def token_create(name, days):
 
 
 def init_app(app: Flask) -> None:
+    from controlplane.billing import cli as billing_cli  # noqa: F401 - registers ``ops plans``
+
     app.cli.add_command(tenants_cli)
     app.cli.add_command(ops_cli)

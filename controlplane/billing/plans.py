@@ -43,8 +43,10 @@ def update_plan(code: str, changes: dict, *, actor: str, create: bool = False) -
             missing += [f for f in ("bookings_per_month", "storage_bytes") if f not in changes]
             if missing:
                 raise Conflict(f"A new plan needs {', '.join(missing)}.")
-            plan = Plan(code=code, active=True, sort_order=0, currency="usd")
-            tx.add(plan)
+            defaults = {"active": True, "sort_order": 0, "currency": "usd"}
+            plan = Plan(
+                code=code, **{**defaults, **{k: changes[k] for k in EDITABLE if k in changes}}
+            )
         price_id = changes.get("stripe_price_id")
         if price_id:
             other = tx.scalar(
@@ -52,10 +54,13 @@ def update_plan(code: str, changes: dict, *, actor: str, create: bool = False) -
             )
             if other:
                 raise Conflict(f"Stripe price {price_id} already belongs to plan {other}.")
-        if code == "free" and (changes.get("price_cents") or 0) > 0:
-            raise Conflict("The free plan cannot have a price.")
+        if code == "free" and (
+            (changes.get("price_cents") or 0) > 0 or changes.get("active") is False
+        ):
+            raise Conflict("Signup starts on free: it stays active and without a price.")
         for key in EDITABLE:
             if key in changes:
                 setattr(plan, key, changes[key])
+        tx.add(plan)
     log.info("plan %s changed by %s: %s", code, actor, sorted(changes))
     return plan
