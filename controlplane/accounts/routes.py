@@ -52,10 +52,11 @@ class PasswordReset(MethodView):
     @public
     @limit_login
     @blp.arguments(schemas.PasswordResetIn)
-    @blp.response(202)
+    @blp.response(202, schemas.AcceptedOut)
     def post(self, data):
         """E-mail a single-use reset link (30 min). Always 202: no account probing."""
         recovery.request_password_reset(data["email"])
+        return {"detail": "If this address has an account, a reset link is on its way."}
 
 
 @blp.route("/auth/password-reset/confirm")
@@ -82,10 +83,11 @@ class VerifyEmail(MethodView):
 @blp.route("/auth/verify-email/resend")
 class VerifyEmailResend(MethodView):
     @staff(None, allow_suspended=True, allow_password_change=True)
-    @blp.response(202)
+    @blp.response(202, schemas.AcceptedOut)
     def post(self):
         """Send the verification e-mail again (nothing when already verified)."""
         recovery.resend_verification(g.principal.user_id)
+        return {"detail": "A verification link is on its way unless the address is verified."}
 
 
 @blp.route("/auth/2fa/enroll")

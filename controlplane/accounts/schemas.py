@@ -68,3 +68,7 @@ class TotpCodeIn(Schema):
 
 class TotpStateOut(Schema):
     totp_enabled = fields.Boolean()
+
+
+class AcceptedOut(Schema):
+    detail = fields.String()
