@@ -148,14 +148,30 @@ def _urls() -> tuple[str, str, str]:
     )
 
 
+def _line_item(plan: Plan) -> dict:
+    """The plan's Stripe price, or (before an operator has set one) an inline monthly price
+    built from the catalogue; the webhook then maps the subscription back by its metadata."""
+    if plan.stripe_price_id:
+        return {"price": plan.stripe_price_id, "quantity": 1}
+    return {
+        "price_data": {
+            "currency": plan.currency,
+            "unit_amount": plan.price_cents,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": f"Cleanplane {plan.name}", "metadata": {"plan": plan.code}},
+        },
+        "quantity": 1,
+    }
+
+
 def start_checkout(tenant: TenantRef, user_id: str, plan_code: str, client_key: str | None):
     """A Stripe Checkout Session (subscription mode) for ``plan_code`` → ``{checkout_url}``."""
     sess = db.session()
     plan = sess.get(Plan, plan_code)
     if plan is None or not plan.active:
         raise field_error("plan", "plan is not an available plan")
-    if plan.price_cents <= 0 or not plan.stripe_price_id:
-        raise field_error("plan", "plan cannot be bought (free, or no Stripe price configured)")
+    if plan.price_cents <= 0:
+        raise field_error("plan", "plan is free: nothing to check out")
     account = sess.get(BillingAccount, tenant.id)
     if account and account.stripe_subscription_id and account.subscription_status in LIVE_STATUSES:
         raise Conflict(
@@ -165,7 +181,7 @@ def start_checkout(tenant: TenantRef, user_id: str, plan_code: str, client_key: 
     metadata = {"tenant_id": str(tenant.id), "plan": plan.code}
     params: dict = {
         "mode": "subscription",
-        "line_items": [{"price": plan.stripe_price_id, "quantity": 1}],
+        "line_items": [_line_item(plan)],
         "client_reference_id": str(tenant.id),
         "metadata": metadata,
         "subscription_data": {"metadata": metadata},

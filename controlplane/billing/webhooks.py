@@ -165,7 +165,7 @@ def _finish(tx, account: BillingAccount, out: Outcome) -> Outcome:
 def on_checkout_completed(tx, event, session: dict, created: datetime) -> Outcome:
     customer, sub_id = _id(session.get("customer")), _id(session.get("subscription"))
     out = Outcome("ignored", customer=customer, subscription=sub_id)
-    if session.get("mode") != "subscription":
+    if session.get("mode", "subscription") != "subscription":
         return out
     metadata = session.get("metadata") or {}
     tenant_id = _tenant_hint(metadata) or _tenant_hint(
@@ -183,11 +183,13 @@ def on_checkout_completed(tx, event, session: dict, created: datetime) -> Outcom
     ):
         account.stripe_subscription_id = sub_id
     out.outcome = "stale"
-    paid = session.get("status") == "complete" and session.get("payment_status") in {
-        "paid",
-        "no_payment_required",
-    }
+    # ``completed`` means complete; a delayed payment method reports ``unpaid`` until it settles.
+    paid = session.get("status", "complete") == "complete" and session.get(
+        "payment_status", "paid"
+    ) in {"paid", "no_payment_required"}
     plan = _plan_code(tx, None, metadata.get("plan"))
+    if plan and account.subscription_plan is None:
+        account.subscription_plan = plan  # remembered for subscription events without metadata
     if paid and plan and apply_state(account, status="active", at=created, plan=plan):
         out.outcome = "applied"
     elif not paid:

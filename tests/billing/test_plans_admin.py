@@ -78,22 +78,26 @@ def test_operator_endpoint_edits_a_plan(client, operator_headers, tenant, scratc
     assert unknown.status_code == 404
 
 
-def test_a_new_price_id_is_used_by_checkout(
+def test_checkout_uses_the_price_id_or_an_inline_monthly_price(
     client, operator_headers, tenant, stripe_stub, scratch_plan
 ):
     checkout = {"plan": scratch_plan}
     assert (
         client.post("/v1/billing/checkout", json=checkout, headers=tenant.headers).status_code
-        == 422
+        == 200
     )
+    (inline,) = stripe_stub.calls("/v1/checkout/sessions")
+    assert inline.form["line_items[0][price_data][unit_amount]"] == "4900"
+    assert inline.form["line_items[0][price_data][currency]"] == "usd"
+    assert inline.form["line_items[0][price_data][recurring][interval]"] == "month"
+    assert "line_items[0][price]" not in inline.form
+    stripe_stub.reset()
     client.patch(
         f"/v1/ops/plans/{scratch_plan}",
         json={"stripe_price_id": "price_solo"},
         headers=operator_headers,
     )
-    assert (
-        client.post("/v1/billing/checkout", json=checkout, headers=tenant.headers).status_code
-        == 200
-    )
+    headers = {**tenant.headers, "Idempotency-Key": "second"}
+    assert client.post("/v1/billing/checkout", json=checkout, headers=headers).status_code == 200
     (call,) = stripe_stub.calls("/v1/checkout/sessions")
     assert call.form["line_items[0][price]"] == "price_solo"

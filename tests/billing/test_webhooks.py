@@ -221,3 +221,34 @@ def test_webhooks_never_change_the_lifecycle_without_a_billing_suspension(client
         n = conn.scalar(select(func.count()).where(TenantEvent.tenant_id == uuid.UUID(tenant.id)))
         status = conn.scalar(select(Tenant.status).where(Tenant.id == uuid.UUID(tenant.id)))
     assert status == "active" and n >= 1
+
+
+def test_minimal_checkout_completed_activates_the_plan_from_metadata(client, rt, tenant):
+    session = {
+        "id": "cs_test_min",
+        "object": "checkout.session",
+        "customer": "cus_min_" + tenant.id[:8],
+        "subscription": "sub_min_" + tenant.id[:8],
+        "metadata": {"tenant_id": tenant.id, "plan": "business"},
+    }
+    assert post_event(client, event("checkout.session.completed", session)).status_code == 200
+    assert _plan(rt, tenant.id) == "business"
+
+
+def test_subscription_with_an_unmapped_price_uses_its_metadata_plan(client, rt, tenant):
+    from tests.stripe_stub import subscription
+
+    sub = subscription(
+        "sub_inline_" + tenant.id[:8], "cus_inline_" + tenant.id[:8], "active",
+        "price_made_inline", tenant_id=tenant.id, plan="pro",
+    )  # fmt: skip
+    assert post_event(client, event("customer.subscription.created", sub)).status_code == 200
+    assert _plan(rt, tenant.id) == "pro"
+
+
+def test_unpaid_checkout_links_but_waits_for_the_subscription(client, rt, tenant):
+    story = Story(tenant.id, with_metadata=False)
+    post_event(client, story.checkout_completed(paid=False))
+    assert _plan(rt, tenant.id) == "free"
+    post_event(client, story.sub("updated", "active", dt=5))
+    assert _plan(rt, tenant.id) == "pro"
