@@ -4,7 +4,14 @@ from flask_smorest import Blueprint
 
 from controlplane.accounts import members, recovery, schemas, totp
 from controlplane.limits import limit_login
+from shared.api import problem_ref
 from shared.auth.guards import public, staff
+
+
+def problems(*codes: str) -> dict:
+    """Error responses an operation gives beyond those documented for every operation."""
+    return {code: problem_ref(code) for code in codes}
+
 
 blp = Blueprint("accounts", __name__, url_prefix="/v1", description="Members and account security")
 
@@ -20,6 +27,7 @@ class Members(MethodView):
 
     @staff("admin")
     @blp.arguments(schemas.InviteIn)
+    @blp.doc(responses=problems("409"))
     @blp.response(201, schemas.InviteOut)
     def post(self, data):
         """Invite a member. A new user's temporary password is in this response only
@@ -32,6 +40,7 @@ class Members(MethodView):
 class MemberRole(MethodView):
     @staff("admin")
     @blp.arguments(schemas.RoleIn)
+    @blp.doc(responses=problems("409"))
     @blp.response(200, schemas.MemberOut)
     def post(self, data, membership_id):
         """Change a member's role (only an owner makes or removes an owner)."""
@@ -42,6 +51,7 @@ class MemberRole(MethodView):
 class MemberDeactivate(MethodView):
     @staff("admin")
     @blp.response(200, schemas.MemberOut)
+    @blp.doc(responses=problems("409"))
     def post(self, membership_id):
         """Deactivate a member; their sessions end at once."""
         return members.deactivate(g.staff_tenant, g.principal, membership_id)
@@ -94,6 +104,7 @@ class VerifyEmailResend(MethodView):
 class TotpEnroll(MethodView):
     @staff("admin", allow_suspended=True)
     @blp.response(200, schemas.TotpEnrollOut)
+    @blp.doc(responses=problems("409"))
     def post(self):
         """Start TOTP enrolment: a secret and its otpauth URI (2FA is on after verify)."""
         return totp.enroll(g.principal.user_id), 200, {"Cache-Control": "no-store"}
@@ -102,6 +113,7 @@ class TotpEnroll(MethodView):
 @blp.route("/auth/2fa/verify")
 class TotpVerify(MethodView):
     @staff("admin", allow_suspended=True)
+    @blp.doc(responses=problems("409"))
     @blp.arguments(schemas.TotpCodeIn)
     @blp.response(200, schemas.TotpStateOut)
     def post(self, data):
@@ -112,6 +124,7 @@ class TotpVerify(MethodView):
 @blp.route("/auth/2fa/disable")
 class TotpDisable(MethodView):
     @staff("admin", allow_suspended=True)
+    @blp.doc(responses=problems("409"))
     @blp.arguments(schemas.TotpCodeIn)
     @blp.response(200, schemas.TotpStateOut)
     def post(self, data):

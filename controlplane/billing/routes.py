@@ -4,10 +4,17 @@ from flask_smorest import Blueprint
 
 from controlplane.billing import plans, schemas, service
 from controlplane.billing.webhooks import handle_event
+from shared.api import problem_ref
 from shared.auth.guards import operator, public, staff
 from shared.errors import BadRequest
 from shared.runtime import current_runtime
 from shared.stripe import WebhookSignatureInvalid, verify_webhook
+
+
+def problems(*codes: str) -> dict:
+    """Error responses an operation gives beyond those documented for every operation."""
+    return {code: problem_ref(code) for code in codes}
+
 
 blp = Blueprint("billing", __name__, url_prefix="/v1/billing", description="Plan and billing")
 stripe_blp = Blueprint("stripe", __name__, url_prefix="/v1/stripe", description="Stripe webhooks")
@@ -20,6 +27,7 @@ plans_blp = Blueprint(
 class Checkout(MethodView):
     @staff("finance", allow_suspended=True)
     @blp.arguments(schemas.CheckoutIn)
+    @blp.doc(responses=problems("409", "503"))
     @blp.response(200, schemas.CheckoutOut)
     def post(self, data):
         """Start a Stripe Checkout Session (subscription mode) for a paid plan.
@@ -38,6 +46,7 @@ class Checkout(MethodView):
 class Portal(MethodView):
     @staff("finance", allow_suspended=True)
     @blp.response(200, schemas.PortalOut)
+    @blp.doc(responses=problems("409", "503"))
     def post(self):
         """A Stripe customer-portal link (409 before the first Checkout)."""
         return service.portal(g.staff_tenant)
@@ -83,6 +92,7 @@ class PlanList(MethodView):
 class PlanEdit(MethodView):
     @operator
     @plans_blp.arguments(schemas.PlanPatch)
+    @plans_blp.doc(responses=problems("409"))
     @plans_blp.response(200, schemas.PlanAdminOut)
     def patch(self, data, code):
         """Edit a plan (price, limits, Stripe price id, availability); limits apply at once."""
