@@ -252,3 +252,28 @@ def test_unpaid_checkout_links_but_waits_for_the_subscription(client, rt, tenant
     assert _plan(rt, tenant.id) == "free"
     post_event(client, story.sub("updated", "active", dt=5))
     assert _plan(rt, tenant.id) == "pro"
+
+
+def test_concurrent_duplicate_deliveries_apply_once(billing_app, rt, tenant, stripe_stub):
+    import threading
+
+    from tests.support import ApiClient
+
+    story = Story(tenant.id)
+    evt = story.checkout_completed()
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def deliver():
+        local = ApiClient(billing_app)
+        barrier.wait()
+        outcomes.append(post_event(local, evt).get_json()["outcome"])
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["applied", "duplicate", "duplicate", "duplicate"]
+    assert _event_rows(rt, [evt["id"]]) == 1
+    assert stripe_stub.requests == []  # handlers never call Stripe
