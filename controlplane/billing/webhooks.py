@@ -27,8 +27,15 @@ from controlplane.billing.service import (
     owner_email,
     sync_tenant,
 )
+from controlplane.billing.stripe_objects import (
+    first_item,
+    invoice_refs,
+    plan_code,
+    ref_id,
+    tenant_hint,
+    timestamp,
+)
 from shared import db
-from shared.models.plans import Plan
 from shared.models.tenants import Tenant
 from shared.runtime import current_runtime
 
@@ -87,44 +94,6 @@ def apply_event(tx, event: dict) -> Outcome:
     return handler(tx, event, obj, created)
 
 
-# ---------------------------------------------------------------------- object helpers
-def _id(value) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
-
-
-def _ts(value) -> datetime | None:
-    return datetime.fromtimestamp(int(value), UTC) if isinstance(value, int | float) else None
-
-
-def _tenant_hint(*metadatas) -> uuid.UUID | None:
-    for md in metadatas:
-        raw = (md or {}).get("tenant_id") if isinstance(md, dict) else None
-        if raw:
-            try:
-                return uuid.UUID(str(raw))
-            except ValueError:
-                continue
-    return None
-
-
-def _plan_code(tx, price_id: str | None, *fallbacks: str | None) -> str | None:
-    if price_id:
-        code = tx.scalar(select(Plan.code).where(Plan.stripe_price_id == price_id))
-        if code:
-            return code
-    for code in fallbacks:
-        if code and tx.get(Plan, code) is not None:
-            return code
-    return None
-
-
-def _first_item(sub: dict) -> dict:
-    data = (sub.get("items") or {}).get("data") or []
-    return data[0] if data and isinstance(data[0], dict) else {}
-
-
 def _find_account(tx, tenant_id, customer, subscription) -> BillingAccount | None:
     if tenant_id is not None and tx.get(Tenant, tenant_id) is not None:
         return account_for_update(tx, tenant_id)
@@ -163,12 +132,12 @@ def _finish(tx, account: BillingAccount, out: Outcome) -> Outcome:
 
 # ---------------------------------------------------------------------- handlers
 def on_checkout_completed(tx, event, session: dict, created: datetime) -> Outcome:
-    customer, sub_id = _id(session.get("customer")), _id(session.get("subscription"))
+    customer, sub_id = ref_id(session.get("customer")), ref_id(session.get("subscription"))
     out = Outcome("ignored", customer=customer, subscription=sub_id)
     if session.get("mode", "subscription") != "subscription":
         return out
     metadata = session.get("metadata") or {}
-    tenant_id = _tenant_hint(metadata) or _tenant_hint(
+    tenant_id = tenant_hint(metadata) or tenant_hint(
         {"tenant_id": session.get("client_reference_id")}
     )
     account = _find_account(tx, tenant_id, customer, sub_id)
@@ -187,7 +156,7 @@ def on_checkout_completed(tx, event, session: dict, created: datetime) -> Outcom
     paid = session.get("status", "complete") == "complete" and session.get(
         "payment_status", "paid"
     ) in {"paid", "no_payment_required"}
-    plan = _plan_code(tx, None, metadata.get("plan"))
+    plan = plan_code(tx, None, metadata.get("plan"))
     if plan and account.subscription_plan is None:
         account.subscription_plan = plan  # remembered for subscription events without metadata
     if paid and plan and apply_state(account, status="active", at=created, plan=plan):
@@ -200,9 +169,9 @@ def on_checkout_completed(tx, event, session: dict, created: datetime) -> Outcom
 
 
 def on_subscription(tx, event, sub: dict, created: datetime) -> Outcome:
-    sub_id, customer = _id(sub.get("id")), _id(sub.get("customer"))
+    sub_id, customer = ref_id(sub.get("id")), ref_id(sub.get("customer"))
     out = Outcome("unmatched", customer=customer, subscription=sub_id)
-    account = _find_account(tx, _tenant_hint(sub.get("metadata")), customer, sub_id)
+    account = _find_account(tx, tenant_hint(sub.get("metadata")), customer, sub_id)
     if account is None:
         return out
     _link_customer(tx, account, customer, created)
@@ -218,10 +187,10 @@ def on_subscription(tx, event, sub: dict, created: datetime) -> Outcome:
         if not newer or status in {"canceled", "incomplete_expired"}:
             out.outcome = "stale"
             return _finish(tx, account, out)
-    item = _first_item(sub)
-    plan = _plan_code(
+    item = first_item(sub)
+    plan = plan_code(
         tx,
-        _id(item.get("price")),
+        ref_id(item.get("price")),
         (sub.get("metadata") or {}).get("plan"),
         account.subscription_plan if sub_id == current else None,
     )
@@ -230,7 +199,8 @@ def on_subscription(tx, event, sub: dict, created: datetime) -> Outcome:
         status=status,
         at=created,
         plan=plan,
-        period_end=_ts(sub.get("current_period_end")) or _ts(item.get("current_period_end")),
+        period_end=timestamp(sub.get("current_period_end"))
+        or timestamp(item.get("current_period_end")),
         cancel_at_period_end=bool(sub.get("cancel_at_period_end")),
     )
     if applied:
@@ -239,24 +209,10 @@ def on_subscription(tx, event, sub: dict, created: datetime) -> Outcome:
     return _finish(tx, account, out)
 
 
-def _invoice_refs(invoice: dict) -> tuple[str | None, str | None, dict, str | None]:
-    parent = (invoice.get("parent") or {}).get("subscription_details") or {}
-    sub_id = _id(invoice.get("subscription")) or _id(parent.get("subscription"))
-    metadata = parent.get("metadata") or (invoice.get("subscription_details") or {}).get("metadata")
-    lines = (invoice.get("lines") or {}).get("data") or []
-    price = None
-    if lines and isinstance(lines[0], dict):
-        line = lines[0]
-        price = _id(line.get("price")) or _id(
-            ((line.get("pricing") or {}).get("price_details") or {}).get("price")
-        )
-    return _id(invoice.get("customer")), sub_id, metadata or {}, price
-
-
 def on_invoice_paid(tx, event, invoice: dict, created: datetime) -> Outcome:
-    customer, sub_id, metadata, price = _invoice_refs(invoice)
+    customer, sub_id, metadata, price = invoice_refs(invoice)
     out = Outcome("unmatched", customer=customer, subscription=sub_id)
-    account = _find_account(tx, _tenant_hint(metadata), customer, sub_id)
+    account = _find_account(tx, tenant_hint(metadata), customer, sub_id)
     if account is None:
         return out
     _link_customer(tx, account, customer, created)
@@ -266,7 +222,7 @@ def on_invoice_paid(tx, event, invoice: dict, created: datetime) -> Outcome:
     out.outcome = "stale"
     status = account.subscription_status
     if status is None or status in DELINQUENT_STATUSES or status == "incomplete":
-        plan = _plan_code(tx, price, metadata.get("plan"), account.subscription_plan)
+        plan = plan_code(tx, price, metadata.get("plan"), account.subscription_plan)
         if plan and apply_state(account, status="active", at=created, plan=plan):
             account.stripe_subscription_id = sub_id
             out.outcome = "applied"
@@ -274,9 +230,9 @@ def on_invoice_paid(tx, event, invoice: dict, created: datetime) -> Outcome:
 
 
 def on_invoice_failed(tx, event, invoice: dict, created: datetime) -> Outcome:
-    customer, sub_id, metadata, _ = _invoice_refs(invoice)
+    customer, sub_id, metadata, _ = invoice_refs(invoice)
     out = Outcome("unmatched", customer=customer, subscription=sub_id)
-    account = _find_account(tx, _tenant_hint(metadata), customer, sub_id)
+    account = _find_account(tx, tenant_hint(metadata), customer, sub_id)
     if account is None:
         return out
     _link_customer(tx, account, customer, created)
@@ -293,9 +249,9 @@ def on_invoice_failed(tx, event, invoice: dict, created: datetime) -> Outcome:
 
 
 def on_invoice_action_required(tx, event, invoice: dict, created: datetime) -> Outcome:
-    customer, sub_id, metadata, _ = _invoice_refs(invoice)
+    customer, sub_id, metadata, _ = invoice_refs(invoice)
     out = Outcome("unmatched", customer=customer, subscription=sub_id)
-    account = _find_account(tx, _tenant_hint(metadata), customer, sub_id)
+    account = _find_account(tx, tenant_hint(metadata), customer, sub_id)
     if account is None:
         return out
     _link_customer(tx, account, customer, created)
@@ -309,7 +265,7 @@ def _notify_owner(tx, tenant_id, template: str, invoice: dict, event: dict) -> N
     if not to:
         return
     tenant = tx.get(Tenant, tenant_id)
-    invoice_id = _id(invoice.get("id")) or event["id"]
+    invoice_id = ref_id(invoice.get("id")) or event["id"]
     mailer.send_platform_mail(
         tx,
         template,
