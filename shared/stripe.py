@@ -65,14 +65,23 @@ def call(fn, *args: Any, **kwargs: Any) -> Any:
 
     def guarded():
         try:
-            return fn(*args, **kwargs)
+            return True, fn(*args, **kwargs)
+        except stripe.InvalidRequestError as exc:
+            # Stripe is up and refused this request: not a reason to open the circuit.
+            return False, exc
         except stripe.StripeError as exc:
             log.warning("stripe call failed: %s", type(exc).__name__)
             raise StripeUnavailable(
                 "The payment provider could not complete the request; try again shortly."
             ) from exc
 
-    return circuit.call("stripe", guarded)
+    ok, value = circuit.call("stripe", guarded)
+    if not ok:
+        log.error("stripe refused a request: %s", getattr(value, "user_message", None) or value)
+        raise StripeUnavailable(
+            "The payment provider refused the request; the operators have been alerted."
+        ) from value
+    return value
 
 
 def verify_webhook(

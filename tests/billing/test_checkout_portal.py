@@ -143,3 +143,29 @@ def test_billing_endpoints_only_show_the_callers_tenant(client, tenant, other_te
     theirs = client.get("/v1/billing/status", headers=other_tenant.headers).get_json()
     assert theirs["plan"] == "free" and theirs["subscription_status"] is None
     assert client.post("/v1/billing/portal", headers=other_tenant.headers).status_code == 409
+
+
+def test_a_refused_request_does_not_count_against_the_circuit(client, tenant, stripe_stub):
+    from shared import circuit
+
+    stripe_stub.fail_next(6, status=400)
+    for _ in range(6):
+        resp = client.post("/v1/billing/checkout", json={"plan": "pro"}, headers=tenant.headers)
+        assert resp.status_code == 503
+    assert len(stripe_stub.calls("/v1/checkout/sessions")) == 6  # no retries of a 400
+    assert circuit.breaker("stripe").current_state == "closed"
+    ok = client.post("/v1/billing/checkout", json={"plan": "pro"}, headers=tenant.headers)
+    assert ok.status_code == 200
+
+
+def test_repeated_outages_open_the_circuit(client, tenant, stripe_stub):
+    from shared import circuit
+
+    stripe_stub.fail_next(100)
+    for _ in range(5):
+        client.post("/v1/billing/checkout", json={"plan": "pro"}, headers=tenant.headers)
+    sent = len(stripe_stub.calls("/v1/checkout/sessions"))
+    assert circuit.breaker("stripe").current_state == "open"
+    resp = client.post("/v1/billing/checkout", json={"plan": "pro"}, headers=tenant.headers)
+    assert resp.status_code == 503
+    assert len(stripe_stub.calls("/v1/checkout/sessions")) == sent  # failed fast
