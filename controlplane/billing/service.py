@@ -26,17 +26,6 @@ PAID_STATUSES = frozenset({"active", "trialing", "past_due"})
 DELINQUENT_STATUSES = frozenset({"past_due", "unpaid"})
 # A subscription in one of these still exists: a second Checkout would double-bill.
 LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "paused"})
-# Tie-break for events created in the same second: the later lifecycle state wins.
-STATUS_RANK = {
-    "incomplete": 0,
-    "trialing": 1,
-    "active": 2,
-    "past_due": 3,
-    "paused": 4,
-    "unpaid": 4,
-    "incomplete_expired": 5,
-    "canceled": 6,
-}
 BILLING_SUSPENSION_REASON = "billing: payment overdue"
 CHECKOUT_KEY_WINDOW = 600  # seconds a double-click maps to the same Checkout Session
 CHECKOUT_LIFETIME = 3600  # Stripe's minimum is 30 minutes
@@ -73,8 +62,12 @@ def apply_state(
     if account.state_at is not None:
         if at < account.state_at:
             return False
-        if at == account.state_at and STATUS_RANK.get(status, 0) < STATUS_RANK.get(
-            account.subscription_status or "", 0
+        # Stripe's ``created`` has one-second resolution: within a second the later delivery
+        # wins, except that ``incomplete`` (a subscription's first state) never follows another.
+        if (
+            at == account.state_at
+            and status == "incomplete"
+            and account.subscription_status not in (None, "incomplete")
         ):
             return False
     account.subscription_status = status

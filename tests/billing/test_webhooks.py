@@ -277,3 +277,17 @@ def test_concurrent_duplicate_deliveries_apply_once(billing_app, rt, tenant, str
     assert sorted(outcomes) == ["applied", "duplicate", "duplicate", "duplicate"]
     assert _event_rows(rt, [evt["id"]]) == 1
     assert stripe_stub.requests == []  # handlers never call Stripe
+
+
+def test_same_second_events_apply_in_delivery_order(client, rt, tenant, mails):
+    """Tests and bursts often give every event the same ``created`` second."""
+    story = Story(tenant.id)
+    post_event(client, story.checkout_completed(dt=0))
+    post_event(client, story.sub("created", "incomplete", dt=0))  # Stripe's first state, late
+    assert _plan(rt, tenant.id) == "pro"
+    post_event(client, story.sub("updated", "past_due", dt=0))
+    post_event(client, story.sub("updated", "unpaid", dt=0))
+    assert _plan(rt, tenant.id) == "free"
+    post_event(client, story.invoice("paid", dt=0))
+    assert _plan(rt, tenant.id) == "pro"
+    assert _account(rt, tenant.id).subscription_status == "active"
