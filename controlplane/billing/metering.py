@@ -1,8 +1,9 @@
 """Usage per billing period, drift, and hourly reporting to Stripe Billing Meters (SPEC §4.4).
 
 Which usage is reported: the per-period metrics (``api_requests``, ``bookings_created``) of tenants
-that have a Stripe customer, from the moment the customer was linked. Gauges (workers, storage) are
-limits, not billable quantities, and stay local. Each usage event becomes at most one meter event
+that have a Stripe customer, up to 35 days back (Stripe's limit; Stripe bills only what falls in a
+subscription period). Gauges (workers, storage) are limits, not billable quantities, and stay
+local. Each usage event becomes at most one meter event
 whose ``identifier`` — also the idempotency key — is derived from the usage event's id, and a row in
 ``meter_reports`` records what was sent, when, and how many attempts it took.
 """
@@ -77,7 +78,6 @@ def _queue_reports(now: datetime) -> int:
             BillingAccount.stripe_customer_id.is_not(None),
             UsageEvent.metric.in_(list(METER_EVENT_NAMES)),
             UsageEvent.quantity > 0,
-            UsageEvent.occurred_at >= BillingAccount.customer_linked_at,
             UsageEvent.occurred_at > now - STRIPE_MAX_AGE,
             UsageEvent.occurred_at <= now,
             ~exists().where(MeterReport.usage_event_id == UsageEvent.id),

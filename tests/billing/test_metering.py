@@ -115,3 +115,20 @@ def test_usage_without_a_customer_or_too_old_is_not_reported(
     assert result["queued"] == 0
     assert _reports(other_tenant.id) == []
     assert stripe_stub.calls(METER_PATH) == []
+
+
+def test_usage_from_before_the_subscription_is_reported_once_linked(
+    client, rt, tenant, stripe_stub
+):
+    ref = rt.tenants.by_id(tenant.id)
+    with db.transaction() as tx:
+        consume(tx, ref, "bookings_created", 1, idempotency_key=f"early:{tenant.id}")
+    db.close_session()
+    assert report_usage_to_stripe()["queued"] == 0  # no customer yet
+    story = Story(tenant.id)
+    post_event(client, story.checkout_completed())
+    result = report_usage_to_stripe()
+    assert result["queued"] == 1 and result["sent"] == 1
+    (call,) = stripe_stub.calls(METER_PATH)
+    assert call.form["payload[stripe_customer_id]"] == story.customer
+    assert call.form["payload[value]"] == "1"
