@@ -12,9 +12,7 @@ def limited_client(runtime):
     from wsgi import create_wsgi
 
     settings = runtime.settings.replace(
-        rate_limit_signup="2/minute",
-        rate_limit_login="3/minute",
-        trusted_proxy_cidrs=["10.0.0.0/8"],
+        rate_limit_signup="2/minute", rate_limit_login="3/minute", trusted_proxy_cidrs=["10.0.0.0/8"]
     )
     return ApiClient(create_wsgi(settings))
 
@@ -45,8 +43,7 @@ def test_forwarded_for_is_ignored_from_untrusted_peers(limited_client):
     body = {"email": "nobody@example.com", "password": "Whatever-123x"}
     spoofed = [
         limited_client.post(
-            "/v1/auth/login",
-            json=body,
+            "/v1/auth/login", json=body,
             environ_base={"REMOTE_ADDR": "198.51.100.7"},
             headers={"X-Forwarded-For": f"203.0.113.{i}"},
         ).status_code
@@ -59,8 +56,7 @@ def test_forwarded_for_is_used_behind_a_trusted_proxy(limited_client):
     body = {"email": "nobody@example.com", "password": "Whatever-123x"}
     codes = [
         limited_client.post(
-            "/v1/auth/login",
-            json=body,
+            "/v1/auth/login", json=body,
             environ_base={"REMOTE_ADDR": "10.1.2.3"},
             headers={"X-Forwarded-For": f"203.0.113.{50 + i}"},
         ).status_code
