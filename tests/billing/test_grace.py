@@ -92,3 +92,24 @@ def test_active_subscribers_and_recent_delinquents_are_left_alone(client, rt, te
     _, since = _past_due(client, tenant)
     result = billing_grace_check(now=since + timedelta(days=3))
     assert tenant.id not in result["suspended"] and other_tenant.id not in result["suspended"]
+
+
+def test_one_tenants_failure_does_not_stop_the_others(
+    client, rt, tenant, other_tenant, monkeypatch
+):
+    from controlplane.accounts import mailer
+
+    _, since = _past_due(client, tenant)
+    _past_due(client, other_tenant)
+    captured = mailer.send_platform_mail
+
+    def flaky(sess, template, to, context, dedupe_key):
+        if to == tenant.email:
+            raise RuntimeError("outbox insert failed")
+        return captured(sess, template, to, context, dedupe_key)
+
+    monkeypatch.setattr(mailer, "send_platform_mail", flaky)
+    result = billing_grace_check(now=since + timedelta(days=8))
+    assert tenant.id in result["failed"] and other_tenant.id in result["suspended"]
+    assert _status(rt, tenant.id)[0] == "active"  # rolled back with its e-mail: retried tomorrow
+    assert _status(rt, other_tenant.id)[0] == "suspended"
