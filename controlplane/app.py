@@ -24,8 +24,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     from controlplane import cli, health
     from controlplane import metrics as metrics_route
+    from controlplane.accounts.routes import blp as accounts_blp
     from controlplane.auth.routes import blp as auth_blp
     from controlplane.billing.routes import blp as billing_blp
+    from controlplane.billing.routes import plans_blp, stripe_blp
     from controlplane.fleet.routes import blp as fleet_blp
     from controlplane.limits import limiter
     from controlplane.mail.routes import blp as ops_dlq_blp
@@ -43,6 +45,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         ops_blp,
         ops_dlq_blp,
         fleet_blp,
+        accounts_blp,
+        stripe_blp,
+        plans_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)

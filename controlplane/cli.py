@@ -110,6 +110,7 @@ def token_create(name, days):
 def init_app(app: Flask) -> None:
     import controlplane.provisioning.cli  # noqa: F401 - registers create, retry and pool
     from controlplane.backups import cli as _backups  # noqa: F401 - registers its commands
+    from controlplane.billing import cli as billing_cli  # noqa: F401 - registers ``ops plans``
     from controlplane.fleet import cli as _fleet_cli  # noqa: F401 - registers `tenants migrate`
 
     app.cli.add_command(tenants_cli)

@@ -6,6 +6,7 @@ the row lock serialises them and the second sees the first's increment.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import text
@@ -122,6 +123,17 @@ def consume(
             limit=limit,
             used=usage(sess, tenant.id, when)[metric],
             upgrade_url=upgrade_url or "/v1/billing/checkout",
+        )
+    if idempotency_key is None:
+        # Every change to a counter is also a usage event, so usage can be recomputed (drift).
+        sess.execute(
+            insert(UsageEvent).values(
+                tenant_id=tenant.id,
+                metric=metric,
+                quantity=amount,
+                idempotency_key=f"auto:{uuid.uuid4().hex}",
+                occurred_at=when,
+            )
         )
     return int(row.used)
 

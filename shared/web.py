@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from shared import db
 from shared.errors import register_error_handlers
 from shared.runtime import Runtime, reset_runtime, set_runtime
+from shared.usage import count_api_request
 
 access_log = logging.getLogger("cleanplane.access")
 
@@ -45,6 +46,11 @@ def init_app(app: Flask, runtime: Runtime) -> None:
             )
         principal = g.get("principal")
         tenant = g.get("tenant") or g.get("staff_tenant")
+        if tenant is not None and request.method != "OPTIONS":
+            try:
+                count_api_request(runtime.redis, tenant.id)
+            except Exception:  # metering must never fail a response
+                access_log.warning("api usage not counted", exc_info=True)
         access_log.info(
             "%s %s %s",
             request.method,

@@ -17,6 +17,7 @@ class TenantRefOut(Schema):
 
 class LoginOut(TokenPair):
     tenant = fields.Nested(TenantRefOut)
+    must_change_password = fields.Boolean()
 
 
 class RefreshIn(Schema):

@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 
-import pyotp
 from flask import g
 from sqlalchemy import select
 
+from controlplane.accounts.totp import accept_code
 from controlplane.auth.sessions import (
     forget_after_commit,
     issue_tokens,
@@ -60,7 +60,7 @@ def login(email: str, password: str, tenant_slug: str | None, mfa_code: str | No
     if user.totp_enabled:
         if not mfa_code:
             raise Unauthorized("Enter the code from your authenticator app.", code="mfa_required")
-        if not pyotp.TOTP(user.totp_secret).verify(mfa_code, valid_window=1):
+        if not accept_code(user.id, user.totp_secret, mfa_code):
             raise Unauthorized("The authenticator code is wrong.", code="mfa_required")
     chosen = rows[0]
     with db.transaction() as tx:
@@ -68,6 +68,9 @@ def login(email: str, password: str, tenant_slug: str | None, mfa_code: str | No
             tx, rt.settings, user_id=user.id, tenant_id=chosen.tenant_id, membership_id=chosen.id
         )
     pair["tenant"] = {"id": chosen.tenant_id, "slug": chosen.slug}
+    # An invited user still on a temporary password can only change it (guards answer 403
+    # password_change_required elsewhere); the flag lets the client go straight there.
+    pair["must_change_password"] = user.must_change_password
     return pair
 
 

@@ -1,38 +1,99 @@
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
-from controlplane.tenants import schemas as tenant_schemas
-from controlplane.tenants.service import tenant_detail
-from shared.auth.guards import staff
+from controlplane.billing import plans, schemas, service
+from controlplane.billing.webhooks import handle_event
+from shared.api import problem_ref
+from shared.auth.guards import operator, public, staff
+from shared.errors import BadRequest
+from shared.runtime import current_runtime
+from shared.stripe import WebhookSignatureInvalid, verify_webhook
+
+
+def problems(*codes: str) -> dict:
+    """Error responses an operation gives beyond those documented for every operation."""
+    return {code: problem_ref(code) for code in codes}
+
 
 blp = Blueprint("billing", __name__, url_prefix="/v1/billing", description="Plan and billing")
+stripe_blp = Blueprint("stripe", __name__, url_prefix="/v1/stripe", description="Stripe webhooks")
+plans_blp = Blueprint(
+    "ops_plans", __name__, url_prefix="/v1/ops/plans", description="Plan catalogue (operators)"
+)
 
 
-class BillingStatus(Schema):
-    plan = fields.String()
-    status = fields.String()
-    subscription_status = fields.String(allow_none=True)
-    current_period_end = fields.DateTime(allow_none=True)
-    limits = fields.Nested(tenant_schemas.Limits)
-    usage = fields.Nested(tenant_schemas.Usage)
-    drift = fields.Dict(keys=fields.String(), values=fields.Integer())
+@blp.route("/checkout")
+class Checkout(MethodView):
+    @staff("finance", allow_suspended=True)
+    @blp.arguments(schemas.CheckoutIn)
+    @blp.doc(responses=problems("409", "503"))
+    @blp.response(200, schemas.CheckoutOut)
+    def post(self, data):
+        """Start a Stripe Checkout Session (subscription mode) for a paid plan.
+
+        An optional ``Idempotency-Key`` header makes retries return the same session.
+        """
+        return service.start_checkout(
+            g.staff_tenant,
+            g.principal.user_id,
+            data["plan"],
+            (request.headers.get("Idempotency-Key") or "")[:100] or None,
+        )
+
+
+@blp.route("/portal")
+class Portal(MethodView):
+    @staff("finance", allow_suspended=True)
+    @blp.response(200, schemas.PortalOut)
+    @blp.doc(responses=problems("409", "503"))
+    def post(self):
+        """A Stripe customer-portal link (409 before the first Checkout)."""
+        return service.portal(g.staff_tenant)
 
 
 @blp.route("/status")
 class Status(MethodView):
     @staff("view", allow_suspended=True)
-    @blp.response(200, BillingStatus)
+    @blp.response(200, schemas.BillingStatus)
     def get(self):
-        """Plan, subscription state, limits and usage (reachable while suspended, to pay)."""
-        detail = tenant_detail(g.staff_tenant)
-        return {
-            "plan": detail["plan"],
-            "status": detail["status"],
-            "subscription_status": None,
-            "current_period_end": None,
-            "limits": detail["limits"],
-            "usage": detail["usage"],
-            "drift": {},
-        }
+        """Plan, subscription state, limits, usage and metering drift (reachable while
+        suspended, to pay)."""
+        return service.status(g.staff_tenant)
+
+
+@stripe_blp.route("/webhook")
+class Webhook(MethodView):
+    @public
+    @stripe_blp.response(200, schemas.WebhookOut)
+    def post(self):
+        """Platform-account Stripe events, authenticated by the ``Stripe-Signature`` header."""
+        try:
+            event = verify_webhook(
+                request.get_data(cache=False),
+                request.headers.get("Stripe-Signature"),
+                current_runtime().settings.stripe_webhook_secret,
+            )
+        except WebhookSignatureInvalid as exc:
+            raise BadRequest("The Stripe signature is missing, wrong or too old.") from exc
+        return {"received": True, "outcome": handle_event(event)}
+
+
+@plans_blp.route("")
+class PlanList(MethodView):
+    @operator
+    @plans_blp.response(200, schemas.PlanAdminList)
+    def get(self):
+        """Every plan, inactive ones and Stripe price ids included."""
+        return {"items": plans.all_plans()}
+
+
+@plans_blp.route("/<string:code>")
+class PlanEdit(MethodView):
+    @operator
+    @plans_blp.arguments(schemas.PlanPatch)
+    @plans_blp.doc(responses=problems("409"))
+    @plans_blp.response(200, schemas.PlanAdminOut)
+    def patch(self, data, code):
+        """Edit a plan (price, limits, Stripe price id, availability); limits apply at once."""
+        return plans.update_plan(code, data, actor=f"operator:{g.principal.operator}")

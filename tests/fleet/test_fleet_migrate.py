@@ -82,8 +82,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(fleet_settings, drill_track
     from tests.fleet.conftest import make_tenants
 
     rt = Runtime(fleet_settings)
-    behind = script_directory("public").get_revision(public_head()).down_revision
-    upgrade_public(rt.owner_engine, behind)  # public one revision behind (before fleet tables)
+    behind = script_directory("public").get_revision("cp0003_fleet").down_revision
+    upgrade_public(rt.owner_engine, behind)  # public behind head, before the fleet tables
     tenants = make_tenants(rt, 2)
     runner = create_app(runtime=rt).test_cli_runner()
     args = ["tenants", "migrate", "--dry-run", "--script-location", drill_track.location]

@@ -1,0 +1,74 @@
+from marshmallow import Schema, fields, validate
+
+from shared.models.accounts import ROLES
+from shared.pagination import PageArgs, page_schema
+
+
+class MemberOut(Schema):
+    id = fields.UUID()
+    user_id = fields.UUID()
+    email = fields.String()
+    role = fields.String()
+    active = fields.Boolean()
+    must_change_password = fields.Boolean()
+    email_verified = fields.Boolean()
+    totp_enabled = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+MemberPage = page_schema(MemberOut, "MemberPage")
+
+
+class MemberListArgs(PageArgs):
+    pass
+
+
+class InviteIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class InviteOut(Schema):
+    id = fields.UUID()
+    user_id = fields.UUID()
+    email = fields.String()
+    role = fields.String()
+    temp_password = fields.String(allow_none=True)
+
+
+class RoleIn(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class PasswordResetIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+
+
+class PasswordResetConfirmIn(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
+class VerifyEmailIn(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class VerifyEmailOut(Schema):
+    email_verified = fields.Boolean()
+
+
+class TotpEnrollOut(Schema):
+    secret = fields.String()
+    otpauth_uri = fields.String()
+
+
+class TotpCodeIn(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class TotpStateOut(Schema):
+    totp_enabled = fields.Boolean()
+
+
+class AcceptedOut(Schema):
+    detail = fields.String()

@@ -1,0 +1,241 @@
+"""A local stand-in for the Stripe API (``STRIPE_API_BASE`` points at it) plus webhook signing.
+
+It answers the calls the code makes — Checkout Sessions, billing portal sessions, customers and
+billing meter events — with realistic JSON, records every request (path, form fields, headers such
+as ``Idempotency-Key``), replays the stored answer for a repeated idempotency key like Stripe does,
+and can be told to fail the next N requests with a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class StubRequest:
+    method: str
+    path: str
+    form: dict[str, str]
+    headers: dict[str, str]
+    status: int = 0
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return self.headers.get("idempotency-key")
+
+
+@dataclass
+class StripeStub:
+    server: ThreadingHTTPServer | None = None
+    requests: list[StubRequest] = field(default_factory=list)
+    failures_left: int = 0
+    failure_status: int = 500
+    _idempotent: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._idempotent.clear()
+            self.failures_left = 0
+
+    def fail_next(self, n: int, status: int = 500) -> None:
+        with self._lock:
+            self.failures_left = n
+            self.failure_status = status
+
+    def calls(self, path: str) -> list[StubRequest]:
+        return [r for r in self.requests if r.path == path]
+
+    def succeeded(self, path: str) -> list[StubRequest]:
+        return [r for r in self.calls(path) if r.status == 200]
+
+    # ------------------------------------------------------------------ answers
+    def answer(self, req: StubRequest) -> tuple[int, dict]:
+        with self._lock:
+            self.requests.append(req)
+            if self.failures_left > 0:
+                self.failures_left -= 1
+                req.status = self.failure_status
+                return self.failure_status, {
+                    "error": {"type": "api_error", "message": "Stripe stub: injected failure"}
+                }
+            key = req.idempotency_key
+            if key and key in self._idempotent:
+                status, body = self._idempotent[key]
+                req.status = status
+                return status, body
+            status, body = self._route(req)
+            if key and req.method == "POST":
+                self._idempotent[key] = (status, body)
+            req.status = status
+            return status, body
+
+    def _route(self, req: StubRequest) -> tuple[int, dict]:
+        f = req.form
+        now = int(time.time())
+        if req.method == "POST" and req.path == "/v1/checkout/sessions":
+            sid = "cs_test_" + secrets.token_hex(12)
+            return 200, {
+                "id": sid,
+                "object": "checkout.session",
+                "mode": f.get("mode"),
+                "status": "open",
+                "url": f"https://checkout.stripe.test/c/pay/{sid}",
+                "customer": f.get("customer"),
+                "customer_email": f.get("customer_email"),
+                "client_reference_id": f.get("client_reference_id"),
+                "metadata": _sub(f, "metadata"),
+                "success_url": f.get("success_url"),
+                "cancel_url": f.get("cancel_url"),
+                "expires_at": int(f.get("expires_at", now + 86400)),
+                "created": now,
+                "livemode": False,
+            }
+        if req.method == "POST" and req.path == "/v1/billing_portal/sessions":
+            sid = "bps_" + secrets.token_hex(12)
+            return 200, {
+                "id": sid,
+                "object": "billing_portal.session",
+                "customer": f.get("customer"),
+                "return_url": f.get("return_url"),
+                "url": f"https://billing.stripe.test/p/session/{sid}",
+                "created": now,
+                "livemode": False,
+            }
+        if req.method == "POST" and req.path == "/v1/customers":
+            return 200, {
+                "id": "cus_" + secrets.token_hex(8),
+                "object": "customer",
+                "email": f.get("email"),
+                "metadata": _sub(f, "metadata"),
+                "created": now,
+                "livemode": False,
+            }
+        if req.method == "POST" and req.path == "/v1/billing/meter_events":
+            return 200, {
+                "object": "billing.meter_event",
+                "event_name": f.get("event_name"),
+                "identifier": f.get("identifier"),
+                "payload": _sub(f, "payload"),
+                "timestamp": int(f.get("timestamp", now)),
+                "created": now,
+                "livemode": False,
+            }
+        return 404, {"error": {"type": "invalid_request_error", "message": "unknown path"}}
+
+
+def _sub(form: dict[str, str], name: str) -> dict[str, str]:
+    prefix = name + "["
+    return {k[len(prefix) : -1]: v for k, v in form.items() if k.startswith(prefix)}
+
+
+def _handler(stub: StripeStub):
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""
+            path, _, query = self.path.partition("?")
+            form = dict(parse_qsl(raw or query, keep_blank_values=True))
+            req = StubRequest(
+                method=self.command,
+                path=path,
+                form=form,
+                headers={k.lower(): v for k, v in self.headers.items()},
+            )
+            status, body = stub.answer(req)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Request-Id", "req_" + secrets.token_hex(6))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_DELETE = _serve
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+def start_stub() -> StripeStub:
+    stub = StripeStub()
+    stub.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
+    threading.Thread(target=stub.server.serve_forever, daemon=True).start()
+    return stub
+
+
+def stop_stub(stub: StripeStub) -> None:
+    stub.server.shutdown()
+    stub.server.server_close()
+
+
+# ---------------------------------------------------------------------- webhooks
+def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A ``Stripe-Signature`` header for ``payload`` as Stripe computes it."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{ts}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={ts},v1={mac}"
+
+
+def event(etype: str, obj: dict, *, created: int | None = None, event_id: str | None = None):
+    """A platform event envelope around ``obj``."""
+    return {
+        "id": event_id or "evt_" + secrets.token_hex(12),
+        "object": "event",
+        "api_version": "2025-09-30.clover",
+        "created": int(time.time()) if created is None else created,
+        "type": etype,
+        "livemode": False,
+        "pending_webhooks": 1,
+        "data": {"object": obj},
+    }
+
+
+def subscription(
+    sub_id: str,
+    customer: str,
+    status: str,
+    price_id: str,
+    *,
+    tenant_id: str | None = None,
+    plan: str | None = None,
+    period_end: int | None = None,
+) -> dict:
+    end = period_end or int(time.time()) + 30 * 86400
+    return {
+        "id": sub_id,
+        "object": "subscription",
+        "customer": customer,
+        "status": status,
+        "cancel_at_period_end": False,
+        "metadata": {k: v for k, v in (("tenant_id", tenant_id), ("plan", plan)) if v},
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": "si_" + secrets.token_hex(6),
+                    "object": "subscription_item",
+                    "price": {"id": price_id, "object": "price"},
+                    "quantity": 1,
+                    "current_period_start": end - 30 * 86400,
+                    "current_period_end": end,
+                }
+            ],
+        },
+    }
