@@ -118,3 +118,13 @@ class Move(MethodView):
         return service.view(
             service.move(booking_id, data["starts_at"], data["team_id"], by="staff")
         )
+
+
+@blp.route("/admin/bookings/<int:booking_id>/assign")
+class Assign(MethodView):
+    @staff("dispatch")
+    @blp.arguments(schemas.AssignIn)
+    @blp.response(200, schemas.BookingOut)
+    def post(self, data, booking_id):
+        """Assign an active worker (any team; the booking keeps its team) or unassign with null."""
+        return service.view(service.assign(booking_id, data["worker_id"]))
