@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from shared.pagination import PageArgs
 from tenantapp.fields import UtcDateTime
@@ -6,7 +6,16 @@ from tenantapp.fields import UtcDateTime
 _skill = fields.String(validate=validate.Length(min=1, max=50))
 
 
-class WorkerIn(Schema):
+class _NormalisedEmail(Schema):
+    @pre_load
+    def normalise_email(self, data, **kwargs):
+        """E-mails are matched case-insensitively: stored trimmed and lower-case."""
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = {**data, "email": data["email"].strip().lower()}
+        return data
+
+
+class WorkerIn(_NormalisedEmail):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     email = fields.Email(required=True, validate=validate.Length(max=320))
@@ -18,7 +27,7 @@ class WorkerIn(Schema):
     active = fields.Boolean(load_default=True)
 
 
-class WorkerPatch(Schema):
+class WorkerPatch(_NormalisedEmail):
     name = fields.String(validate=validate.Length(min=1, max=200))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     email = fields.Email(validate=validate.Length(max=320))
