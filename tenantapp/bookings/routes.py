@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.api import problems
 from shared.auth.guards import public, staff
 from tenantapp.bookings import links, schemas, service
 from tenantapp.leads.routes import _day_start
@@ -123,6 +124,7 @@ class Move(MethodView):
 @blp.route("/admin/bookings/<int:booking_id>/assign")
 class Assign(MethodView):
     @staff("dispatch")
+    @blp.doc(responses=problems("409"))
     @blp.arguments(schemas.AssignIn)
     @blp.response(200, schemas.BookingOut)
     def post(self, data, booking_id):

@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.api import problems
 from shared.auth.guards import staff
 from tenantapp.checklists import schemas, service, templates
 
@@ -16,6 +17,7 @@ class Templates(MethodView):
         return {"items": [templates.view(t) for t in templates.list_templates()]}
 
     @staff("admin")
+    @blp.doc(responses=problems("409"))
     @blp.arguments(schemas.TemplateIn)
     @blp.response(201, schemas.TemplateOut)
     def post(self, data):
@@ -32,6 +34,7 @@ class Template(MethodView):
         return templates.view(templates.get_template(template_id))
 
     @staff("admin")
+    @blp.doc(responses=problems("409"))
     @blp.arguments(schemas.TemplateIn)
     @blp.response(200, schemas.TemplateOut)
     def put(self, data, template_id):
@@ -39,6 +42,7 @@ class Template(MethodView):
         return templates.view(templates.update_template(template_id, data))
 
     @staff("admin")
+    @blp.doc(responses=problems("409"))
     @blp.response(204)
     def delete(self, template_id):
         """Delete a template no booking's checklist came from (else 409)."""
@@ -48,6 +52,7 @@ class Template(MethodView):
 @blp.route("/admin/bookings/<int:booking_id>/checklist/init")
 class InitChecklist(MethodView):
     @staff("dispatch")
+    @blp.doc(responses=problems("409"))
     @blp.response(200, schemas.RunOut)
     def post(self, booking_id):
         """Create the booking's checklist from its template (idempotent)."""
@@ -66,6 +71,7 @@ class Checklist(MethodView):
 @blp.route("/admin/bookings/<int:booking_id>/checklist/items/<int:item_id>")
 class ChecklistItem(MethodView):
     @staff("dispatch")
+    @blp.doc(responses=problems("409"))
     @blp.arguments(schemas.RunItemPatch)
     @blp.response(200, schemas.RunOut)
     def patch(self, data, booking_id, item_id):

@@ -3,6 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.api import problems
 from shared.auth.guards import worker
 from shared.pagination import PageArgs
 from tenantapp.checklists import schemas as checklist_schemas
@@ -38,6 +39,7 @@ class Job(MethodView):
 @blp.route("/worker/jobs/<int:booking_id>/checklist/init")
 class InitChecklist(MethodView):
     @worker
+    @blp.doc(responses=problems("409"))
     @blp.response(200, checklist_schemas.RunOut)
     def post(self, booking_id):
         """Create the job's checklist from its template (idempotent)."""
@@ -58,6 +60,7 @@ class Checklist(MethodView):
 @blp.route("/worker/jobs/<int:booking_id>/checklist/items/<int:item_id>")
 class ChecklistItem(MethodView):
     @worker
+    @blp.doc(responses=problems("409"))
     @blp.arguments(checklist_schemas.RunItemPatch)
     @blp.response(200, checklist_schemas.RunOut)
     def patch(self, data, booking_id, item_id):
@@ -89,6 +92,7 @@ class Time(MethodView):
 @blp.route("/worker/jobs/<int:booking_id>/time/start")
 class StartTime(MethodView):
     @worker
+    @blp.doc(responses=problems("409"))
     @blp.response(200, time_schemas.TimeOut)
     def post(self, booking_id):
         """NOT_STARTED → RUNNING (a no-op while RUNNING)."""
@@ -100,6 +104,7 @@ class StartTime(MethodView):
 @blp.route("/worker/jobs/<int:booking_id>/time/pause")
 class PauseTime(MethodView):
     @worker
+    @blp.doc(responses=problems("409"))
     @blp.response(200, time_schemas.TimeOut)
     def post(self, booking_id):
         """RUNNING → PAUSED."""
@@ -111,6 +116,7 @@ class PauseTime(MethodView):
 @blp.route("/worker/jobs/<int:booking_id>/time/resume")
 class ResumeTime(MethodView):
     @worker
+    @blp.doc(responses=problems("409"))
     @blp.response(200, time_schemas.TimeOut)
     def post(self, booking_id):
         """PAUSED → RUNNING."""
@@ -122,6 +128,7 @@ class ResumeTime(MethodView):
 @blp.route("/worker/jobs/<int:booking_id>/time/finish")
 class FinishTime(MethodView):
     @worker
+    @blp.doc(responses=problems("409"))
     @blp.arguments(time_schemas.FinishIn)
     @blp.response(200, time_schemas.TimeOut)
     def post(self, data, booking_id):

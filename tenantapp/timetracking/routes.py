@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.api import problems
 from shared.auth.guards import staff
 from tenantapp.timetracking import schemas, service
 
@@ -19,6 +20,7 @@ class Time(MethodView):
 @blp.route("/admin/bookings/<int:booking_id>/time/start")
 class StartTime(MethodView):
     @staff("dispatch")
+    @blp.doc(responses=problems("409"))
     @blp.response(200, schemas.TimeOut)
     def post(self, booking_id):
         """NOT_STARTED → RUNNING (a no-op while RUNNING)."""
@@ -29,6 +31,7 @@ class StartTime(MethodView):
 @blp.route("/admin/bookings/<int:booking_id>/time/pause")
 class PauseTime(MethodView):
     @staff("dispatch")
+    @blp.doc(responses=problems("409"))
     @blp.response(200, schemas.TimeOut)
     def post(self, booking_id):
         """RUNNING → PAUSED."""
@@ -39,6 +42,7 @@ class PauseTime(MethodView):
 @blp.route("/admin/bookings/<int:booking_id>/time/resume")
 class ResumeTime(MethodView):
     @staff("dispatch")
+    @blp.doc(responses=problems("409"))
     @blp.response(200, schemas.TimeOut)
     def post(self, booking_id):
         """PAUSED → RUNNING."""
@@ -49,6 +53,7 @@ class ResumeTime(MethodView):
 @blp.route("/admin/bookings/<int:booking_id>/time/finish")
 class FinishTime(MethodView):
     @staff("dispatch")
+    @blp.doc(responses=problems("409"))
     @blp.arguments(schemas.FinishIn)
     @blp.response(200, schemas.TimeOut)
     def post(self, data, booking_id):

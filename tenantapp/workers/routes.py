@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.api import problems
 from shared.auth.guards import public, staff
 from tenantapp.workers import schemas, service
 
@@ -19,6 +20,7 @@ class AdminWorkers(MethodView):
         return result
 
     @staff("dispatch")
+    @blp.doc(responses=problems("402", "409"))
     @blp.arguments(schemas.WorkerIn)
     @blp.response(201, schemas.WorkerCreated)
     def post(self, data):
@@ -36,6 +38,7 @@ class AdminWorker(MethodView):
         return service.view(service.get_worker(worker_id))
 
     @staff("dispatch")
+    @blp.doc(responses=problems("402", "409"))
     @blp.arguments(schemas.WorkerPatch)
     @blp.response(200, schemas.WorkerOut)
     def patch(self, data, worker_id):
@@ -46,6 +49,7 @@ class AdminWorker(MethodView):
 @blp.route("/admin/workers/<int:worker_id>/invite")
 class AdminWorkerInvite(MethodView):
     @staff("dispatch")
+    @blp.doc(responses=problems("409"))
     @blp.response(200, schemas.WorkerCreated)
     def post(self, worker_id):
         """Issue a fresh invite link (the previous one stops working)."""

@@ -273,3 +273,16 @@ def test_workers_are_tenant_isolated(client, tenant, other_tenant):
 def test_make_worker_helper_round_trip(client, tenant):
     w = make_worker(client, tenant)
     assert client.get(tenant.url("/worker/jobs"), headers=w.headers).status_code == 200
+
+
+def test_openapi_documents_worker_security_and_extra_problems(client, tenant):
+    paths = client.get(tenant.url("/openapi.json")).get_json()["paths"]
+    create = paths["/admin/workers"]["post"]
+    assert create["security"] == [{"staffToken": []}] and create["x-permission"] == "dispatch"
+    assert {"401", "402", "403", "409", "422"} <= set(create["responses"])
+    assert paths["/worker/login"]["post"]["security"] == []
+    assert paths["/worker/accept-invite"]["post"]["security"] == []
+    finish = paths["/worker/jobs/{booking_id}/time/finish"]["post"]
+    assert finish["security"] == [{"workerToken": []}]
+    assert {"401", "403", "404", "409", "422"} <= set(finish["responses"])
+    assert "409" in paths["/admin/bookings/{booking_id}/assign"]["post"]["responses"]
