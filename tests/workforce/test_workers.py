@@ -286,3 +286,13 @@ def test_openapi_documents_worker_security_and_extra_problems(client, tenant):
     assert finish["security"] == [{"workerToken": []}]
     assert {"401", "403", "404", "409", "422"} <= set(finish["responses"])
     assert "409" in paths["/admin/bookings/{booking_id}/assign"]["post"]["responses"]
+
+
+def test_suspended_workspace_refuses_worker_portal(client, tenant, worker, operator_headers):
+    resp = client.post(
+        f"/v1/ops/tenants/{tenant.id}/suspend", json={"reason": "unpaid"}, headers=operator_headers
+    )
+    assert resp.status_code == 200, resp.get_json()
+    jobs = client.get(tenant.url("/worker/jobs"), headers=worker.headers)
+    assert jobs.status_code == 403 and jobs.get_json()["code"] == "tenant_suspended"
+    assert login_worker(client, tenant, worker.email).status_code == 404  # public pages hidden
