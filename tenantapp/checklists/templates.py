@@ -154,7 +154,12 @@ def delete_template(template_id: int) -> None:
 
 
 def template_for(sess, service_type: str) -> ChecklistTemplate | None:
-    """The template for ``service_type``, else the default (service type NULL)."""
+    """The template for ``service_type``, else the default (service type NULL).
+
+    FOR SHARE: an edit or delete of the template (FOR UPDATE) waits for the run being created,
+    then sees it and makes a new version / refuses, so a run never snapshots items that are being
+    rewritten in place.
+    """
     return sess.scalar(
         select(ChecklistTemplate)
         .where(
@@ -162,6 +167,7 @@ def template_for(sess, service_type: str) -> ChecklistTemplate | None:
             | ChecklistTemplate.service_type.is_(None)
         )
         .order_by(ChecklistTemplate.service_type.is_(None))
+        .with_for_update(read=True)
     )
 
 
