@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+from tests.support import ApiClient
 from tests.workforce.helpers import add_team, make_booking, make_worker
 
 ITEMS = [
@@ -300,3 +303,24 @@ def test_checklist_endpoints_are_tenant_isolated(client, tenant, other_tenant):
     # nothing changed in B
     after = _admin(client, other_tenant, "get", f"/admin/bookings/{job_b['id']}/checklist")
     assert after.get_json() == run_b
+
+
+def test_concurrent_inits_make_one_run(client, tenant, booking, wsgi_app):
+    barrier = threading.Barrier(5)
+    results = []
+
+    def init():
+        own = ApiClient(wsgi_app)
+        barrier.wait()
+        resp = own.post(
+            tenant.url(f"/admin/bookings/{booking['id']}/checklist/init"), headers=tenant.headers
+        )
+        results.append((resp.status_code, resp.get_json()["id"]))
+
+    threads = [threading.Thread(target=init) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {code for code, _ in results} == {200}
+    assert len({run_id for _, run_id in results}) == 1

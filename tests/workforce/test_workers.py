@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import jwt
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from shared.auth.tokens import hash_token
 from shared.errors import ServiceUnavailable
 from tenantapp.workers import service as workers_service
-from tests.support import PASSWORD
+from tests.support import PASSWORD, ApiClient
 from tests.workforce.helpers import (
     create_worker,
     default_team_id,
@@ -296,3 +297,22 @@ def test_suspended_workspace_refuses_worker_portal(client, tenant, worker, opera
     jobs = client.get(tenant.url("/worker/jobs"), headers=worker.headers)
     assert jobs.status_code == 403 and jobs.get_json()["code"] == "tenant_suspended"
     assert login_worker(client, tenant, worker.email).status_code == 404  # public pages hidden
+
+
+def test_two_creates_racing_for_the_last_seat_one_wins(client, tenant, wsgi_app):
+    for _ in range(2):
+        assert create_worker(client, tenant).status_code == 201
+    barrier = threading.Barrier(2)
+    codes = []
+
+    def create():
+        own = ApiClient(wsgi_app)
+        barrier.wait()
+        codes.append(create_worker(own, tenant).status_code)
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [201, 402]
