@@ -50,6 +50,12 @@ def problem_ref(status: str) -> dict:
     }
 
 
+def problems(*codes: str) -> dict:
+    """Problem responses for ``@blp.doc(responses=...)``: the codes the plugin cannot infer
+    (402, 409, ...)."""
+    return {code: problem_ref(code) for code in codes}
+
+
 class ProblemResponses(BasePlugin):
     """Documents the error responses every operation can give, from its security and shape."""
 

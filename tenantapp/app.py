@@ -62,15 +62,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if scope is not None:
             scope.__exit__(None, None, None)
 
+    import tenantapp.workers.sessions  # noqa: F401 - registers the worker guard's session loader
     from tenantapp.audit.routes import blp as audit_blp
     from tenantapp.bookings.routes import blp as bookings_blp
+    from tenantapp.checklists.routes import blp as checklists_blp
     from tenantapp.company.routes import blp as company_blp
     from tenantapp.exports.routes import blp as exports_blp
     from tenantapp.leads.routes import blp as leads_blp
     from tenantapp.messaging.routes import blp as messaging_blp
+    from tenantapp.portal.routes import blp as portal_blp
     from tenantapp.pricing.routes import blp as pricing_blp
     from tenantapp.scheduling.routes import blp as scheduling_blp
     from tenantapp.settings.routes import blp as settings_blp
+    from tenantapp.timetracking.routes import blp as timetracking_blp
+    from tenantapp.workers.routes import blp as workers_blp
 
     for blp in (
         company_blp,
@@ -82,6 +87,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         bookings_blp,
         messaging_blp,
         exports_blp,
+        workers_blp,
+        checklists_blp,
+        timetracking_blp,
+        portal_blp,
     ):
         api.register_blueprint(blp)
     return app

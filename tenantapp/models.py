@@ -3,6 +3,13 @@
 from shared.idempotency import TenantIdempotencyKey
 from tenantapp.audit.models import AuditEntry
 from tenantapp.bookings.models import Booking
+from tenantapp.checklists.models import (
+    ChecklistRun,
+    ChecklistRunItem,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    ChecklistTemplateVersion,
+)
 from tenantapp.customers.models import Customer, ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.messaging.models import EmailSuppression, OutboxMessage
@@ -10,17 +17,28 @@ from tenantapp.pricing.models import PricingConfig
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
+from tenantapp.timetracking.models import TimeEntry, TimeSegment
+from tenantapp.workers.models import Worker, WorkerSession
 
 __all__ = [
     "AuditEntry",
     "Blackout",
     "Booking",
+    "ChecklistRun",
+    "ChecklistRunItem",
+    "ChecklistTemplate",
+    "ChecklistTemplateItem",
+    "ChecklistTemplateVersion",
     "Customer",
     "Lead",
     "PricingConfig",
     "ReferralCredit",
     "Team",
     "TenantSettings",
+    "TimeEntry",
+    "TimeSegment",
+    "Worker",
+    "WorkerSession",
     "WorkingHours",
     "EmailSuppression",
     "OutboxMessage",

@@ -26,6 +26,7 @@ class TenantSeed:
 
 def _load_seeders() -> None:
     """Import the feature modules that append to ``SEEDERS`` (idempotent)."""
+    import tenantapp.checklists.seed  # noqa: F401
     import tenantapp.scheduling.seed  # noqa: F401
 
 

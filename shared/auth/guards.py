@@ -1,4 +1,4 @@
-"""Request guards: ``public``, ``staff(permission)`` and ``operator``.
+"""Request guards: ``public``, ``staff(permission)``, ``worker`` and ``operator``.
 
 Each guard authenticates the request, puts a ``Principal`` on ``g.principal`` and documents the
 operation's security scheme (and permission) in OpenAPI. Staff sessions are checked on every request;
@@ -41,6 +41,7 @@ class Principal:
     role: str | None = None
     must_change_password: bool = False
     operator: str | None = None
+    team_id: int | None = None
 
 
 def document(fn, **doc):
@@ -195,6 +196,58 @@ def staff(
 
 
 PUBLIC_MARK = "cleanplane_public"
+
+
+# The tenant app registers the function that reads a worker session from the tenant schema
+# (worker tables are tenant data; ``shared`` must not import them). It takes (session id,
+# worker id) and returns ``{"worker_id", "team_id", "exp"}`` for a live session, else None.
+_worker_session_loader = None
+
+
+def register_worker_session_loader(loader) -> None:
+    global _worker_session_loader
+    _worker_session_loader = loader
+
+
+def authenticate_worker(tenant: TenantRef | None) -> Principal:
+    """Validate a bearer worker token for the resolved tenant; the session row is read on every
+    request, so a revoked session or a deactivated worker is refused at once."""
+    raw = bearer_token()
+    if raw is None:
+        raise Unauthorized("A bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
+    claims = tokens.decode(current_runtime().settings, raw)
+    if claims["typ"] != "worker":
+        raise Forbidden("This endpoint is for worker tokens.")
+    if tenant is None or claims.get("tid") != str(tenant.id):
+        raise Forbidden("The token belongs to another tenant.", code="tenant_mismatch")
+    if tenant.status == "suspended":
+        raise Forbidden("This workspace is suspended.", code="tenant_suspended")
+    try:
+        worker_id = int(claims["sub"])
+        sid = str(uuid.UUID(claims["sid"]))
+    except (TypeError, ValueError) as exc:
+        raise Unauthorized("The access token is not valid.") from exc
+    state = _worker_session_loader(sid, worker_id) if _worker_session_loader else None
+    if state is None or state["exp"] < datetime.now(UTC).timestamp():
+        raise Unauthorized("The session has ended; log in again.")
+    return Principal(
+        typ="worker",
+        user_id=str(worker_id),
+        tenant_id=str(tenant.id),
+        session_id=sid,
+        team_id=state["team_id"],
+    )
+
+
+def worker(fn):
+    """Require a worker token (``typ=worker``) of the resolved tenant with a live session."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        g.principal = authenticate_worker(getattr(g, "tenant", None))
+        return fn(*args, **kwargs)
+
+    return document(wrapper, security=[{"workerToken": []}])
 
 
 def public(fn):

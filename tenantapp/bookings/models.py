@@ -47,7 +47,7 @@ class Booking(TenantBase):
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
-    worker_id: Mapped[int | None] = mapped_column(BigInteger)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), server_default="PENDING")
     service_type: Mapped[str] = mapped_column(String(16))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.api import problems
 from shared.auth.guards import public, staff
 from tenantapp.bookings import links, schemas, service
 from tenantapp.leads.routes import _day_start
@@ -118,3 +119,14 @@ class Move(MethodView):
         return service.view(
             service.move(booking_id, data["starts_at"], data["team_id"], by="staff")
         )
+
+
+@blp.route("/admin/bookings/<int:booking_id>/assign")
+class Assign(MethodView):
+    @staff("dispatch")
+    @blp.doc(responses=problems("409"))
+    @blp.arguments(schemas.AssignIn)
+    @blp.response(200, schemas.BookingOut)
+    def post(self, data, booking_id):
+        """Assign an active worker (any team; the booking keeps its team) or unassign with null."""
+        return service.view(service.assign(booking_id, data["worker_id"]))

@@ -82,3 +82,7 @@ class RescheduleIn(Schema):
 
 class TokenArgs(Schema):
     token = fields.String(required=True)
+
+
+class AssignIn(Schema):
+    worker_id = fields.Integer(required=True, allow_none=True, strict=True)

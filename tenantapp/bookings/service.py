@@ -9,7 +9,7 @@ from sqlalchemy import func, select, tuple_
 
 from shared import db
 from shared.entitlements import consume
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, field_error
 from shared.pagination import decode_cursor, page
 from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
@@ -324,6 +324,32 @@ def move(booking_id: int, start: datetime, team_id: int | None, *, by: str) -> B
         if by != "customer":
             record(tx, "booking.move", "booking", booking.id, before, _status_fields(booking))
         _emit(tx, booking, "rescheduled")
+    return booking
+
+
+def assign(booking_id: int, worker_id: int | None) -> Booking:
+    """Assign an active worker (of any team: the booking keeps its team) or unassign (None).
+
+    Only PENDING and CONFIRMED bookings can be (re)assigned.
+    """
+    from tenantapp.workers.models import Worker
+
+    with db.transaction() as tx:
+        booking = _locked(tx, booking_id)
+        if booking.status not in ("PENDING", "CONFIRMED"):
+            raise Conflict(
+                f"A {booking.status} booking cannot be reassigned.", code="invalid_transition"
+            )
+        if worker_id is not None:
+            worker = tx.get(Worker, worker_id, with_for_update=True)
+            if worker is None:
+                raise field_error("worker_id", "No such worker.")
+            if not worker.active:
+                raise field_error("worker_id", "This worker is deactivated.")
+        if booking.worker_id != worker_id:
+            before = _status_fields(booking)
+            booking.worker_id = worker_id
+            record(tx, "booking.assign", "booking", booking.id, before, _status_fields(booking))
     return booking
 
 

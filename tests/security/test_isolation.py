@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+from tests.workforce.helpers import make_worker
+
 PARAM = re.compile(r"{([^}]+)}")
 
 
@@ -18,7 +20,10 @@ def _operations(doc: dict):
     for path, item in doc["paths"].items():
         for method, op in item.items():
             if method in {"get", "post", "put", "patch", "delete"}:
-                yield path, method, op
+                # flask-smorest documents path parameters on the path item, not the operation:
+                # merge them so integer ids are filled as integers (and reach the guards).
+                params = item.get("parameters", []) + op.get("parameters", [])
+                yield path, method, {**op, "parameters": params}
 
 
 def _fill(path: str, op: dict) -> str:
@@ -59,6 +64,46 @@ def test_every_tenant_operation_refuses_other_tenants_and_anonymous(client, tena
         assert anonymous.status_code in (401, 404), (method, path, anonymous.status_code)
         checked += 1
     assert checked >= 3  # the sweep really ran
+
+
+def _is_worker_op(op) -> bool:
+    return op.get("security") == [{"workerToken": []}]
+
+
+def test_every_worker_operation_refuses_foreign_workers_staff_and_anonymous(
+    client, tenant, other_tenant
+):
+    """Worker-portal operations: another tenant's worker token → 403 tenant_mismatch; a staff
+    token (even of this tenant) → 403; no token → 401."""
+    make_worker(client, tenant)
+    foreign_worker = make_worker(client, other_tenant)
+    doc = client.get(tenant.url("/openapi.json")).get_json()
+    checked = 0
+    for path, method, op in _operations(doc):
+        if not _is_worker_op(op):
+            continue
+        url = tenant.url(_fill(path, op))
+        foreign = _call(client, method, url, foreign_worker.headers)
+        assert foreign.status_code == 403, (method, path, foreign.status_code)
+        assert foreign.get_json()["code"] == "tenant_mismatch", (method, path)
+        staff = _call(client, method, url, tenant.headers)
+        assert staff.status_code == 403, (method, path, staff.status_code)
+        assert _call(client, method, url, {}).status_code == 401, (method, path)
+        checked += 1
+    assert checked >= 11  # jobs, job, 4 checklist and 5 time operations
+
+
+def test_every_staff_operation_refuses_worker_tokens(client, tenant):
+    worker = make_worker(client, tenant)
+    doc = client.get(tenant.url("/openapi.json")).get_json()
+    checked = 0
+    for path, method, op in _operations(doc):
+        if op.get("security") != [{"staffToken": []}]:
+            continue
+        resp = _call(client, method, tenant.url(_fill(path, op)), worker.headers)
+        assert resp.status_code == 403, (method, path, resp.status_code)
+        checked += 1
+    assert checked >= 20
 
 
 def test_every_tenant_operation_refuses_operator_credentials(client, tenant, operator_headers):

@@ -1,0 +1,138 @@
+"""The worker portal: a worker's jobs, their checklists and timers (``workerToken``)."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from shared.api import problems
+from shared.auth.guards import worker
+from shared.pagination import PageArgs
+from tenantapp.checklists import schemas as checklist_schemas
+from tenantapp.checklists import service as checklists
+from tenantapp.portal import schemas, service
+from tenantapp.timetracking import schemas as time_schemas
+from tenantapp.timetracking import service as timer
+
+blp = Blueprint("portal", __name__, url_prefix="/v1", description="Worker portal")
+
+
+@blp.route("/worker/jobs")
+class Jobs(MethodView):
+    @worker
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, schemas.JobPage)
+    def get(self, args):
+        """My jobs: upcoming (soonest first), then past (most recent first); cancelled hidden."""
+        result = service.list_jobs(args["limit"], args["cursor"])
+        result["items"] = [service.view(b) for b in result["items"]]
+        return result
+
+
+@blp.route("/worker/jobs/<int:booking_id>")
+class Job(MethodView):
+    @worker
+    @blp.response(200, schemas.JobOut)
+    def get(self, booking_id):
+        """One of my jobs (404 if it is not mine or my team's unassigned one)."""
+        return service.view(service.visible_job(booking_id))
+
+
+@blp.route("/worker/jobs/<int:booking_id>/checklist/init")
+class InitChecklist(MethodView):
+    @worker
+    @blp.doc(responses=problems("409"))
+    @blp.response(200, checklist_schemas.RunOut)
+    def post(self, booking_id):
+        """Create the job's checklist from its template (idempotent)."""
+        service.visible_job(booking_id)
+        return checklists.view(checklists.init_run(booking_id))
+
+
+@blp.route("/worker/jobs/<int:booking_id>/checklist")
+class Checklist(MethodView):
+    @worker
+    @blp.response(200, checklist_schemas.RunOut)
+    def get(self, booking_id):
+        """The job's checklist."""
+        service.visible_job(booking_id)
+        return checklists.view(checklists.get_run(booking_id))
+
+
+@blp.route("/worker/jobs/<int:booking_id>/checklist/items/<int:item_id>")
+class ChecklistItem(MethodView):
+    @worker
+    @blp.doc(responses=problems("409"))
+    @blp.arguments(checklist_schemas.RunItemPatch)
+    @blp.response(200, checklist_schemas.RunOut)
+    def patch(self, data, booking_id, item_id):
+        """Tick/untick an item or set its note (409 after completion)."""
+        service.visible_job(booking_id)
+        return checklists.view(checklists.update_item(booking_id, item_id, data))
+
+
+@blp.route("/worker/jobs/<int:booking_id>/checklist/complete")
+class CompleteChecklist(MethodView):
+    @worker
+    @blp.response(200, checklist_schemas.RunOut)
+    def post(self, booking_id):
+        """Complete the checklist; 400 with ``missing_item_ids`` if a required item is open."""
+        service.visible_job(booking_id)
+        return checklists.view(checklists.complete(booking_id))
+
+
+@blp.route("/worker/jobs/<int:booking_id>/time")
+class Time(MethodView):
+    @worker
+    @blp.response(200, time_schemas.TimeOut)
+    def get(self, booking_id):
+        """The job's timer and its summary."""
+        service.visible_job(booking_id)
+        return timer.summary(booking_id)
+
+
+@blp.route("/worker/jobs/<int:booking_id>/time/start")
+class StartTime(MethodView):
+    @worker
+    @blp.doc(responses=problems("409"))
+    @blp.response(200, time_schemas.TimeOut)
+    def post(self, booking_id):
+        """NOT_STARTED → RUNNING (a no-op while RUNNING)."""
+        service.visible_job(booking_id)
+        timer.start(booking_id)
+        return timer.summary(booking_id)
+
+
+@blp.route("/worker/jobs/<int:booking_id>/time/pause")
+class PauseTime(MethodView):
+    @worker
+    @blp.doc(responses=problems("409"))
+    @blp.response(200, time_schemas.TimeOut)
+    def post(self, booking_id):
+        """RUNNING → PAUSED."""
+        service.visible_job(booking_id)
+        timer.pause(booking_id)
+        return timer.summary(booking_id)
+
+
+@blp.route("/worker/jobs/<int:booking_id>/time/resume")
+class ResumeTime(MethodView):
+    @worker
+    @blp.doc(responses=problems("409"))
+    @blp.response(200, time_schemas.TimeOut)
+    def post(self, booking_id):
+        """PAUSED → RUNNING."""
+        service.visible_job(booking_id)
+        timer.resume(booking_id)
+        return timer.summary(booking_id)
+
+
+@blp.route("/worker/jobs/<int:booking_id>/time/finish")
+class FinishTime(MethodView):
+    @worker
+    @blp.doc(responses=problems("409"))
+    @blp.arguments(time_schemas.FinishIn)
+    @blp.response(200, time_schemas.TimeOut)
+    def post(self, data, booking_id):
+        """RUNNING/PAUSED → FINISHED; above 1.2 × planned an ``overrun_reason`` is required."""
+        service.visible_job(booking_id)
+        timer.finish(booking_id, data["overrun_reason"], data["note"])
+        return timer.summary(booking_id)

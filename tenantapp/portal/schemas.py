@@ -1,0 +1,30 @@
+from marshmallow import Schema, fields
+
+from tenantapp.fields import LocalDateTime, UtcDateTime
+
+
+class JobOut(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    service_type = fields.String()
+    starts_at = UtcDateTime()
+    starts_at_local = LocalDateTime()
+    ends_at = UtcDateTime()
+    duration_minutes = fields.Integer()
+    team_id = fields.Integer()
+    worker_id = fields.Integer(allow_none=True)
+    assigned_to_me = fields.Boolean()
+    notes = fields.String(allow_none=True)
+    customer_name = fields.String()
+    customer_phone = fields.String()
+    address = fields.String(allow_none=True)
+    postal_code = fields.String(allow_none=True)
+    access_notes = fields.String(allow_none=True)
+    parking = fields.String(allow_none=True)
+    pets = fields.String(allow_none=True)
+    allergies = fields.String(allow_none=True)
+
+
+class JobPage(Schema):
+    items = fields.List(fields.Nested(JobOut))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,107 @@
+"""What a worker may see: bookings assigned to them, or unassigned bookings of their team, in
+PENDING, CONFIRMED or DONE. Anything else is 404 — never 403, so ids reveal nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import g
+from sqlalchemy import and_, or_, select, tuple_
+
+from shared import db
+from shared.errors import NotFound
+from shared.pagination import decode_cursor, encode_cursor
+from tenantapp.bookings.models import Booking
+from tenantapp.leads.models import Lead
+from tenantapp.settings.models import TenantSettings
+
+VISIBLE_STATUSES = ("PENDING", "CONFIRMED", "DONE")
+UPCOMING, PAST = 0, 1
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def visible_to(worker_id: int, team_id: int | None):
+    """The SQL condition for the bookings a worker may see."""
+    mine = Booking.worker_id == worker_id
+    if team_id is not None:
+        mine = or_(mine, and_(Booking.worker_id.is_(None), Booking.team_id == team_id))
+    return and_(Booking.status.in_(VISIBLE_STATUSES), mine)
+
+
+def _me() -> tuple[int, int | None]:
+    principal = g.principal
+    return int(principal.user_id), principal.team_id
+
+
+def visible_job(booking_id: int) -> Booking:
+    """The booking if the current worker may see it, else 404."""
+    booking = db.session().scalar(
+        select(Booking).where(Booking.id == booking_id, visible_to(*_me()))
+    )
+    if booking is None:
+        raise NotFound("No such job.")
+    return booking
+
+
+def list_jobs(limit: int, cursor: str | None, now: datetime | None = None) -> dict:
+    """Upcoming jobs first (start ≥ now, soonest first), then past ones (most recent first).
+
+    The cursor carries (part, starts_at, id); ``now`` is re-read per page, so a job that starts
+    while someone pages may move from the upcoming part to the past part between pages.
+    """
+    now = now or _now()
+    after = decode_cursor(cursor, int, datetime.fromisoformat, int)
+    sess = db.session()
+    base = select(Booking).where(visible_to(*_me()))
+    rows: list[tuple[int, Booking]] = []
+    if after is None or after[0] == UPCOMING:
+        stmt = base.where(Booking.starts_at >= now).order_by(Booking.starts_at, Booking.id)
+        if after:
+            stmt = stmt.where(tuple_(Booking.starts_at, Booking.id) > tuple_(after[1], after[2]))
+        rows += [(UPCOMING, b) for b in sess.scalars(stmt.limit(limit + 1))]
+    if len(rows) <= limit:
+        stmt = base.where(Booking.starts_at < now).order_by(
+            Booking.starts_at.desc(), Booking.id.desc()
+        )
+        if after and after[0] == PAST:
+            stmt = stmt.where(tuple_(Booking.starts_at, Booking.id) < tuple_(after[1], after[2]))
+        rows += [(PAST, b) for b in sess.scalars(stmt.limit(limit + 1 - len(rows)))]
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and items:
+        part, last = items[-1]
+        next_cursor = encode_cursor([part, last.starts_at.isoformat(), last.id])
+    return {"items": [b for _, b in items], "next_cursor": next_cursor}
+
+
+def view(booking: Booking) -> dict:
+    """A job as a worker sees it: when, where and what — no prices, risk or deposit."""
+    sess = db.session()
+    zone = ZoneInfo(sess.get(TenantSettings, 1).time_zone)
+    lead = sess.get(Lead, booking.lead_id)
+    worker_id, _ = _me()
+    return {
+        "id": booking.id,
+        "status": booking.status,
+        "service_type": booking.service_type,
+        "starts_at": booking.starts_at,
+        "starts_at_local": booking.starts_at.astimezone(zone),
+        "ends_at": booking.ends_at,
+        "duration_minutes": booking.duration_minutes,
+        "team_id": booking.team_id,
+        "worker_id": booking.worker_id,
+        "assigned_to_me": booking.worker_id == worker_id,
+        "notes": booking.notes,
+        "customer_name": lead.name,
+        "customer_phone": lead.phone,
+        "address": lead.address,
+        "postal_code": lead.postal_code,
+        "access_notes": lead.access_notes,
+        "parking": lead.parking,
+        "pets": lead.pets,
+        "allergies": lead.allergies,
+    }
