@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from tenantapp.bookings.routes import blp as bookings_blp
     from tenantapp.company.routes import blp as company_blp
     from tenantapp.leads.routes import blp as leads_blp
+    from tenantapp.photos.routes import blp as photos_blp
     from tenantapp.pricing.routes import blp as pricing_blp
     from tenantapp.scheduling.routes import blp as scheduling_blp
     from tenantapp.settings.routes import blp as settings_blp
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         leads_blp,
         scheduling_blp,
         bookings_blp,
+        photos_blp,
     ):
         api.register_blueprint(blp)
     return app

@@ -4,6 +4,7 @@ from tenantapp.audit.models import AuditEntry
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, ReferralCredit
 from tenantapp.leads.models import Lead
+from tenantapp.photos.models import Photo, StorageTombstone
 from tenantapp.pricing.models import PricingConfig
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
@@ -15,8 +16,10 @@ __all__ = [
     "Booking",
     "Customer",
     "Lead",
+    "Photo",
     "PricingConfig",
     "ReferralCredit",
+    "StorageTombstone",
     "Team",
     "TenantSettings",
     "WorkingHours",
