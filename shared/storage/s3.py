@@ -36,7 +36,7 @@ class S3Storage(Storage):
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             # The breaker and the janitor handle persistent failures; one quick retry is enough.
-            retries={"max_attempts": 2, "mode": "standard"},
+            retries={"total_max_attempts": 2, "mode": "standard"},
             signature_version="s3v4",
             s3={"addressing_style": "path"} if endpoint_url else {},
         )
