@@ -12,6 +12,7 @@ from shared.models.accounts import Membership, User
 from shared.storage import set_storage
 from shared.tenancy import tenant_context
 from tests.bookings.conftest import at, book, make_lead, monday
+from tests.storage.servers import cf, cf_server, moto_endpoint  # noqa: F401 - fixtures
 from tests.support import PASSWORD
 
 
