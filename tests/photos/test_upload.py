@@ -258,3 +258,51 @@ def test_when_compensation_fails_too_a_tombstone_hands_it_to_the_janitor(
     assert len(tombs) == 1
     assert tombs[0].storage_key.startswith(f"tenants/{tenant.id}/bookings/{booking_id}/")
     assert len(tenant_files(settings, tenant)) == 1  # still there, for the janitor
+
+
+def _environ(tenant, booking_id, data, *, content_length=None):
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(
+        path=tenant.url(f"/admin/bookings/{booking_id}/photos"),
+        method="POST",
+        headers=tenant.headers,
+        data={"phase": "BEFORE", "file": (io.BytesIO(data), "p.png", "image/png")},
+    )
+    env = builder.get_environ()
+    if content_length is None:  # chunked transfer: no length at all, the server ends the stream
+        del env["CONTENT_LENGTH"]
+        env["wsgi.input_terminated"] = True
+    else:
+        env["CONTENT_LENGTH"] = str(content_length)
+    return env
+
+
+def _run(wsgi_app, env) -> tuple[int, dict]:
+    """Call the WSGI app with this exact environ (the test client would rebuild it)."""
+    import json
+
+    from werkzeug.test import run_wsgi_app
+
+    app_iter, status, _headers = run_wsgi_app(wsgi_app, env, buffered=True)
+    return int(status.split()[0]), json.loads(b"".join(app_iter) or b"{}")
+
+
+def test_a_chunked_body_without_content_length_is_counted_while_streaming(
+    wsgi_app, settings, tenant, booking_id
+):
+    cap = settings.photo_max_bytes
+    status, body = _run(wsgi_app, _environ(tenant, booking_id, png_bytes(cap + 1)))
+    assert status == 413 and body["code"] == "payload_too_large"
+    assert tenant_files(settings, tenant) == []
+    status, body = _run(wsgi_app, _environ(tenant, booking_id, png_bytes(cap)))
+    assert status == 201, body
+    assert body["size_bytes"] == cap
+
+
+def test_a_content_length_that_lies_short_is_not_believed(wsgi_app, settings, tenant, booking_id):
+    # only the declared bytes are read, so the multipart body is cut short: 400, nothing stored
+    env = _environ(tenant, booking_id, png_bytes(50_000), content_length=1000)
+    status, _ = _run(wsgi_app, env)
+    assert status == 400
+    assert tenant_files(settings, tenant) == []
