@@ -108,7 +108,7 @@ def read_upload(stream: BinaryIO, content_type: str | None, max_bytes: int) -> U
     decoder = MultipartDecoder(boundary.encode("latin-1"), max_parts=MAX_PARTS)
     fields: dict[str, bytes] = {}
     part: _FilePart | None = None
-    current: str | None = None
+    target: _FilePart | str | None = None  # where the next Data event goes
     try:
         done = False
         while not done:
@@ -121,18 +121,18 @@ def read_upload(stream: BinaryIO, content_type: str | None, max_bytes: int) -> U
                 if isinstance(event, File):
                     if event.name != "file" or part is not None:
                         raise BadRequest("Send exactly one file, in the part named 'file'.")
-                    part, current = _FilePart(filename=clean_filename(event.filename)), "file"
+                    part = target = _FilePart(filename=clean_filename(event.filename))
                 elif isinstance(event, Field):
-                    current = event.name
-                    fields.setdefault(current, b"")
+                    target = event.name
+                    fields.setdefault(target, b"")
                 elif isinstance(event, Data):
-                    if current == "file":
-                        part.feed(event.data, max_bytes)
-                    elif current is not None:
-                        fields[current] += event.data
-                        if len(fields[current]) > MAX_FIELD_BYTES:
+                    if isinstance(target, _FilePart):
+                        target.feed(event.data, max_bytes)
+                    elif target is not None:
+                        fields[target] += event.data
+                        if len(fields[target]) > MAX_FIELD_BYTES:
                             raise ValidationFailed(
-                                [{"field": current, "message": "value is too long"}]
+                                [{"field": target, "message": "value is too long"}]
                             )
                 elif isinstance(event, Epilogue):
                     done = True

@@ -306,3 +306,39 @@ def test_a_content_length_that_lies_short_is_not_believed(wsgi_app, settings, te
     status, _ = _run(wsgi_app, env)
     assert status == 400
     assert tenant_files(settings, tenant) == []
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "field"),
+    [
+        ({"phase": "BEFORE", "file": "not a file, a plain field"}, 422, "file"),
+        ({"phase": "B" * 65}, 422, "phase"),
+    ],
+)
+def test_plain_fields_never_pass_for_the_file(client, tenant, booking_id, form, status, field):
+    resp = client.post(
+        tenant.url(f"/admin/bookings/{booking_id}/photos"),
+        data=form,
+        headers=tenant.headers,
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == status
+    assert field in [e["field"] for e in resp.get_json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"file": [(io.BytesIO(png_bytes()), "a.png"), (io.BytesIO(png_bytes()), "b.png")]},
+        {"file": (io.BytesIO(png_bytes()), "a.png"), "other": (io.BytesIO(png_bytes()), "b.png")},
+    ],
+    ids=["two-files", "file-under-another-name"],
+)
+def test_exactly_one_file_part_named_file(client, tenant, booking_id, files):
+    resp = client.post(
+        tenant.url(f"/admin/bookings/{booking_id}/photos"),
+        data={"phase": "BEFORE", **files},
+        headers=tenant.headers,
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 400
