@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from tenantapp.exports.routes import blp as exports_blp
     from tenantapp.leads.routes import blp as leads_blp
     from tenantapp.messaging.routes import blp as messaging_blp
+    from tenantapp.photos.routes import blp as photos_blp
     from tenantapp.portal.routes import blp as portal_blp
     from tenantapp.pricing.routes import blp as pricing_blp
     from tenantapp.scheduling.routes import blp as scheduling_blp
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         checklists_blp,
         timetracking_blp,
         portal_blp,
+        photos_blp,
     ):
         api.register_blueprint(blp)
     return app

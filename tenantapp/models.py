@@ -13,6 +13,7 @@ from tenantapp.checklists.models import (
 from tenantapp.customers.models import Customer, ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.messaging.models import EmailSuppression, OutboxMessage
+from tenantapp.photos.models import Photo, StorageTombstone
 from tenantapp.pricing.models import PricingConfig
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
@@ -31,8 +32,10 @@ __all__ = [
     "ChecklistTemplateVersion",
     "Customer",
     "Lead",
+    "Photo",
     "PricingConfig",
     "ReferralCredit",
+    "StorageTombstone",
     "Team",
     "TenantSettings",
     "TimeEntry",

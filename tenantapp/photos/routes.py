@@ -1,0 +1,135 @@
+from uuid import UUID
+
+from flask import Response, g, redirect, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from shared.api import problem_ref
+from shared.auth.guards import public, staff
+from shared.errors import NotFound
+from shared.runtime import current_runtime
+from shared.storage import MAX_URL_SECONDS, ObjectNotFound, current_storage, iter_chunks
+from tenantapp.photos import schemas, service
+from tenantapp.photos.models import Photo
+from tenantapp.photos.upload import read_upload
+
+blp = Blueprint("photos", __name__, url_prefix="/v1", description="Job photos")
+
+DOWNLOAD_HEADERS = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+
+
+def _errors(*codes: str) -> dict:
+    return {"responses": {code: problem_ref(code) for code in codes}}
+
+
+def accept_upload(booking_id: int, uploader: service.Uploader) -> Photo:
+    """Consent first (no transfer when refused), then stream the body, then store it.
+    The worker portal's upload route calls this too, after its own job check."""
+    service.booking_for_upload(booking_id)
+    upload = read_upload(
+        request.stream, request.content_type, current_runtime().settings.photo_max_bytes
+    )
+    return service.store_photo(booking_id, upload, uploader)
+
+
+def staff_uploader() -> service.Uploader:
+    return service.Uploader("staff", g.principal.user_id)
+
+
+@blp.route("/admin/bookings/<int:booking_id>/photos")
+class BookingPhotos(MethodView):
+    @staff("view")
+    @blp.arguments(schemas.PhotoListArgs, location="query")
+    @blp.response(200, schemas.PhotoPage)
+    def get(self, args, booking_id):
+        """The booking's photos, oldest first."""
+        return service.list_photos(booking_id, args)
+
+    @staff("dispatch")
+    @blp.doc(requestBody=schemas.UPLOAD_BODY, **_errors("402", "413", "415", "422"))
+    @blp.response(201, schemas.PhotoOut)
+    def post(self, booking_id):
+        """Upload a BEFORE/AFTER photo (needs the customer's photo consent)."""
+        return accept_upload(booking_id, staff_uploader())
+
+
+@blp.route("/admin/bookings/<int:booking_id>/photos/<uuid:photo_id>")
+class BookingPhoto(MethodView):
+    @staff("view")
+    @blp.response(200, schemas.PhotoOut)
+    def get(self, booking_id, photo_id: UUID):
+        """One photo's metadata."""
+        return service.get_photo(booking_id, photo_id)
+
+    @staff("dispatch")
+    @blp.response(204)
+    def delete(self, booking_id, photo_id: UUID):
+        """Delete the photo; its object goes now or, if storage fails, by the janitor."""
+        service.delete_photo(booking_id, photo_id)
+
+
+@blp.route("/admin/bookings/<int:booking_id>/photos/<uuid:photo_id>/review")
+class Review(MethodView):
+    @staff("admin")
+    @blp.arguments(schemas.ReviewIn)
+    @blp.response(200, schemas.PhotoOut)
+    def post(self, data, booking_id, photo_id: UUID):
+        """Approve or reject (optionally asking for a retake)."""
+        return service.review(booking_id, photo_id, data, g.principal.user_id)
+
+
+@blp.route("/admin/photos/review-queue")
+class ReviewQueue(MethodView):
+    @staff("dispatch")
+    @blp.arguments(schemas.ReviewQueueArgs, location="query")
+    @blp.response(200, schemas.PhotoPage)
+    def get(self, args):
+        """Photos waiting for review, or flagged for a retake not yet taken."""
+        return service.review_queue(args)
+
+
+@blp.route("/admin/bookings/<int:booking_id>/photos/<uuid:photo_id>/signed-url")
+class SignedUrl(MethodView):
+    @staff("dispatch")
+    @blp.arguments(schemas.SignedUrlArgs, location="query")
+    @blp.response(200, schemas.SignedUrlOut)
+    def get(self, args, booking_id, photo_id: UUID):
+        """A download URL valid for 60 s (optionally for one download)."""
+        return service.signed_url(booking_id, photo_id, single_use=args["single_use"])
+
+
+def download_response(photo: Photo) -> Response:
+    """Stream the object (local storage) or redirect to a provider URL valid ≤ 60 s."""
+    storage = current_storage()
+    if storage.streams_downloads:
+        try:
+            stream = storage.open(photo.storage_ref)
+        except ObjectNotFound as exc:
+            raise NotFound("The photo's file is gone.") from exc
+        resp = Response(iter_chunks(stream), mimetype=photo.content_type, direct_passthrough=True)
+        resp.content_length = photo.size_bytes
+        ext = photo.storage_key.rsplit(".", 1)[-1]
+        resp.headers["Content-Disposition"] = f'inline; filename="{photo.id}.{ext}"'
+    else:
+        resp = redirect(storage.presigned_url(photo.storage_ref, MAX_URL_SECONDS), 302)
+    resp.headers.update(DOWNLOAD_HEADERS)
+    return resp
+
+
+@blp.route("/photos/download")
+class Download(MethodView):
+    @public
+    @blp.arguments(schemas.DownloadArgs, location="query")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The photo (local storage)",
+                "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            "302": {"description": "Redirect to a provider URL valid ≤ 60 s"},
+            **_errors("401", "410")["responses"],
+        }
+    )
+    def get(self, args):
+        """Download a photo with a signed token (public; the token is the credential)."""
+        return download_response(service.resolve_download(args["token"]))
