@@ -83,3 +83,53 @@ def signup(client: ApiClient, slug: str | None = None, email: str | None = None,
         access_token=data["access_token"],
         refresh_token=data["refresh_token"],
     )
+
+
+class PlatformMails:
+    """Platform mail queued since the fixture started, read from the real control-plane outbox
+    (a live list: each access re-reads it)."""
+
+    def __init__(self, runtime):
+        from sqlalchemy import func, select
+
+        from controlplane.mail.models import PlatformOutboxMessage
+
+        self._rt, self._model = runtime, PlatformOutboxMessage
+        with runtime.engine.connect() as conn:
+            self._start = conn.scalar(select(func.coalesce(func.max(PlatformOutboxMessage.id), 0)))
+
+    def _rows(self) -> list[dict]:
+        from sqlalchemy import select
+
+        m = self._model
+        with self._rt.engine.connect() as conn:
+            rows = conn.execute(
+                select(m.topic, m.recipient, m.payload, m.dedupe_key)
+                .where(m.id > self._start)
+                .order_by(m.id)
+            ).all()
+        return [
+            {
+                "template": r.topic,
+                "to": r.recipient,
+                "context": r.payload,
+                "dedupe_key": r.dedupe_key,
+            }
+            for r in rows
+        ]
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __len__(self):
+        return len(self._rows())
+
+    def __getitem__(self, item):
+        return self._rows()[item]
+
+
+def billing_notices(mails, notice: str) -> list[dict]:
+    """The ``billing_notice`` e-mails of one kind (payment_failed, action_required, suspended)."""
+    return [
+        m for m in mails if m["template"] == "billing_notice" and m["context"]["notice"] == notice
+    ]

@@ -1,27 +1,19 @@
 """The one door for platform e-mail (invites, password resets, e-mail verification, billing).
 
-Messages go through the control-plane outbox (``controlplane.mail.service``), enqueued in the
-caller's transaction so a rolled-back change sends nothing and ``dedupe_key`` keeps a retried
-request or job from sending twice. The outbox is built on another branch; until it is merged this
-adapter refuses loudly instead of pretending to send.
+Messages go through the control-plane outbox, enqueued in the caller's transaction: a rolled-back
+change sends nothing, and ``dedupe_key`` keeps a retried request or job from sending twice. The
+template renders once at enqueue time, so a missing context value fails the caller, not the mail.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from controlplane.mail.service import enqueue_platform_mail
 
 
 def send_platform_mail(
-    sess, template: str, to: str, context: dict[str, Any], dedupe_key: str
-) -> Any:
+    sess, template: str, to: str, context: dict[str, Any], dedupe_key: str, tenant_id=None
+) -> int | None:
     """Enqueue ``template`` for ``to`` in ``sess``'s transaction (delivered by the outbox job)."""
-    try:
-        service = importlib.import_module("controlplane.mail.service")
-    except ModuleNotFoundError as exc:
-        if exc.name not in {"controlplane.mail", "controlplane.mail.service"}:
-            raise
-        raise NotImplementedError(
-            "platform mail needs controlplane.mail.service.enqueue_platform_mail (outbox)"
-        ) from exc
-    return service.enqueue_platform_mail(sess, template, to, context, dedupe_key)
+    return enqueue_platform_mail(sess, template, to, context, dedupe_key, tenant_id=tenant_id)

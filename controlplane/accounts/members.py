@@ -153,18 +153,22 @@ def invite(tenant: TenantRef, principal, email: str, role: str) -> dict:
                 membership.role, membership.active = role, True
             tx.flush()
             base = current_runtime().settings.public_base_url.rstrip("/")
+            inviter = tx.get(User, uuid.UUID(principal.user_id))
             mailer.send_platform_mail(
                 tx,
-                "member_invite",
+                "staff_invite",
                 email,
                 {
+                    "email": email,
+                    "inviter": inviter.email if inviter else "A teammate",
                     "company_name": row.company_name,
                     "slug": row.slug,
                     "role": role,
                     "login_url": f"{base}/login",
                     "has_temp_password": temp is not None,
                 },
-                f"member_invite:{membership.id}:{time.time_ns()}",
+                f"staff_invite:{membership.id}:{time.time_ns()}",
+                tenant_id=tenant.id,
             )
             result = {
                 "id": membership.id,

@@ -68,6 +68,7 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
             "password_reset",
             user.email,
             {
+                "email": user.email,
                 "reset_url": f"{_base_url()}/reset-password?token={raw}",
                 "token": raw,
                 "expires_minutes": int(RESET_TTL.total_seconds() // 60),
@@ -120,7 +121,11 @@ def send_verification(sess, user: User) -> None:
         sess,
         "verify_email",
         user.email,
-        {"verify_url": f"{_base_url()}/verify-email?token={token}", "token": token},
+        {
+            "email": user.email,
+            "verify_url": f"{_base_url()}/verify-email?token={token}",
+            "token": token,
+        },
         f"verify_email:{user.id}:{time.time_ns()}",
     )
 

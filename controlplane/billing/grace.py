@@ -12,6 +12,7 @@ from controlplane.billing.models import BillingAccount
 from controlplane.billing.service import (
     BILLING_SUSPENSION_REASON,
     DELINQUENT_STATUSES,
+    billing_url,
     owner_email,
 )
 from controlplane.tenants.lifecycle import transition
@@ -84,16 +85,18 @@ def _suspend(tenant_id, due_filter, now: datetime) -> bool:
         if to:
             mailer.send_platform_mail(
                 tx,
-                "billing_suspended",
+                "billing_notice",
                 to,
                 {
+                    "notice": "suspended",
                     "company_name": tenant.company_name,
                     "slug": tenant.slug,
+                    "plan": tenant.plan_code,
                     "overdue_since": since.isoformat(),
                     "grace_days": current_runtime().settings.billing_grace_days,
-                    "billing_url": current_runtime().settings.public_base_url.rstrip("/")
-                    + "/billing",
+                    "billing_url": billing_url(),
                 },
-                f"billing_suspended:{tenant_id}:{since.isoformat()}",
+                f"billing_notice:suspended:{tenant_id}:{since.isoformat()}",
+                tenant_id=tenant_id,
             )
     return True

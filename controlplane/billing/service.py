@@ -228,3 +228,10 @@ def status(tenant: TenantRef) -> dict:
         "period_start": detail["period_start"],
         "drift": drift(sess, tenant.id),
     }
+
+
+def billing_url() -> str:
+    """Where an owner settles billing (the web app's billing page)."""
+    from shared.runtime import current_runtime
+
+    return current_runtime().settings.public_base_url.rstrip("/") + "/billing"

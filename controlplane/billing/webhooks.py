@@ -24,6 +24,7 @@ from controlplane.billing.service import (
     DELINQUENT_STATUSES,
     account_for_update,
     apply_state,
+    billing_url,
     owner_email,
     sync_tenant,
 )
@@ -244,7 +245,7 @@ def on_invoice_failed(tx, event, invoice: dict, created: datetime) -> Outcome:
         account, status="past_due", at=created
     ):
         out.outcome = "applied"
-    _notify_owner(tx, account.tenant_id, "billing_payment_failed", invoice, event)
+    _notify_owner(tx, account.tenant_id, "payment_failed", invoice, event)
     return _finish(tx, account, out)
 
 
@@ -255,12 +256,13 @@ def on_invoice_action_required(tx, event, invoice: dict, created: datetime) -> O
     if account is None:
         return out
     _link_customer(tx, account, customer, created)
-    _notify_owner(tx, account.tenant_id, "billing_action_required", invoice, event)
+    _notify_owner(tx, account.tenant_id, "action_required", invoice, event)
     out.outcome = "applied"
     return _finish(tx, account, out)
 
 
-def _notify_owner(tx, tenant_id, template: str, invoice: dict, event: dict) -> None:
+def _notify_owner(tx, tenant_id, notice: str, invoice: dict, event: dict) -> None:
+    """A ``billing_notice`` e-mail (``payment_failed`` or ``action_required``) to the owner."""
     to = owner_email(tx, tenant_id)
     if not to:
         return
@@ -268,16 +270,20 @@ def _notify_owner(tx, tenant_id, template: str, invoice: dict, event: dict) -> N
     invoice_id = ref_id(invoice.get("id")) or event["id"]
     mailer.send_platform_mail(
         tx,
-        template,
+        "billing_notice",
         to,
         {
+            "notice": notice,
             "company_name": tenant.company_name,
             "slug": tenant.slug,
+            "plan": tenant.plan_code,
+            "billing_url": billing_url(),
             "invoice_id": invoice_id,
             "amount_due_cents": invoice.get("amount_due"),
             "hosted_invoice_url": invoice.get("hosted_invoice_url"),
         },
-        f"{template}:{tenant_id}:{invoice_id}",
+        f"billing_notice:{notice}:{tenant_id}:{invoice_id}",
+        tenant_id=tenant_id,
     )
 
 

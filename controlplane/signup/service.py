@@ -11,6 +11,7 @@ import logging
 from sqlalchemy import exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from controlplane.accounts.recovery import send_verification
 from controlplane.auth.sessions import open_session
 from controlplane.provisioning.service import NewTenant, ProvisioningError, provision
 from shared.auth.passwords import Passwords, policy_problem
@@ -60,6 +61,8 @@ def signup(data: dict, passwords: Passwords) -> dict:
         conn.execute(
             Tenant.__table__.update().where(Tenant.id == tenant_id).values(owner_user_id=user_id)
         )
+        # the verify-your-address e-mail is queued in the signup's own transaction
+        send_verification(conn, User(id=user_id, email=email))
         result.update(
             open_session(
                 conn,

@@ -2,22 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from controlplane.accounts import mailer
 from tests.support import PASSWORD
 
 NEW_PASSWORD = "Brand-New-Secret-77"
 
 
-@pytest.fixture(autouse=True)
-def mails(monkeypatch):
-    """Platform mail captured instead of going to the (other-branch) outbox."""
-    sent: list[dict] = []
+@pytest.fixture()
+def mails(runtime):
+    """Platform mail this test queued, read from the real control-plane outbox."""
+    from tests.support import PlatformMails
 
-    def capture(sess, template, to, context, dedupe_key):
-        sent.append({"template": template, "to": to, "context": context, "dedupe_key": dedupe_key})
-
-    monkeypatch.setattr(mailer, "send_platform_mail", capture)
-    return sent
+    return PlatformMails(runtime)
 
 
 def bearer(token: str) -> dict:

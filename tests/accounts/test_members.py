@@ -19,7 +19,7 @@ def test_invite_shows_the_temporary_password_once_with_no_store(client, tenant, 
     data = resp.get_json()
     assert data["email"] == email and data["role"] == "dispatcher"
     assert len(data["temp_password"]) >= 12
-    (mail,) = [m for m in mails if m["template"] == "member_invite"]
+    (mail,) = [m for m in mails if m["template"] == "staff_invite"]
     assert mail["to"] == email and data["temp_password"] not in str(mail["context"])
     listed = client.get("/v1/members", headers=tenant.headers).get_json()["items"]
     assert all("temp_password" not in m for m in listed)

@@ -7,7 +7,6 @@ import json
 import pytest
 from sqlalchemy import update
 
-from controlplane.accounts import mailer
 from shared import circuit
 from shared.models.plans import Plan
 from shared.runtime import Runtime, use_runtime
@@ -63,19 +62,12 @@ def _fresh_stub(stripe_stub):
     circuit.reset_all()
 
 
-@pytest.fixture(autouse=True)
-def mails(monkeypatch):
-    """Platform mail captured instead of going to the (other-branch) outbox."""
-    sent: list[dict] = []
+@pytest.fixture()
+def mails(runtime):
+    """Platform mail this test queued, read from the real control-plane outbox."""
+    from tests.support import PlatformMails
 
-    def capture(sess, template, to, context, dedupe_key):
-        if any(m["dedupe_key"] == dedupe_key for m in sent):
-            return None  # the outbox dedupes on this key
-        sent.append({"template": template, "to": to, "context": context, "dedupe_key": dedupe_key})
-        return None
-
-    monkeypatch.setattr(mailer, "send_platform_mail", capture)
-    return sent
+    return PlatformMails(runtime)
 
 
 def post_event(client, evt: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):

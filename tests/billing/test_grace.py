@@ -43,13 +43,26 @@ def test_grace_expiry_suspends_and_emails_the_owner(client, rt, tenant, mails):
     assert tenant.id in result["suspended"]
     status, reason = _status(rt, tenant.id)
     assert status == "suspended" and reason.startswith("billing:")
-    (mail,) = [m for m in mails if m["template"] == "billing_suspended"]
+    (mail,) = [
+        m
+        for m in mails
+        if m["template"] == "billing_notice" and m["context"]["notice"] == "suspended"
+    ]
     assert mail["to"] == tenant.email
     assert rt.tenants.by_id(tenant.id).status == "suspended"
 
     # a second run changes nothing and sends nothing
     assert tenant.id not in billing_grace_check(now=since + grace * 2)["suspended"]
-    assert len([m for m in mails if m["template"] == "billing_suspended"]) == 1
+    assert (
+        len(
+            [
+                m
+                for m in mails
+                if m["template"] == "billing_notice" and m["context"]["notice"] == "suspended"
+            ]
+        )
+        == 1
+    )
 
 
 def test_suspended_owner_can_still_reach_billing_but_not_the_workspace(client, rt, tenant):
@@ -103,10 +116,10 @@ def test_one_tenants_failure_does_not_stop_the_others(
     _past_due(client, other_tenant)
     captured = mailer.send_platform_mail
 
-    def flaky(sess, template, to, context, dedupe_key):
+    def flaky(sess, template, to, context, dedupe_key, **kw):
         if to == tenant.email:
             raise RuntimeError("outbox insert failed")
-        return captured(sess, template, to, context, dedupe_key)
+        return captured(sess, template, to, context, dedupe_key, **kw)
 
     monkeypatch.setattr(mailer, "send_platform_mail", flaky)
     result = billing_grace_check(now=since + timedelta(days=8))

@@ -100,7 +100,11 @@ def test_replayed_three_times_out_of_order_ends_right_with_one_effect(
     assert account.stripe_customer_id == story.customer
     assert account.delinquent_since.timestamp() == story.t0 + 100
     assert _plan(rt, tenant.id) == "pro"  # past_due keeps the paid plan
-    failed = [m for m in mails if m["template"] == "billing_payment_failed"]
+    failed = [
+        m
+        for m in mails
+        if m["template"] == "billing_notice" and m["context"]["notice"] == "payment_failed"
+    ]
     assert len(failed) == 1 and failed[0]["to"] == tenant.email
     with rt.engine.connect() as conn:
         remaining = conn.scalar(
@@ -209,7 +213,11 @@ def test_action_required_emails_the_owner_once(client, rt, tenant, mails):
     evt = story.invoice("payment_action_required", dt=3)
     for _ in range(3):
         post_event(client, evt)
-    notices = [m for m in mails if m["template"] == "billing_action_required"]
+    notices = [
+        m
+        for m in mails
+        if m["template"] == "billing_notice" and m["context"]["notice"] == "action_required"
+    ]
     assert len(notices) == 1 and notices[0]["context"]["hosted_invoice_url"]
 
 
