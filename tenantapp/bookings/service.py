@@ -28,9 +28,6 @@ TRANSITIONS = {
     "DONE": set(),
     "CANCELLED": set(),
 }
-# Messaging registers callables (tx, booking, event) run in the booking's transaction;
-# events: created, confirmed, cancelled, rescheduled.
-BOOKING_HOOKS: list = []
 # Payments registers one callable (tx, booking, settings) that starts the deposit checkout and
 # returns (status, checkout_url, session_id, expires_at) or raises to downgrade.
 DEPOSIT_STARTERS: list = []
@@ -45,8 +42,10 @@ def _settings(sess) -> TenantSettings:
 
 
 def _emit(tx, booking: Booking, event: str) -> None:
-    for hook in BOOKING_HOOKS:
-        hook(tx, booking, event)
+    """created, confirmed, cancelled or rescheduled: e-mails go out with this transaction."""
+    from tenantapp import notifications
+
+    notifications.booking_event(tx, booking, event)
 
 
 def _first_time(sess, customer_id: int, exclude: int | None = None) -> bool:

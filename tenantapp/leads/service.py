@@ -13,6 +13,7 @@ from shared import db
 from shared.csvsafe import csv_lines
 from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page
+from tenantapp import notifications
 from tenantapp.audit.service import record
 from tenantapp.customers.models import ReferralCredit
 from tenantapp.customers.service import match_or_create, normalise_email, normalise_phone
@@ -31,8 +32,6 @@ TRANSITIONS = {
     "CANCELLED": set(),
 }
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-# Messaging registers callables (sess, lead) run inside the lead's transaction (e-mails, export).
-LEAD_CREATED_HOOKS: list = []
 
 
 def new_referral_code() -> str:
@@ -95,8 +94,7 @@ def create_lead(data: dict) -> tuple[Lead, dict]:
         )
         tx.add(lead)
         tx.flush()
-        for hook in LEAD_CREATED_HOOKS:
-            hook(tx, lead)
+        notifications.lead_created(tx, lead)  # e-mails and the export, in this transaction
     return lead, estimate
 
 

@@ -5,14 +5,12 @@ every scan may see the same booking again (every 5 minutes, overlapping windows,
 a second scheduler, a rescheduled booking) and the insert simply finds the key taken. Outbox rows
 carrying these keys are never purged, which is what makes "ever" hold.
 
-Bookings land with the booking feature: it appends a source to ``REMINDER_SOURCES`` — a function
-``(now) -> iterable of ReminderDue`` returning the bookings starting within the next 24 hours that
-are confirmed. Until then ``reminders_due(now)`` is empty and a scan queues nothing.
+``reminders_due(now)`` asks ``tenantapp.notifications.due_reminders``: the confirmed bookings
+starting within the next 24 hours, one entry per customer e-mail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -29,19 +27,15 @@ class ReminderDue:
     context: dict = field(default_factory=dict)  # customer_name, booking {...}
 
 
-REMINDER_SOURCES: list[Callable[[datetime], Iterable[ReminderDue]]] = []
-
-
 def reminder_key(booking_id, recipient: str) -> str:
     return f"reminder_24h:{booking_id}:{recipient.strip().lower()}"
 
 
 def reminders_due(now: datetime) -> list[ReminderDue]:
     """Bookings due a 24-hour reminder at ``now`` (empty until bookings register a source)."""
-    due: list[ReminderDue] = []
-    for source in REMINDER_SOURCES:
-        due.extend(source(now))
-    return due
+    from tenantapp import notifications
+
+    return notifications.due_reminders(now)
 
 
 def scan_reminders(now: datetime | None = None) -> dict:

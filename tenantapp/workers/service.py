@@ -17,15 +17,13 @@ from shared.errors import BadRequest, Conflict, NotFound, Unauthorized, field_er
 from shared.pagination import decode_cursor, page
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
+from tenantapp import notifications
 from tenantapp.audit.service import changes, record
 from tenantapp.teams.models import Team
 from tenantapp.workers import sessions
 from tenantapp.workers.models import Worker
 
 INVITE_TTL = timedelta(days=7)
-# Messaging registers callables (tx, worker, invite_url) that queue the invite e-mail through
-# the outbox; they run inside the create (and re-invite) transaction.
-INVITE_HOOKS: list = []
 _PASSWORDS: dict = {}
 
 
@@ -85,8 +83,7 @@ def create_worker(data: dict) -> tuple[Worker, str]:
             if worker.active:
                 consume(tx, current_tenant(), "active_workers", 1)
             record(tx, "worker.create", "worker", worker.id, None, _fields(worker))
-            for hook in INVITE_HOOKS:
-                hook(tx, worker, invite_url)
+            notifications.worker_invited(tx, worker, invite_url)
     except IntegrityError as exc:
         if _email_taken(exc):
             raise Conflict("A worker with this e-mail already exists.") from exc
@@ -151,8 +148,7 @@ def reinvite(worker_id: int) -> tuple[Worker, str]:
             raise Conflict("Reactivate the worker before inviting them.")
         invite_url = _new_invite(worker, _now())
         record(tx, "worker.invite", "worker", worker.id)
-        for hook in INVITE_HOOKS:
-            hook(tx, worker, invite_url)
+        notifications.worker_invited(tx, worker, invite_url)
     return worker, invite_url
 
 

@@ -11,6 +11,7 @@ from shared import db
 from shared.mail.unsubscribe import MAX_AGE_SECONDS, InvalidUnsubscribeToken, make_token, read_token
 from shared.outbox.delivery import utcnow
 from shared.tenancy import tenant_context
+from tenantapp import notifications
 from tenantapp.messaging import reminders
 from tenantapp.messaging.delivery import deliver_due
 from tenantapp.messaging.models import OutboxMessage
@@ -131,7 +132,9 @@ def test_the_export_replay_only_takes_webhooks(client, tenant, rt):
 def test_email_scan_queues_each_reminder_once_per_booking_and_recipient(
     client, tenant, rt, monkeypatch
 ):
-    assert reminders.reminders_due(utcnow()) == []  # no bookings yet: nothing is ever due
+    with tenant_context(ref(tenant)):
+        assert reminders.reminders_due(utcnow()) == []  # no bookings yet: nothing is due
+        db.close_session()
     empty = client.post(tenant.url("/admin/email-scan"), headers=tenant.headers)
     assert empty.status_code == 200 and empty.get_json() == {"queued": 0, "skipped": 0}
 
@@ -140,7 +143,7 @@ def test_email_scan_queues_each_reminder_once_per_booking_and_recipient(
         reminders.ReminderDue("bk-1", "partner@example.com", BOOKING_CONTEXT),
         reminders.ReminderDue("bk-2", "ada@example.com", BOOKING_CONTEXT),
     ]
-    monkeypatch.setattr(reminders, "REMINDER_SOURCES", [lambda now: due])
+    monkeypatch.setattr(notifications, "due_reminders", lambda now: due)
     first = client.post(tenant.url("/admin/email-scan"), headers=tenant.headers).get_json()
     assert first == {"queued": 3, "skipped": 0}
     again = client.post(tenant.url("/admin/email-scan"), headers=tenant.headers).get_json()

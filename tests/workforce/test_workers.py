@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from shared.auth.tokens import hash_token
 from shared.errors import ServiceUnavailable
+from tenantapp import notifications
 from tenantapp.workers import service as workers_service
 from tests.support import PASSWORD, ApiClient
 from tests.workforce.helpers import (
@@ -178,10 +179,10 @@ def test_reinvite_replaces_the_old_link(client, tenant):
     assert _accept(client, tenant, invite_token(fresh.get_json()["invite_url"])).status_code == 200
 
 
-def test_invite_hooks_run_in_the_create_transaction(client, tenant, monkeypatch):
+def test_invite_email_is_queued_in_the_create_transaction(client, tenant, monkeypatch):
     seen = []
     monkeypatch.setattr(
-        workers_service, "INVITE_HOOKS", [lambda tx, w, url: seen.append((w.id, w.email, url))]
+        notifications, "worker_invited", lambda tx, w, url: seen.append((w.id, w.email, url))
     )
     w = create_worker(client, tenant).get_json()
     assert seen == [(w["id"], w["email"], w["invite_url"])]
@@ -189,9 +190,9 @@ def test_invite_hooks_run_in_the_create_transaction(client, tenant, monkeypatch)
     def failing(tx, worker, url):
         raise ServiceUnavailable("outbox down")
 
-    monkeypatch.setattr(workers_service, "INVITE_HOOKS", [failing])
+    monkeypatch.setattr(notifications, "worker_invited", failing)
     assert create_worker(client, tenant, email="rolled-back@example.com").status_code == 503
-    monkeypatch.setattr(workers_service, "INVITE_HOOKS", [])
+    monkeypatch.setattr(notifications, "worker_invited", lambda tx, w, url: None)
     listed = client.get(tenant.url("/admin/workers"), headers=tenant.headers).get_json()["items"]
     assert [x["email"] for x in listed] == [w["email"]]
     # the failed create released nothing and consumed nothing: two more seats remain
