@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from shared.settings import Settings
@@ -36,3 +38,18 @@ def test_readme_configuration_table_lists_every_setting_with_its_type():
     assert set(rows) == SETTING_NAMES
     kinds = {f.name.upper(): f.metadata["kind"] for f in dataclasses.fields(Settings)}
     assert rows == kinds
+
+
+def test_readme_cli_command_reaches_the_tenants_group():
+    readme = (ROOT / "README.md").read_text()
+    apps = set(re.findall(r"flask --app '([^']+)' tenants", readme))
+    assert len(apps) == 1
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", apps.pop(), "tenants", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "list" in done.stdout and "show" in done.stdout
