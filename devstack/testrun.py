@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     no_tests_ok = "--no-tests-ok" in argv
     args = [a for a in argv if a != "--no-tests-ok"]
     mode = os.environ.get("SERVICES", "auto")
-    data_dir = Path(os.environ.get("DEVSTACK_DATA", ROOT / ".data"))
+    data_dir = Path(os.environ.get("DEVSTACK_DATA") or ROOT / ".data").resolve()
     found = Found(
         admin_url=os.environ.get("DATABASE_ADMIN_URL"), redis_base="", pg_label="", redis_label=""
     )

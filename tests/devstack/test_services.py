@@ -79,7 +79,9 @@ def test_both_postgres_sources_are_installed():
 
 
 def _launcher_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    # Without these the launcher would use the servers the test run itself was given.
+    names = {"DATABASE_URL", "DATABASE_OWNER_URL", "DATABASE_ADMIN_URL", "REDIS_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in names}
     env.update(extra)
     return env
 
