@@ -3,7 +3,7 @@
 #   make test       the suite (not slow) against real Postgres and Redis, 2 processes
 #   make test-all   make test, then the slow drills
 #   make lint       ruff check + ruff format --check
-#   make bench      the quick benchmarks (when bench/ exists)
+#   make bench      the quick versions of the benchmarks in bench/
 # Switches (make VAR=value or env): SERVICES=auto|local|embedded, PG_BINARIES=auto|system|wheel,
 # PORT, DATABASE_URL, REDIS_URL, DATABASE_ADMIN_URL, TEST_REDIS_URL, PYTEST_ARGS.
 
@@ -41,5 +41,4 @@ lint: $(STAMP)
 	$(VPY) -m ruff format --check .
 
 bench: $(STAMP)
-	@if [ -f bench/__main__.py ]; then $(VPY) -m bench --quick; \
-	else echo "make bench: no bench/ package yet, nothing to run"; fi
+	$(VPY) -m devstack.bench

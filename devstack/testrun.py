@@ -21,14 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NO_TESTS_COLLECTED = 5
 
 
-def main(argv: list[str]) -> int:
-    no_tests_ok = "--no-tests-ok" in argv
-    args = [a for a in argv if a != "--no-tests-ok"]
+def find_services(label: str) -> Found:
+    """Servers for tests and benches; raises ServiceError (after stopping what it started)."""
     mode = os.environ.get("SERVICES", "auto")
     data_dir = Path(os.environ.get("DEVSTACK_DATA") or ROOT / ".data").resolve()
-    found = Found(
-        admin_url=os.environ.get("DATABASE_ADMIN_URL"), redis_base="", pg_label="", redis_label=""
-    )
+    found = Found(os.environ.get("DATABASE_ADMIN_URL"), "", "", "")
     try:
         if found.admin_url:
             found.pg_label = "DATABASE_ADMIN_URL"
@@ -38,14 +35,29 @@ def main(argv: list[str]) -> int:
             found.redis_base, found.redis_label = os.environ["TEST_REDIS_URL"], "TEST_REDIS_URL"
         else:
             find_redis(mode, data_dir, found)
-    except ServiceError as exc:
+    except ServiceError:
         found.stop()
+        raise
+    print(f"{label}: Postgres: {found.pg_label}; Redis: {found.redis_label}", flush=True)
+    return found
+
+
+def service_env(found: Found) -> dict:
+    return dict(os.environ, DATABASE_ADMIN_URL=found.admin_url, TEST_REDIS_URL=found.redis_base)
+
+
+def main(argv: list[str]) -> int:
+    no_tests_ok = "--no-tests-ok" in argv
+    args = [a for a in argv if a != "--no-tests-ok"]
+    try:
+        found = find_services("make test")
+    except ServiceError as exc:
         print(f"make test: {exc}", file=sys.stderr)
         return 1
-    print(f"make test: Postgres: {found.pg_label}; Redis: {found.redis_label}", flush=True)
-    env = dict(os.environ, DATABASE_ADMIN_URL=found.admin_url, TEST_REDIS_URL=found.redis_base)
     try:
-        rc = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env)
+        rc = subprocess.call(
+            [sys.executable, "-m", "pytest", *args], cwd=ROOT, env=service_env(found)
+        )
     except KeyboardInterrupt:
         rc = 130
     finally:

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from limits import parse_many
+
 DEV_SECRET = "dev-insecure-secret-change-me-0123456789"
+RATE_LIMIT_SETTINGS = (
+    "rate_limit_public",
+    "rate_limit_public_tenant",
+    "rate_limit_login",
+    "rate_limit_signup",
+)
 
 
 class SettingsError(RuntimeError):
@@ -82,6 +90,7 @@ class Settings:
     strict_cors: bool = env("bool", False)
     trusted_proxy_cidrs: list = env("list", [])
     rate_limit_public: str = env("str", "60/minute", dev_default="10000/minute")
+    rate_limit_public_tenant: str = env("str", "1200/minute", dev_default="100000/minute")
     rate_limit_login: str = env("str", "10/minute", dev_default="10000/minute")
     rate_limit_signup: str = env("str", "5/minute", dev_default="10000/minute")
     tenant_pool_size: int = env("int", 5)
@@ -101,6 +110,17 @@ class Settings:
     export_webhooks_enabled: bool = env("bool", True)
     export_allow_http: bool = env("bool", False)
     export_host_allowlist: list = env("list", [])
+    # host:port pairs the export SSRF guard lets through although they resolve to a refused
+    # address (tests point webhooks at 127.0.0.1); refused in production.
+    export_unsafe_allow_targets: list = env("list", [])
+    export_timeout_seconds: float = env("float", 5.0)
+    export_auto_replay: bool = env("bool", False)
+    export_auto_replay_max_age_hours: int = env("int", 72)
+    export_auto_replay_max_replays: int = env("int", 3)
+    export_auto_replay_per_tenant: int = env("int", 20)
+    export_auto_replay_failure_streak: int = env("int", 3)
+    mail_timeout_seconds: float = env("float", 10.0)
+    sendgrid_api_base: str = env("str", "https://api.sendgrid.com")
     argon2_time_cost: int = env("int", 3)
     argon2_memory_cost: int = env("int", 65536)
     log_level: str = env("str", "INFO")
@@ -160,6 +180,11 @@ class Settings:
             raise SettingsError(f"STORAGE_BACKEND {self.storage_backend!r} is not supported")
         if self.captcha_mode not in {"off", "turnstile"}:
             raise SettingsError("CAPTCHA_MODE must be off or turnstile")
+        for name in RATE_LIMIT_SETTINGS:
+            try:
+                parse_many(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(f"{name.upper()}: not a rate limit ({exc})") from exc
         if not self.is_prod:
             return
         problems = []
@@ -177,5 +202,7 @@ class Settings:
             problems.append("METRICS_TOKEN must be set")
         if self.export_webhooks_enabled and not self.export_host_allowlist:
             problems.append("export webhooks need EXPORT_HOST_ALLOWLIST in production")
+        if self.export_unsafe_allow_targets:
+            problems.append("EXPORT_UNSAFE_ALLOW_TARGETS is for tests and may not be set")
         if problems:
             raise SettingsError("refusing to start in production: " + "; ".join(problems))
