@@ -147,12 +147,14 @@ def migrate_and_seed(env: dict) -> str:
         runtime.dispose()
 
 
-def wait_ready(url: str, web: subprocess.Popen, timeout: float) -> None:
+def wait_ready(url: str, procs: list[tuple[str, subprocess.Popen]], timeout: float) -> None:
+    """Poll ``url`` until 200; any child that exits meanwhile could not start."""
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
-        if web.poll() is not None:
-            raise ServiceError(f"gunicorn exited with code {web.returncode} before it was ready")
+        for name, proc in procs:
+            if proc.poll() is not None:
+                raise ServiceError(f"{name} exited with code {proc.returncode} while starting")
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own server
                 if resp.status == 200:
@@ -249,7 +251,7 @@ def main() -> int:
         create_database(children, found.admin_url)
         demo = migrate_and_seed(children)
         procs = start_processes(children, host, port)
-        wait_ready(f"http://{host}:{port}/readyz", procs[0][1], float(env.get("READY_TIMEOUT", 60)))
+        wait_ready(f"http://{host}:{port}/readyz", procs, float(env.get("READY_TIMEOUT", 60)))
         banner(children, host, port, found, demo)
         say(f"ready in {time.monotonic() - started:.1f} s")
         rc = supervise(procs)

@@ -143,3 +143,21 @@ def test_make_test_counts_no_collected_tests_as_success_only_when_asked(flag, ex
         timeout=120,
     )
     assert done.returncode == expected, done.stdout + done.stderr
+
+
+def test_launcher_gives_up_when_a_child_dies_while_starting_or_running():
+    from devstack import run
+
+    alive = subprocess.Popen(["sleep", "30"])
+    dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    dead.wait()
+    try:
+        port = services.free_port()  # nothing listens: only the dead child can end the wait
+        with pytest.raises(ServiceError, match="scheduler exited with code 3 while starting"):
+            run.wait_ready(
+                f"http://127.0.0.1:{port}/readyz", [("web", alive), ("scheduler", dead)], 30
+            )
+        assert run.supervise([("web", alive), ("scheduler", dead)]) == 1
+    finally:
+        alive.kill()
+        alive.wait()
