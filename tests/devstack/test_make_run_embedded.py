@@ -56,7 +56,7 @@ def pid_alive(pid: int, grace: float = 10) -> bool:
 
 class Launcher:
     def __init__(self, data: Path, port: int, pg_binaries: str):
-        self.data, self.port, self.log = data, port, data.parent / f"{data.name}.log"
+        self.data, self.port, self.log = data, port, data.parent / f"{data.name}-{port}.log"
         env = {
             k: v
             for k, v in os.environ.items()
@@ -89,10 +89,10 @@ class Launcher:
                 status, body = http("GET", f"http://127.0.0.1:{self.port}/readyz")
             except OSError:
                 status, body = 0, {}
-            if status == 200:
+            if status == 200 and "make run: ready in" in self.output():  # banner printed too
                 return body
             time.sleep(0.5)
-        raise AssertionError(f"/readyz never 200:\n{self.output()[-3000:]}")
+        raise AssertionError(f"never ready:\n{self.output()[-3000:]}")
 
     def interrupt(self) -> int:
         self.proc.send_signal(signal.SIGINT)
@@ -109,7 +109,8 @@ def data_dir():
     if pgdata.is_symlink():
         shutil.rmtree(pgdata.resolve().parent, ignore_errors=True)
     shutil.rmtree(data, ignore_errors=True)
-    Path(f"{data}.log").unlink(missing_ok=True)
+    for log in data.parent.glob(f"{data.name}-*.log"):
+        log.unlink()
 
 
 @pytest.mark.parametrize("pg_binaries", ["auto", "wheel"])
