@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from devstack.demo import seed_sample_data
 from devstack.services import (
     Found,
     ServiceError,
@@ -134,6 +135,8 @@ def migrate_and_seed(env: dict) -> str:
         }
         resp = client.post("/v1/signup", json=body)
         if resp.status_code == 201:
+            sample = seed_sample_data(client, DEMO_SLUG, resp.get_json()["access_token"])
+            say(f"demo tenant created with sample data: {sample}")
             outcome = "created"
         elif resp.status_code == 409:
             outcome = "already there"

@@ -40,6 +40,16 @@ def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
+def http_auth(port: int, path: str, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
 def pid_alive(pid: int, grace: float = 10) -> bool:
     """True if ``pid`` still runs after ``grace`` seconds (a zombie waiting for init counts as gone)."""
     deadline = time.monotonic() + grace
@@ -135,8 +145,14 @@ def test_make_run_embedded_serves_the_demo_login_and_stops_everything(data_dir, 
         )
         assert status == 200, body
         assert body["access_token"]
-        status, _ = http("GET", f"http://127.0.0.1:{port}/t/demo/v1/openapi.json")
+        status, spec = http("GET", f"http://127.0.0.1:{port}/t/demo/v1/openapi.json")
         assert status == 200
+        # Sample data: wherever the feature is in this checkout, the demo tenant has its rows.
+        for path, expected in (("/admin/leads", 3), ("/admin/bookings", 2), ("/admin/workers", 1)):
+            if path in spec["paths"]:
+                status, page = http_auth(port, f"/t/demo/v1{path}", body["access_token"])
+                assert status == 200, page
+                assert len(page["items"]) == expected, (path, page)
 
         pg_pid = int((data_dir / "pg" / "postmaster.pid").read_text().split()[0])
         redis_pid = int((data_dir / "redis" / "redis.pid").read_text())

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,17 @@ def test_launcher_gives_up_when_a_child_dies_while_starting_or_running():
     finally:
         alive.kill()
         alive.wait()
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 14)),  # a Monday: two weeks on, same weekday
+        (date(2026, 11, 29), date(2026, 12, 14)),  # a Sunday: the Monday after two weeks
+        (date(2026, 12, 1), date(2026, 12, 21)),  # a Tuesday: never earlier than two weeks
+    ],
+)
+def test_demo_bookings_fall_on_a_monday_at_least_two_weeks_ahead(today, expected):
+    from devstack.demo import next_monday
+
+    assert next_monday(today=today) == expected
