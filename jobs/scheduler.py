@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         name=f"{socket.gethostname()}-{os.getpid()}",
     )
     report = reconcile_locked(scheduler)
-    log.info("scheduler starting", extra={"interval": args.interval, **report})
+    log.info("scheduler starting", extra={"interval": args.interval, "schedules": report})
     scheduler.run(burst=args.burst)
     return 0
 

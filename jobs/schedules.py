@@ -170,5 +170,5 @@ def reconcile(scheduler, schedules: list[Schedule]) -> dict[str, list[str]]:
         "replaced": sorted(created_names & gone_names),
         "removed": sorted(gone_names - created_names),
     }
-    log.info("schedules reconciled", extra=report)
+    log.info("schedules reconciled", extra={"schedules": report})
     return report

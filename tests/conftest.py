@@ -49,7 +49,7 @@ def settings(database_urls, redis_db, tmp_path_factory) -> Settings:
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         storage_dir=str(tmp_path_factory.mktemp("storage")),
-        log_level="WARNING",
+        log_level="INFO",  # INFO so every log call with extra= is exercised by the suite
         tenant_pool_size=0,
     )
 

@@ -107,7 +107,7 @@ def refill_pool(runtime: Runtime, target: int | None = None) -> int:
             conn.execute(insert(PoolSchema).values(schema_name=schema, revision=head))
         created += 1
     if created:
-        log.info("warm pool refilled", extra={"created": created, "target": target})
+        log.info("warm pool refilled", extra={"pool_created": created, "target": target})
     return created
 
 

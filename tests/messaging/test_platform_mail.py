@@ -93,8 +93,22 @@ def test_every_tenant_template_renders_with_the_tenants_name_zone_and_links(tena
         db.session().commit()
 
 
+@pytest.fixture()
+def quiet_platform_outbox(runtime):
+    """Earlier tests (every signup queues a verification e-mail) leave platform mail pending in
+    this shared database; settle it so each test sees only its own messages."""
+    from sqlalchemy import update
+
+    with runtime.engine.begin() as conn:
+        conn.execute(
+            update(PlatformOutboxMessage)
+            .where(PlatformOutboxMessage.status == "pending")
+            .values(status="sent", sent_at=utcnow())
+        )
+
+
 def test_platform_mail_is_sent_once_through_the_control_plane_outbox(
-    mail_rt, smtp_server, cp_session
+    mail_rt, smtp_server, cp_session, quiet_platform_outbox
 ):
     with db.transaction() as tx:
         first = enqueue_platform_mail(tx, "password_reset", "user@example.com", RESET, "pr:tok-1")
@@ -118,7 +132,7 @@ def test_platform_mail_refuses_unknown_templates(rt, cp_session):
 
 
 def test_operators_see_dead_letters_per_tenant_and_platform(
-    client, tenant, operator_headers, make_runtime, smtp_server, cp_session
+    client, tenant, operator_headers, make_runtime, smtp_server, cp_session, quiet_platform_outbox
 ):
     smtp_server.stop()
     rt = make_runtime(smtp_url=smtp_server.url)

@@ -1,0 +1,8 @@
+# The one image behind docker-compose.yml's migrate, web, worker and scheduler services.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TZ=UTC
+WORKDIR /app
+COPY . .
+RUN pip install --no-cache-dir . && mkdir -p /tmp/prometheus
+EXPOSE 8000
+CMD ["gunicorn", "wsgi:create_wsgi()", "--bind", "0.0.0.0:8000", "--workers", "2", "--no-control-socket"]

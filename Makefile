@@ -1,0 +1,44 @@
+# Cleanplane developer commands. Everything runs in ./.venv, created on first use.
+#   make run        the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)
+#   make test       the suite (not slow) against real Postgres and Redis, 2 processes
+#   make test-all   make test, then the slow drills
+#   make lint       ruff check + ruff format --check
+#   make bench      the quick versions of the benchmarks in bench/
+# Switches (make VAR=value or env): SERVICES=auto|local|embedded, PG_BINARIES=auto|system|wheel,
+# PORT, DATABASE_URL, REDIS_URL, DATABASE_ADMIN_URL, TEST_REDIS_URL, PYTEST_ARGS.
+
+PYTHON ?= python3
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+EXTRAS ?= dev,devstack
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-slow test-all lint bench
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs whenever pyproject.toml changes (its pins are the single source of versions).
+$(STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VPY) -m devstack.run
+
+test: $(STAMP)
+	$(VPY) -m devstack.testrun -n 2 -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(VPY) -m devstack.testrun --no-tests-ok -m slow $(PYTEST_ARGS)
+
+test-all: test test-slow
+
+lint: $(STAMP)
+	$(VPY) -m ruff check .
+	$(VPY) -m ruff format --check .
+
+bench: $(STAMP)
+	$(VPY) -m devstack.bench

@@ -1,0 +1,1 @@
+"""Local developer stack: `make run` and `make test` set-up (services, launcher)."""
