@@ -21,7 +21,7 @@ import redis
 import rq_scheduler
 
 from jobs.heartbeat import SCHEDULER, beat
-from jobs.schedules import CRONTAB_WARNS_FROM, SCHEDULES, reconcile
+from jobs.schedules import CRONTAB_WARNS_FROM, SCHEDULES, active_schedules, reconcile
 from shared.logs import configure_logging
 from shared.settings import Settings
 
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         interval=args.interval,
         name=f"{socket.gethostname()}-{os.getpid()}",
     )
-    report = reconcile_locked(scheduler)
+    report = reconcile_locked(scheduler, active_schedules(settings))
     log.info("scheduler starting", extra={"interval": args.interval, "schedules": report})
     scheduler.run(burst=args.burst)
     return 0

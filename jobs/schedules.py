@@ -54,6 +54,11 @@ class Schedule:
     queue: str = queues.MAINTENANCE
     fan_out: bool = False
     timeout: int | None = None
+    # The name of a boolean setting that switches this schedule on (None: always on).
+    setting: str | None = None
+
+    def enabled(self, settings) -> bool:
+        return self.setting is None or bool(getattr(settings, self.setting))
 
     def __post_init__(self) -> None:
         if not NAME_RE.fullmatch(self.name):
@@ -97,7 +102,57 @@ SCHEDULES: list[Schedule] = [
         interval=60,
         queue=queues.PROVISIONING,
     ),
+    # messaging (SPEC §5.7): tenant outboxes every minute, the platform outbox every minute
+    Schedule(
+        "outbox-delivery",
+        "tenantapp.messaging.delivery.deliver_tenant_outbox",
+        interval=60,
+        queue=queues.EMAIL,
+        fan_out=True,
+    ),
+    Schedule(
+        "platform-outbox",
+        "controlplane.mail.delivery.deliver_platform_outbox",
+        interval=60,
+        queue=queues.EMAIL,
+    ),
+    Schedule(
+        "booking-reminders",
+        "tenantapp.messaging.reminders.scan_tenant_reminders",
+        interval=300,
+        queue=queues.EMAIL,
+        fan_out=True,
+    ),
+    Schedule(
+        "export-auto-replay",
+        "tenantapp.messaging.delivery.auto_replay_tenant_exports",
+        interval=900,
+        queue=queues.EXPORT,
+        fan_out=True,
+        setting="export_auto_replay",
+    ),
+    # storage (SPEC §5.6): retry failed deletes, purge deleted tenants' prefixes
+    Schedule(
+        "storage-janitor",
+        "tenantapp.photos.janitor.storage_janitor",
+        interval=60,
+        fan_out=True,
+    ),
+    Schedule(
+        "storage-purge", "controlplane.tenants.storage_purge.purge_deleted_tenants", interval=60
+    ),
+    # billing (SPEC §4.3, §4.4): usage flush, Stripe meters hourly, grace check daily
+    Schedule("usage-flush", "shared.usage.flush_api_usage", interval=60),
+    Schedule(
+        "stripe-meters", "controlplane.billing.metering.report_usage_to_stripe", cron="5 * * * *"
+    ),
+    Schedule("billing-grace", "controlplane.billing.grace.billing_grace_check", cron="30 6 * * *"),
 ]
+
+
+def active_schedules(settings, schedules: list[Schedule] | None = None) -> list[Schedule]:
+    """The schedules switched on by ``settings`` (a switched-off one is removed at reconcile)."""
+    return [s for s in (SCHEDULES if schedules is None else schedules) if s.enabled(settings)]
 
 
 def _name_of(job_id: str) -> str:

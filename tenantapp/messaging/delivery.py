@@ -18,12 +18,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from jobs import queues
+from jobs.decorators import tenant_job
 from shared import db
 from shared.idempotency import purge_expired
 from shared.outbox import delivery as outbox_delivery
 from shared.outbox.delivery import Handler, Message, RunReport
-from shared.runtime import current_runtime
-from shared.tenancy import SERVED_STATUSES, current_tenant, tenant_context
+from shared.tenancy import current_tenant
 from tenantapp.messaging.models import OutboxMessage
 
 
@@ -58,29 +59,18 @@ def deliver_due(
     )
 
 
-def _served(tenant_id):
-    ref = current_runtime().tenants.by_id(tenant_id)
-    return ref if ref is not None and ref.status in SERVED_STATUSES else None
-
-
+@tenant_job(queue=queues.EMAIL, timeout=300)
 def deliver_tenant_outbox(tenant_id) -> dict:
     """Job: one tenant's delivery run, then the purge of its expired Idempotency-Keys."""
-    ref = _served(tenant_id)
-    if ref is None:
-        return {"skipped": "tenant not served"}
-    with tenant_context(ref):
-        report = deliver_due()
-        with db.transaction() as tx:
-            purge_expired(tx)
+    report = deliver_due()
+    with db.transaction() as tx:
+        purge_expired(tx)
     return report.as_dict()
 
 
+@tenant_job(queue=queues.EXPORT, timeout=300)
 def auto_replay_tenant_exports(tenant_id) -> dict:
     """Job: requeue one tenant's recent dead export webhooks within the auto-replay caps."""
     from tenantapp.exports.service import auto_replay_dead_exports
 
-    ref = _served(tenant_id)
-    if ref is None:
-        return {"skipped": "tenant not served"}
-    with tenant_context(ref):
-        return auto_replay_dead_exports()
+    return auto_replay_dead_exports()

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from jobs import queues
+from jobs.decorators import tenant_job
 from shared import db
 from tenantapp.messaging.service import enqueue_email, is_suppressed
 
@@ -64,13 +66,7 @@ def scan_reminders(now: datetime | None = None) -> dict:
     return {"queued": queued, "skipped": skipped}
 
 
+@tenant_job(queue=queues.EMAIL, timeout=300)
 def scan_tenant_reminders(tenant_id) -> dict:
     """Job: the reminder scan of one tenant."""
-    from shared.tenancy import tenant_context
-    from tenantapp.messaging.delivery import _served
-
-    ref = _served(tenant_id)
-    if ref is None:
-        return {"skipped": "tenant not served"}
-    with tenant_context(ref):
-        return scan_reminders()
+    return scan_reminders()

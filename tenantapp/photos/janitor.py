@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from jobs import queues
+from jobs.decorators import tenant_job
 from shared import db
 from shared.errors import ServiceUnavailable
 from shared.storage import current_storage
@@ -96,3 +98,9 @@ def janitor_run(batch: int = 50, now: datetime | None = None) -> dict[str, int]:
                 break
             outcome["gave_up" if tomb.gave_up_at else "failed"] += 1
     return outcome
+
+
+@tenant_job(queue=queues.MAINTENANCE, timeout=300)
+def storage_janitor(tenant_id) -> dict:
+    """Job (every minute, per tenant): retry this tenant's failed storage deletes."""
+    return janitor_run()

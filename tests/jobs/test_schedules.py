@@ -145,9 +145,19 @@ def test_scheduler_process_reconciles_enqueues_and_beats(runtime, worker_env, ru
     )
     assert result.returncode == 0, result.stderr[-3000:]
     scheduler = Scheduler(connection=runtime.redis)
-    assert scheduled_ids(scheduler) == {s.job_id for s in SCHEDULES}
+    # export auto-replay is off by default (EXPORT_AUTO_REPLAY), so it is not scheduled
+    assert scheduled_ids(scheduler) == {s.job_id for s in SCHEDULES if s.setting is None}
     report = heartbeat_report(runtime.redis)
     assert report["scheduler_ok"] is True
     assert report["pipeline_age"] is None
     run_worker(queues.MAINTENANCE)  # runs the heartbeat schedule's job
     assert heartbeat_report(runtime.redis)["pipeline_age"] is not None
+
+
+def test_a_switched_off_schedule_is_left_out(settings):
+    from jobs.schedules import active_schedules
+
+    names = {s.name for s in active_schedules(settings)}
+    assert "export-auto-replay" not in names and "outbox-delivery" in names
+    on = {s.name for s in active_schedules(settings.replace(export_auto_replay=True))}
+    assert "export-auto-replay" in on

@@ -250,8 +250,8 @@ def test_job_entry_points_run_per_tenant_and_skip_unknown_tenants(tenant, mail_r
     assert scan_tenant_reminders(tenant.id) == {"queued": 0, "skipped": 0}
     assert auto_replay_tenant_exports(tenant.id) == {"replayed": 0, "reason": "off"}
     unknown = uuid.uuid4()
-    assert deliver_tenant_outbox(unknown) == {"skipped": "tenant not served"}
-    assert scan_tenant_reminders(unknown) == {"skipped": "tenant not served"}
+    assert deliver_tenant_outbox(unknown) == {"skipped": True, "reason": "not_found"}
+    assert scan_tenant_reminders(unknown) == {"skipped": True, "reason": "not_found"}
 
 
 def test_concurrent_requests_with_one_key_have_one_effect(wsgi_app, tenant, rt):
