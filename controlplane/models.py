@@ -6,6 +6,7 @@ from controlplane.fleet.models import FleetResult, FleetRun  # noqa: F401
 from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401
 from controlplane.provisioning.models import PoolSchema  # noqa: F401
 from shared.models import (  # noqa: F401
+    ConnectAccount,
     Membership,
     Plan,
     RefreshToken,

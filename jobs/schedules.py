@@ -131,6 +131,13 @@ SCHEDULES: list[Schedule] = [
         fan_out=True,
         setting="export_auto_replay",
     ),
+    # deposits (SPEC §5.4): unpaid deposits past DEPOSIT_HOLD_MINUTES are cancelled
+    Schedule(
+        "deposit-cleanup",
+        "tenantapp.payments.jobs.deposit_cleanup",
+        interval=300,
+        fan_out=True,
+    ),
     # storage (SPEC §5.6): retry failed deletes, purge deleted tenants' prefixes
     Schedule(
         "storage-janitor",

@@ -12,7 +12,11 @@ _REDACT_KEYS = re.compile(
     r"(password|secret|token|authorization|api_key|email|phone|cookie)", re.IGNORECASE
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+# Phone numbers as people write them: +E.164 (with optional separators), (403) 555-0142,
+# 403-555-0142 / 403 555 0142. Dotted numbers (IPs, versions) and bare digit runs (ids) are kept.
+_PHONE = re.compile(
+    r"\+\d[\d\s()-]{6,}\d|\(\d{3}\)\s?\d{3}[\s-]\d{4}|\b\d{3}[\s-]\d{3}[\s-]\d{4}\b"
+)
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._-]+", re.IGNORECASE)
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 

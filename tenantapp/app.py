@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from tenantapp.exports.routes import blp as exports_blp
     from tenantapp.leads.routes import blp as leads_blp
     from tenantapp.messaging.routes import blp as messaging_blp
+    from tenantapp.payments.routes import blp as payments_blp
     from tenantapp.photos.routes import blp as photos_blp
     from tenantapp.portal.routes import blp as portal_blp
     from tenantapp.pricing.routes import blp as pricing_blp
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         timetracking_blp,
         portal_blp,
         photos_blp,
+        payments_blp,
     ):
         api.register_blueprint(blp)
     return app

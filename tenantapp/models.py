@@ -13,6 +13,7 @@ from tenantapp.checklists.models import (
 from tenantapp.customers.models import Customer, ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.messaging.models import EmailSuppression, OutboxMessage
+from tenantapp.payments.models import ConnectEvent
 from tenantapp.photos.models import Photo, StorageTombstone
 from tenantapp.pricing.models import PricingConfig
 from tenantapp.scheduling.models import Blackout, WorkingHours
@@ -22,6 +23,7 @@ from tenantapp.timetracking.models import TimeEntry, TimeSegment
 from tenantapp.workers.models import Worker, WorkerSession
 
 __all__ = [
+    "ConnectEvent",
     "AuditEntry",
     "Blackout",
     "Booking",

@@ -31,6 +31,10 @@ class StubRequest:
     def idempotency_key(self) -> str | None:
         return self.headers.get("idempotency-key")
 
+    @property
+    def stripe_account(self) -> str | None:
+        return self.headers.get("stripe-account")
+
 
 @dataclass
 class StripeStub:
@@ -134,6 +138,42 @@ class StripeStub:
                 "timestamp": int(f.get("timestamp", now)),
                 "created": now,
                 "livemode": False,
+            }
+        # ---- Connect (deposits on a tenant's connected account)
+        if req.method == "POST" and req.path == "/v1/accounts":
+            return 200, {
+                "id": "acct_" + secrets.token_hex(8),
+                "object": "account",
+                "type": f.get("type"),
+                "email": f.get("email"),
+                "charges_enabled": False,
+                "payouts_enabled": False,
+                "metadata": _sub(f, "metadata"),
+                "created": now,
+            }
+        if req.method == "POST" and req.path == "/v1/account_links":
+            return 200, {
+                "object": "account_link",
+                "url": f"https://connect.stripe.test/setup/{f.get('account')}",
+                "expires_at": now + 300,
+                "created": now,
+            }
+        if (
+            req.method == "POST"
+            and req.path.startswith("/v1/checkout/sessions/")
+            and (req.path.endswith("/expire"))
+        ):
+            sid = req.path.split("/")[4]
+            return 200, {"id": sid, "object": "checkout.session", "status": "expired"}
+        if req.method == "POST" and req.path == "/v1/refunds":
+            return 200, {
+                "id": "re_" + secrets.token_hex(8),
+                "object": "refund",
+                "amount": int(f.get("amount", 0)),
+                "payment_intent": f.get("payment_intent"),
+                "status": "succeeded",
+                "metadata": _sub(f, "metadata"),
+                "created": now,
             }
         return 404, {"error": {"type": "invalid_request_error", "message": "unknown path"}}
 

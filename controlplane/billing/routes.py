@@ -79,6 +79,25 @@ class Webhook(MethodView):
         return {"received": True, "outcome": handle_event(event)}
 
 
+@stripe_blp.route("/connect-webhook")
+class ConnectWebhook(MethodView):
+    @public
+    @stripe_blp.response(200, schemas.WebhookOut)
+    def post(self):
+        """Connected-account events (deposits), authenticated with the Connect signing secret."""
+        from controlplane.billing.connect import route_connect_event
+
+        try:
+            event = verify_webhook(
+                request.get_data(cache=False),
+                request.headers.get("Stripe-Signature"),
+                current_runtime().settings.stripe_connect_webhook_secret,
+            )
+        except WebhookSignatureInvalid as exc:
+            raise BadRequest("The Stripe signature is missing, wrong or too old.") from exc
+        return {"received": True, "outcome": route_connect_event(event)}
+
+
 @plans_blp.route("")
 class PlanList(MethodView):
     @operator

@@ -28,9 +28,6 @@ TRANSITIONS = {
     "DONE": set(),
     "CANCELLED": set(),
 }
-# Payments registers one callable (tx, booking, settings) that starts the deposit checkout and
-# returns (status, checkout_url, session_id, expires_at) or raises to downgrade.
-DEPOSIT_STARTERS: list = []
 
 
 def _now() -> datetime:
@@ -168,7 +165,7 @@ def create_booking(data: dict) -> Booking:
         if deposit.required:
             _start_deposit(tx, booking, settings)
         elif risk.band != "HIGH":
-            _confirm(tx, booking)
+            confirm_locked(tx, booking)
         if lead.status in ("NEW", "CONTACTED"):
             lead.status = "BOOKED"
         _emit(tx, booking, "created")
@@ -176,17 +173,17 @@ def create_booking(data: dict) -> Booking:
 
 
 def _start_deposit(tx, booking: Booking, settings: TenantSettings) -> None:
-    """Open the deposit checkout, or record why the booking goes on without one."""
-    if not DEPOSIT_STARTERS:
+    """Open the deposit checkout on the tenant's connected account, or record why not."""
+    from shared.errors import ServiceUnavailable
+    from tenantapp.payments.service import start_deposit
+
+    if not settings.stripe_account_id:
         booking.downgraded_reason = "stripe_unavailable"
         return
     try:
-        status, url, session_id, expires_at = DEPOSIT_STARTERS[0](tx, booking, settings)
-    except Exception:  # noqa: BLE001 - any provider failure downgrades, never half-writes
+        start_deposit(booking, settings)
+    except ServiceUnavailable:  # Stripe down or the breaker open: book without a deposit
         booking.downgraded_reason = "stripe_unavailable"
-        return
-    booking.deposit_status, booking.deposit_checkout_url = status, url
-    booking.deposit_checkout_session_id, booking.deposit_expires_at = session_id, expires_at
 
 
 def award_referral_credit(tx, booking: Booking) -> None:
@@ -216,7 +213,8 @@ def award_referral_credit(tx, booking: Booking) -> None:
     )
 
 
-def _confirm(tx, booking: Booking) -> None:
+def confirm_locked(tx, booking: Booking) -> None:
+    """PENDING → CONFIRMED in ``tx``: referral credit, confirmation e-mail."""
     award_referral_credit(tx, booking)
     booking.status, booking.confirmed_at = "CONFIRMED", _now()
     _emit(tx, booking, "confirmed")
@@ -253,30 +251,42 @@ def confirm(booking_id: int) -> Booking:
         if booking.deposit_required and booking.deposit_status not in ("paid", None):
             raise Conflict("The deposit is not paid yet.")
         before = _status_fields(booking)
-        _confirm(tx, booking)
+        confirm_locked(tx, booking)
         record(tx, "booking.confirm", "booking", booking.id, before, _status_fields(booking))
     return booking
 
 
 def cancel(booking_id: int, reason: str | None, by: str, now: datetime | None = None) -> Booking:
-    """Cancel under the policy snapshot: the refund of a paid deposit depends on the notice."""
+    """Cancel under the policy snapshot: the refund of a paid deposit depends on the notice.
+
+    The refund goes to Stripe after the cancellation commits (a Stripe outage never blocks a
+    cancellation; the refund is retried by the next cancel call or by staff)."""
     now = now or _now()
     with db.transaction() as tx:
         booking = _locked(tx, booking_id)
-        _transition(booking, "CANCELLED")
-        before = _status_fields(booking)
-        booking.status, booking.cancelled_at = "CANCELLED", now
-        booking.cancelled_by, booking.cancel_reason = by, reason
-        if booking.deposit_status == "paid":
-            booking.refund_cents = policy.refund_for(
-                booking.policy_snapshot, booking.deposit_amount_cents, booking.starts_at, now
-            )
-        elif booking.deposit_status == "pending":
-            booking.deposit_status = "expired"
-        if by != "system":
-            record(tx, "booking.cancel", "booking", booking.id, before, _status_fields(booking))
-        _emit(tx, booking, "cancelled")
+        cancel_locked(tx, booking, reason, by, now)
+    if booking.refund_cents and booking.deposit_payment_intent_id:
+        from tenantapp.payments.service import refund_deposit
+
+        refund_deposit(booking)
     return booking
+
+
+def cancel_locked(tx, booking: Booking, reason: str | None, by: str, now: datetime) -> None:
+    """The cancellation itself, in ``tx`` on a locked booking (also used by payment events)."""
+    _transition(booking, "CANCELLED")
+    before = _status_fields(booking)
+    booking.status, booking.cancelled_at = "CANCELLED", now
+    booking.cancelled_by, booking.cancel_reason = by, reason
+    if booking.deposit_status == "paid":
+        booking.refund_cents = policy.refund_for(
+            booking.policy_snapshot, booking.deposit_amount_cents, booking.starts_at, now
+        )
+    elif booking.deposit_status == "pending":
+        booking.deposit_status = "expired"
+    if by != "system":
+        record(tx, "booking.cancel", "booking", booking.id, before, _status_fields(booking))
+    _emit(tx, booking, "cancelled")
 
 
 def complete(booking_id: int) -> Booking:

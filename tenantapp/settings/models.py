@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Integer, SmallInteger, String, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, SmallInteger, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +33,8 @@ class TenantSettings(TenantBase):
     booking_origins: Mapped[list] = mapped_column(JSONB, server_default="[]")
     platform_fee: Mapped[dict | None] = mapped_column(JSONB)
     retention_lead_days: Mapped[int | None] = mapped_column(Integer)
+    stripe_account_id: Mapped[str | None] = mapped_column(String(255))
+    payouts_ready: Mapped[bool] = mapped_column(Boolean, server_default="false")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
