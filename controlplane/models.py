@@ -1,6 +1,7 @@
 """Every control-plane table, imported so ``CPBase.metadata`` is complete for Alembic."""
 
 from controlplane.provisioning.models import PoolSchema  # noqa: F401
+from controlplane.shards.models import TenantMove  # noqa: F401
 from shared.models import (  # noqa: F401
     Membership,
     Plan,

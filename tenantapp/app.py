@@ -7,7 +7,8 @@ from flask import Flask, g, request
 from shared import web
 from shared.api import make_api
 from shared.dispatch import TENANT_SLUG_KEY
-from shared.errors import NotFound
+from shared.errors import AppError, NotFound
+from shared.freeze import RETRY_AFTER_SECONDS, SAFE_METHODS, is_frozen
 from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -36,6 +37,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         tenant = runtime.tenants.by_slug(slug) if slug else None
         if tenant is None or tenant.status not in SERVED_STATUSES:
             raise NotFound("No such workspace.")
+        if request.method not in SAFE_METHODS and is_frozen(runtime.redis, tenant.id):
+            raise AppError(
+                "This workspace is being moved; writes resume in a few seconds.",
+                status=503,
+                code="tenant_moving",
+                title="Tenant moving",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         g.tenant = tenant
         g.tenant_scope = tenant_context(tenant)
         g.tenant_scope.__enter__()
