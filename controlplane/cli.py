@@ -109,6 +109,7 @@ def token_create(name, days):
 
 def init_app(app: Flask) -> None:
     import controlplane.provisioning.cli  # noqa: F401 - registers create, retry and pool
+    import controlplane.shards.cli  # noqa: F401 - registers move and shards
 
     app.cli.add_command(tenants_cli)
     app.cli.add_command(ops_cli)
