@@ -55,6 +55,11 @@ def choose_shard(runtime: Runtime) -> str:
         return DEFAULT_SHARD
     with runtime.engine.connect() as conn:
         counts = tenants_per_shard(conn)
+    return pick_fewest(names, counts)
+
+
+def pick_fewest(names: list[str], counts: dict[str, int]) -> str:
+    """The shard with the fewest tenants; on a tie, the one listed first."""
     return min(names, key=lambda name: (counts.get(name, 0), names.index(name)))
 
 
