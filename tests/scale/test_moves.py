@@ -181,6 +181,8 @@ def test_source_app_role_loses_access_at_the_flip(sharded_runtime, busy_tenant, 
     monkeypatch.setattr(move_module, "checkpoint", stop_before_drop)
     with pytest.raises(move_module.MoveError):
         move_module.move_tenant(rt, busy_tenant.slug, "default")
-    with rt.shard_engine("east").connect() as conn:
-        with pytest.raises(Exception, match="permission denied"):
-            conn.execute(text(f'SELECT count(*) FROM "{schema}".leads'))
+    with (
+        rt.shard_engine("east").connect() as conn,
+        pytest.raises(Exception, match="permission denied"),
+    ):
+        conn.execute(text(f'SELECT count(*) FROM "{schema}".leads'))
