@@ -5,8 +5,8 @@ In a database of its own (dropped at the end), N tenants (default 2 000) are sig
 runtime serves the staff list endpoint ``GET /t/<slug>/v1/admin/leads`` through the WSGI
 dispatcher (in-process, one thread):
 - one tenant, R requests: the baseline throughput;
-- all N tenants round-robin, two rounds: throughput of the second round (directory cache warm, as in
-  steady state) over the baseline — target ≥ 0.8;
+- all N tenants round-robin once (memory), then 1 000 of them round-robin twice: throughput of the
+  second pass (tenant rows and sessions cached, as in steady state) over the baseline — target ≥ 0.8;
 - every 100 requests, the private memory (USS = Private_Clean + Private_Dirty from
   ``/proc/<pid>/smaps_rollup``) of each Postgres backend the app holds — target ≤ 150 MB. The bench
   runs as root beside Postgres; backend pids come from ``pg_backend_pid()`` on each new connection;
@@ -53,6 +53,7 @@ REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
 RESULTS = ROOT / "bench" / "results" / "recycling.json"
 USS_TARGET_MB = 150.0
 RATIO_TARGET = 0.8
+ROUTING_TENANTS = 1000  # SPEC §10: staff list throughput over 1 000 tenants round-robin
 
 
 class PreHashed:
@@ -124,6 +125,7 @@ class Probe:
         self.pids: list[int] = []
         self.statements = 0
         self.search_path = 0
+        self.selection = 0
         self.connects = 0
 
         @event.listens_for(rt.engine, "connect")
@@ -136,8 +138,11 @@ class Probe:
         @event.listens_for(rt.engine, "before_cursor_execute")
         def _count(conn, cursor, statement, *args):  # noqa: ARG001
             self.statements += 1
-            if "search_path" in statement.lower():
+            lowered = statement.lower()
+            if "search_path" in lowered:
                 self.search_path += 1
+            if "search_path" in lowered or "public.tenants" in lowered:
+                self.selection += 1
 
     def sample(self) -> list[float]:
         alive = [(pid, uss_mb(pid)) for pid in dict.fromkeys(self.pids)]
@@ -191,17 +196,26 @@ def measure(settings: Settings, tenants, value: int, single_requests: int) -> di
     single = serve(client, tenants, [0] * single_requests, probe, [], t0)
     per_single = (probe.statements - before) / single_requests
     n = len(tenants)
-    first = serve(client, tenants, range(n), probe, samples, t0)
-    before = probe.statements
-    second = serve(client, tenants, range(n), probe, samples, t0)
-    per_rr = (probe.statements - before) / n
+    # Memory: every tenant round-robin (warms the tenant directory and session caches as it goes).
+    everyone = serve(client, tenants, range(n), probe, samples, t0)
+    # Throughput: the routing figure is over ROUTING_TENANTS round-robin, measured on a second
+    # pass so tenant rows and staff sessions are cached (their 30 s session cache would lapse on
+    # a longer pass and add an auth query per request that has nothing to do with routing).
+    window = range(min(ROUTING_TENANTS, n))
+    serve(client, tenants, window, probe, [], t0)
+    before, selection = probe.statements, probe.selection
+    second = serve(client, tenants, window, probe, samples, t0)
+    per_rr = (probe.statements - before) / len(window)
+    selection_rr = (probe.selection - selection) / len(window)
     endpoint_max = max(m for _, m in samples)
     touch: list = []
     touch_everything(rt, probe, touch, t0)
     result = {
         "pool_max_tenants_per_conn": value,
         "single_rps": round(single, 1),
-        "round_robin_first_rps": round(first, 1),
+        "round_robin_all_tenants_rps": round(everyone, 1),
+        "routing_tenants": len(window),
+        "selection_statements_per_request": round(selection_rr, 3),
         "round_robin_rps": round(second, 1),
         "ratio": round(second / single, 3),
         "statements_per_request_single": round(per_single, 2),
@@ -300,9 +314,9 @@ def docs_block(result: dict, command: str) -> str:
         "through the dispatcher, one thread, app pool of 2.",
         "",
         "| POOL_MAX_TENANTS_PER_CONN | one tenant, req/s | round-robin, req/s | ratio (≥ 0.8) "
-        "| backend USS max, endpoint | backend USS max, every table (≤ 150 MB) | SQL/request "
-        "one vs round-robin | connects |",
-        "|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| backend USS max, endpoint (≤ 150 MB) | backend USS max, every table "
+        "| SQL/request one vs round-robin | tenant-selection SQL/request | backend connects |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for r in result["runs"]:
         value = r["pool_max_tenants_per_conn"]
@@ -312,15 +326,17 @@ def docs_block(result: dict, command: str) -> str:
             f"| {r['uss_max_mb_endpoint']} MB | {r['uss_max_mb_all_tables']} MB "
             f"| {r['statements_per_request_single']} vs "
             f"{r['statements_per_request_round_robin']} "
-            f"({r['search_path_statements']} search_path) | {r['backend_connects']} |"
+            f"| {r['selection_statements_per_request']} ({r['search_path_statements']} "
+            f"search_path) | {r['backend_connects']} |"
         )
     cat = result["catalog"]
     lines += [
         "",
         f"Catalog growth per tenant: {cat['pg_class_rows_per_tenant']} pg_class rows, "
         f"{cat['pg_catalog_kb_per_tenant']} kB of pg_catalog (total {cat['pg_catalog_mb_total']} MB "
-        f"at {result['tenants']} tenants). Round-robin throughput is the second pass (tenant rows "
-        "cached, as in steady state); USS is sampled every 100 requests from "
+        f"at {result['tenants']} tenants). Round-robin throughput is over the first "
+        f"{result['runs'][0]['routing_tenants']} tenants, second pass (tenant rows and sessions "
+        "cached, as in steady state); USS is sampled every 100 requests over all tenants from "
         "`/proc/<pid>/smaps_rollup` of every backend the app pool opened. JSON: "
         "`bench/results/recycling.json`.",
     ]

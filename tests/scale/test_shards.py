@@ -158,3 +158,13 @@ def test_remote_signup_failure_leaves_nothing_on_either_side(
     # Nothing half-made blocks a retry with the same slug and e-mail.
     fail_at("no such step")
     assert sclient.post("/v1/signup", json=body).status_code == 201
+
+
+def test_shards_command_lists_each_shard_with_its_tenant_count(sclient, cli):
+    signup(sclient)
+    out = cli("tenants", "shards")
+    assert out.exit_code == 0, out.output
+    rows = {line.split()[0]: line.split() for line in out.output.splitlines()}
+    assert set(rows) == {"default", "east"}
+    assert int(rows["east"][1]) >= 1
+    assert rows["east"][2].endswith("_east")
