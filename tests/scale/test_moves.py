@@ -186,3 +186,21 @@ def test_source_app_role_loses_access_at_the_flip(sharded_runtime, busy_tenant, 
         pytest.raises(Exception, match="permission denied"),
     ):
         conn.execute(text(f'SELECT count(*) FROM "{schema}".leads'))
+
+
+def test_a_move_that_dies_while_frozen_leaves_a_freeze_that_expires(
+    sharded_runtime, busy_tenant, monkeypatch
+):
+    """A crashed move cannot block a tenant's writes for longer than the freeze TTL."""
+    rt = sharded_runtime
+
+    def die(name):
+        if name == "verify":
+            raise RuntimeError("crash")
+
+    monkeypatch.setattr(move_module, "checkpoint", die)
+    with pytest.raises(move_module.MoveError):
+        move_module.move_tenant(rt, busy_tenant.slug, "default")
+    ttl = rt.redis.ttl(freeze.freeze_key(busy_tenant.id))
+    assert 0 < ttl <= move_module.FREEZE_TTL_SECONDS
+    freeze.unfreeze(rt.redis, busy_tenant.id)
