@@ -10,7 +10,8 @@ Steps, each recorded in ``tenant_moves.step`` when done:
                    since the copy, copy again under the lock and compare again.
 4. ``flip``     — still under that lock: revoke the app role's USAGE on the source schema (a writer
                    queued on the lock fails instead of writing to the old copy), point the tenant
-                   row at the target, commit, release, bump the tenant version.
+                   row at the target and commit, bump the tenant version, then commit the source
+                   transaction (revoke visible, lock released).
 5. ``unfreeze`` — delete the freeze key.
 6. ``drop_source`` — ``DROP SCHEMA ... CASCADE`` on the source shard.
 
@@ -240,7 +241,9 @@ def _verify_and_flip(runtime: Runtime, move) -> None:
             )
             _record(runtime, move.id, conn=cp, step="flip")
             checkpoint("flip:done")
-    runtime.tenants.bump(move.tenant_id)
+        # Bump before the source commit makes the revoke visible: from here every new request
+        # reads the new row (new shard), and the old copy is still readable until the commit.
+        runtime.tenants.bump(move.tenant_id)
 
 
 def _target_fingerprints(runtime: Runtime, move) -> dict:
