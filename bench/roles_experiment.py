@@ -4,8 +4,8 @@ Question: should each tenant schema be owned by its own NOLOGIN role, with tenan
 under ``SET LOCAL ROLE <tenant role>`` (a second, database-enforced wall between tenants)?
 
 In a database of its own (dropped at the end; the roles it creates are dropped too), M tenant
-schemas are built at head and seeded. Then, interleaved over several rounds on one app-role
-connection (SQLAlchemy, translate map, as the app does):
+schemas are built at head and seeded. Then, alternating in blocks of 100 transactions on one
+app-role connection (SQLAlchemy, translate map, as the app does):
 - **baseline**: BEGIN; SELECT the settings row; UPDATE it; COMMIT — round-robin over the tenants;
 - **roles**: the same with ``SET LOCAL ROLE`` first (schema and tables owned by the tenant's role,
   the app role a member of every tenant role).
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from tenantapp.settings.models import TenantSettings  # noqa: E402
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 RESULTS = ROOT / "bench" / "results" / "roles_experiment.json"
 NEGLIGIBLE = 0.03  # a cost under 3 % of throughput would count as negligible
+BLOCK = 100
 
 
 def admin(dbname: str | None = None) -> psycopg.Connection:
@@ -115,18 +115,27 @@ def drop_roles(names: list[str]) -> None:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
-def workload(app_engine, schemas, roles, transactions: int) -> float:
-    """Transactions per second, round-robin; ``roles`` None for the baseline."""
-    engines = [tenant_bind(app_engine, s) for s in schemas]
+def workload(app_engine, schemas, roles, transactions: int, offset: int = 0) -> float:
+    """Seconds for ``transactions`` round-robin from tenant ``offset``; ``roles`` None: baseline."""
     started = time.perf_counter()
-    for k in range(transactions):
+    for k in range(offset, offset + transactions):
         i = k % len(schemas)
-        with engines[i].begin() as conn:
+        with tenant_bind(app_engine, schemas[i]).begin() as conn:
             if roles is not None:
                 conn.exec_driver_sql(f'SET LOCAL ROLE "{roles[i]}"')
             conn.execute(select(TenantSettings.company_name)).one()
             conn.execute(update(TenantSettings).values(updated_at=text("now()")))
-    return transactions / (time.perf_counter() - started)
+    return time.perf_counter() - started
+
+
+def compare(app_engine, schemas, roles, transactions: int) -> tuple[float, float]:
+    """Baseline and SET LOCAL ROLE throughput, alternating in blocks so both see the same load."""
+    base_s = role_s = 0.0
+    for offset in range(0, transactions, BLOCK):
+        base_s += workload(app_engine, schemas, None, BLOCK, offset)
+        role_s += workload(app_engine, schemas, roles, BLOCK, offset)
+    done = len(range(0, transactions, BLOCK)) * BLOCK
+    return done / base_s, done / role_s
 
 
 def dump_restore(owner_url: str, engine, schema: str, scratch: str, keep_owner: bool) -> float:
@@ -167,22 +176,14 @@ def run(m: int, role_count: int, transactions: int, rounds: int) -> dict:
         roles = give_roles(name, schemas, prefix, "cleanplane_app")
         workload(app, schemas, None, 200)  # warm the backend's caches for every schema
         workload(app, schemas, roles, 200)
-        base, with_roles = [], []
-        for _ in range(rounds):
-            base.append(workload(app, schemas, None, transactions))
-            with_roles.append(workload(app, schemas, roles, transactions))
-        b, r = statistics.median(base), statistics.median(with_roles)
+        b, r = compare(app, schemas, roles, transactions * rounds)
         print(f"baseline {b:.0f} tx/s, SET LOCAL ROLE {r:.0f} tx/s, cost {1 - r / b:.1%}")
 
         print(f"adding {role_count} roles granted to the app role ...", flush=True)
         extras = extra_roles(prefix, role_count, "cleanplane_app")
         app.dispose()
         workload(app, schemas, roles, 200)
-        many_base, many_roles = [], []
-        for _ in range(rounds):
-            many_base.append(workload(app, schemas, None, transactions))
-            many_roles.append(workload(app, schemas, roles, transactions))
-        mb, mr = statistics.median(many_base), statistics.median(many_roles)
+        mb, mr = compare(app, schemas, roles, transactions * rounds)
         print(f"with {role_count} more roles: baseline {mb:.0f} tx/s, SET LOCAL ROLE {mr:.0f}")
 
         started = time.perf_counter()
@@ -233,8 +234,9 @@ def docs_block(res: dict, command: str) -> str:
         [
             f"Command: `{command}` — last run {res['when']} on {res['cpus']} CPUs, "
             f"{res['postgres'].split(' on ')[0]}; {res['tenants']} tenants round-robin, "
-            f"{res['transactions_per_round']} transactions × {res['rounds']} interleaved rounds "
-            "(median), one app connection; each transaction reads and updates the settings row.",
+            f"{res['transactions_per_round'] * res['rounds']} transactions per variant, the two "
+            f"variants alternating in blocks of {BLOCK} so both see the same load; one app "
+            "connection; each transaction reads and updates the settings row.",
             "",
             "| figure | measured |",
             "|---|---:|",
