@@ -30,7 +30,8 @@ def move(slug, target):
         raise click.ClickException(f"{exc}{hint}") from exc
     click.echo(
         f"{result.slug}: moved {result.source} -> {result.target} "
-        f"({result.tables} tables, {result.rows} rows verified)"
+        f"({result.tables} tables, {result.rows} rows verified"
+        + (f"; writes frozen {result.frozen_ms:.0f} ms)" if result.frozen_ms is not None else ")")
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,7 @@ class MoveResult:
     target: str
     tables: int
     rows: int
+    frozen_ms: float | None = None  # freeze → unfreeze in this run (None when resumed past it)
 
 
 def move_tenant(runtime: Runtime, slug: str, target: str, actor: str = "cli") -> MoveResult:
@@ -141,10 +143,15 @@ def run_move(runtime: Runtime, move_id: uuid.UUID) -> MoveResult:
         return _result(runtime, move)
     _record(runtime, move_id, status="running", error=None)
     step = None
+    frozen_at = frozen_ms = None
     try:
         index = _resume_index(move.step)
         while index < len(STEPS):
             step = STEPS[index]
+            if step == "freeze":
+                frozen_at = time.perf_counter()
+            if step == "drop_source" and frozen_at is not None:
+                frozen_ms = round((time.perf_counter() - frozen_at) * 1000, 1)
             if step == "verify":
                 _verify_and_flip(runtime, move)
                 index = STEPS.index("unfreeze")
@@ -159,11 +166,14 @@ def run_move(runtime: Runtime, move_id: uuid.UUID) -> MoveResult:
         log.warning("tenant move failed", extra={"move_id": str(move_id), "step": step})
         raise MoveError(f"move failed at {step}: {exc}", step=step) from exc
     _record(runtime, move_id, status="done", finished_at=func.now())
-    log.info("tenant moved", extra={"move_id": str(move_id), "to": move.target_shard})
-    return _result(runtime, _load(runtime, move_id))
+    log.info(
+        "tenant moved",
+        extra={"move_id": str(move_id), "to": move.target_shard, "frozen_ms": frozen_ms},
+    )
+    return _result(runtime, _load(runtime, move_id), frozen_ms)
 
 
-def _result(runtime: Runtime, move) -> MoveResult:
+def _result(runtime: Runtime, move, frozen_ms: float | None = None) -> MoveResult:
     with runtime.engine.connect() as conn:
         slug = conn.scalar(select(Tenant.slug).where(Tenant.id == move.tenant_id))
     verified = move.verified or {}
@@ -175,6 +185,7 @@ def _result(runtime: Runtime, move) -> MoveResult:
         move.target_shard,
         len(tables),
         sum(v["rows"] for v in tables.values()),
+        frozen_ms,
     )
 
 

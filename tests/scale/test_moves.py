@@ -72,6 +72,7 @@ def test_move_copies_verifies_flips_and_drops_the_old_copy(
     out = cli("tenants", "move", busy_tenant.slug, "--to", "default")
     assert out.exit_code == 0, out.output
     assert "east -> default" in out.output
+    assert "writes frozen" in out.output
     _assert_moved(rt, sclient, busy_tenant, row.schema_name, before)
     assert rt.redis.get(f"cp:tenant:{busy_tenant.id}:version") != version
     (move,) = _moves(rt, busy_tenant.id)
