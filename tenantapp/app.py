@@ -37,6 +37,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         tenant = runtime.tenants.by_slug(slug) if slug else None
         if tenant is None or tenant.status not in SERVED_STATUSES:
             raise NotFound("No such workspace.")
+        if tenant.shard not in runtime.shards:
+            # The row names a shard this process has no URL for (a deploy missing SHARDS).
+            raise AppError(
+                "This workspace is temporarily unavailable.",
+                status=503,
+                code="shard_unavailable",
+                title="Shard unavailable",
+                headers={"Retry-After": "60"},
+            )
         if request.method not in SAFE_METHODS and is_frozen(runtime.redis, tenant.id):
             raise AppError(
                 "This workspace is being moved; writes resume in a few seconds.",

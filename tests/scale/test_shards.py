@@ -168,3 +168,12 @@ def test_shards_command_lists_each_shard_with_its_tenant_count(sclient, cli):
     assert set(rows) == {"default", "east"}
     assert int(rows["east"][1]) >= 1
     assert rows["east"][2].endswith("_east")
+
+
+def test_a_tenant_on_a_shard_this_process_does_not_know_gets_503(sharded_runtime, sclient, client):
+    """The default runtime has no ``east`` URL: it fails closed for east tenants, not with a 500."""
+    tenant = signup(sclient)
+    resp = client.get(tenant.url("/admin/settings"), headers=tenant.headers)
+    assert resp.status_code == 503
+    assert resp.get_json()["code"] == "shard_unavailable"
+    assert sclient.get(tenant.url("/admin/settings"), headers=tenant.headers).status_code == 200
