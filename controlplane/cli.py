@@ -109,6 +109,7 @@ def token_create(name, days):
 
 def init_app(app: Flask) -> None:
     import controlplane.provisioning.cli  # noqa: F401 - registers create, retry and pool
+    import controlplane.shards.cli  # noqa: F401 - registers move and shards
     from controlplane.backups import cli as _backups  # noqa: F401 - registers its commands
     from controlplane.billing import cli as billing_cli  # noqa: F401 - registers ``ops plans``
     from controlplane.fleet import cli as _fleet_cli  # noqa: F401 - registers `tenants migrate`

@@ -5,6 +5,7 @@ from controlplane.billing.models import BillingAccount, MeterReport, StripeEvent
 from controlplane.fleet.models import FleetResult, FleetRun  # noqa: F401
 from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401
 from controlplane.provisioning.models import PoolSchema  # noqa: F401
+from controlplane.shards.models import TenantMove  # noqa: F401
 from shared.models import (  # noqa: F401
     ConnectAccount,
     Membership,

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING = {
@@ -64,7 +65,11 @@ def install_tenant_recycling(engine: Engine, max_tenants: int) -> None:
     """Invalidate a pooled connection once it has served ``max_tenants`` distinct tenants.
 
     A backend keeps the catalog cache of every schema it touched; recycling bounds its memory.
-    Tenants are noted in ``connection.info`` by ``note_tenant`` when a tenant session binds.
+    Tenants are noted in ``connection.info`` (the pool record's dict, which lives as long as the
+    DBAPI connection) by ``_note_tenant`` when a tenant session begins a transaction. Raising
+    ``DisconnectionError`` from a checkout listener makes the pool discard this DBAPI connection
+    and check out a fresh one in its place (SQLAlchemy's pessimistic-disconnect hook), so the
+    caller never sees the error. ``tests/scale/test_recycling.py`` checks it by backend pid.
     """
 
     @event.listens_for(engine, "checkout")
@@ -73,8 +78,6 @@ def install_tenant_recycling(engine: Engine, max_tenants: int) -> None:
         if seen is not None and len(seen) >= max_tenants:
             record.info["tenants"] = set()
             record.invalidate()
-            from sqlalchemy.exc import DisconnectionError
-
             raise DisconnectionError("connection served its tenant budget")
 
 
@@ -102,7 +105,11 @@ def session() -> Session:
 
         runtime = current_runtime()
         tenant = current_tenant_or_none()
-        bind = runtime.engine if tenant is None else runtime.tenant_engine(tenant.schema_name)
+        bind = (
+            runtime.engine
+            if tenant is None
+            else runtime.tenant_engine(tenant.schema_name, tenant.shard)
+        )
         current = Session(bind=bind, expire_on_commit=False)
         if tenant is not None:
             _note_tenant(current, tenant.schema_name)

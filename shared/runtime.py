@@ -16,11 +16,14 @@ from sqlalchemy.engine import Engine
 
 from shared.db import install_tenant_recycling, make_engine, tenant_bind
 from shared.settings import Settings
+from shared.shards import DEFAULT_SHARD, Shard, UnknownShard
 
 
 class Runtime:
     def __init__(self, settings: Settings):
         self.settings = settings
+        self._shard_engines: dict[str, Engine] = {}
+        self._shard_owner_engines: dict[str, Engine] = {}
 
     @classmethod
     def from_env(cls) -> Runtime:
@@ -50,14 +53,53 @@ class Runtime:
 
         return TenantDirectory(self)
 
-    def tenant_engine(self, schema: str) -> Engine:
-        return tenant_bind(self.engine, schema)
+    @cached_property
+    def shards(self) -> dict[str, Shard]:
+        return self.settings.shard_map
+
+    def shard(self, name: str) -> Shard:
+        try:
+            return self.shards[name]
+        except KeyError:
+            raise UnknownShard(name) from None
+
+    def shard_engine(self, name: str = DEFAULT_SHARD) -> Engine:
+        """The app-role engine of shard ``name`` (the default shard's is ``self.engine``)."""
+        if name == DEFAULT_SHARD:
+            return self.engine
+        engine = self._shard_engines.get(name)
+        if engine is None:
+            s = self.settings
+            engine = make_engine(
+                self.shard(name).url, pool_size=s.pool_size, recycle=s.pool_recycle_seconds
+            )
+            install_tenant_recycling(engine, s.pool_max_tenants_per_conn)
+            engine = self._shard_engines.setdefault(name, engine)
+        return engine
+
+    def shard_owner_engine(self, name: str = DEFAULT_SHARD) -> Engine:
+        """The owner-role engine of shard ``name`` (DDL: provisioning, moves)."""
+        if name == DEFAULT_SHARD:
+            return self.owner_engine
+        engine = self._shard_owner_engines.get(name)
+        if engine is None:
+            engine = make_engine(
+                self.shard(name).owner_url, pool_size=2, recycle=self.settings.pool_recycle_seconds
+            )
+            engine = self._shard_owner_engines.setdefault(name, engine)
+        return engine
+
+    def tenant_engine(self, schema: str, shard: str = DEFAULT_SHARD) -> Engine:
+        """An engine on ``shard``'s pool whose statements run in tenant ``schema``."""
+        return tenant_bind(self.shard_engine(shard), schema)
 
     def dispose(self) -> None:
         """Drop pooled connections (after fork, or at shutdown)."""
         for name in ("engine", "owner_engine"):
             if name in self.__dict__:
                 self.__dict__[name].dispose(close=False)
+        for engine in (*self._shard_engines.values(), *self._shard_owner_engines.values()):
+            engine.dispose(close=False)
 
 
 _current: contextvars.ContextVar[Runtime | None] = contextvars.ContextVar(

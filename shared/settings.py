@@ -98,6 +98,9 @@ class Settings:
     pool_max_tenants_per_conn: int = env("int", 200)
     pool_recycle_seconds: int = env("int", 1800)
     pool_size: int = env("int", 5)
+    shards: list = env("list", [])
+    shard_owner_urls: list = env("list", [])
+    shard_placement: str = env("str", "fewest")
     captcha_mode: str = env("str", "off")
     turnstile_secret_key: str = env("str", "")
     turnstile_verify_url: str = env(
@@ -160,6 +163,13 @@ class Settings:
         return self.database_owner_url or self.database_url
 
     @property
+    def shard_map(self):
+        """Named tenant databases: ``default`` (``DATABASE_URL``) plus ``SHARDS``."""
+        from shared.shards import shard_map
+
+        return shard_map(self.database_url, self.owner_url, self.shards, self.shard_owner_urls)
+
+    @property
     def is_prod(self) -> bool:
         return self.app_env == "prod"
 
@@ -185,6 +195,14 @@ class Settings:
                 parse_many(getattr(self, name))
             except ValueError as exc:
                 raise SettingsError(f"{name.upper()}: not a rate limit ({exc})") from exc
+        if self.pool_max_tenants_per_conn < 1:
+            raise SettingsError("POOL_MAX_TENANTS_PER_CONN must be at least 1")
+        try:
+            shards = self.shard_map
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
+        if self.shard_placement != "fewest" and self.shard_placement not in shards:
+            raise SettingsError("SHARD_PLACEMENT must be 'fewest' or the name of a shard")
         if not self.is_prod:
             return
         problems = []

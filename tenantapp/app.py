@@ -8,6 +8,7 @@ from shared import metrics, web
 from shared.api import make_api
 from shared.dispatch import TENANT_SLUG_KEY
 from shared.errors import AppError, NotFound
+from shared.freeze import RETRY_AFTER_SECONDS, SAFE_METHODS, is_frozen
 from shared.logs import configure_logging
 from shared.migrations import served_revisions
 from shared.runtime import Runtime
@@ -41,6 +42,23 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         tenant = runtime.tenants.by_slug(slug) if slug else None
         if tenant is None or tenant.status not in SERVED_STATUSES:
             raise NotFound("No such workspace.")
+        if tenant.shard not in runtime.shards:
+            # The row names a shard this process has no URL for (a deploy missing SHARDS).
+            raise AppError(
+                "This workspace is temporarily unavailable.",
+                status=503,
+                code="shard_unavailable",
+                title="Shard unavailable",
+                headers={"Retry-After": "60"},
+            )
+        if request.method not in SAFE_METHODS and is_frozen(runtime.redis, tenant.id):
+            raise AppError(
+                "This workspace is being moved; writes resume in a few seconds.",
+                status=503,
+                code="tenant_moving",
+                title="Tenant moving",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         g.tenant = tenant
         if not app.extensions["served_revisions"].serves(tenant.schema_revision):
             raise AppError(

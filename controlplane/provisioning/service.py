@@ -24,6 +24,7 @@ from shared.entitlements import ensure_counters
 from shared.migrations import create_tenant_schema, tenant_head, upgrade_tenant
 from shared.models.tenants import Tenant, TenantEvent
 from shared.runtime import Runtime
+from shared.shards import DEFAULT_SHARD
 from shared.tenancy import new_schema_name, quoted_schema
 from tenantapp.seed import TenantSeed, seed_tenant
 
@@ -103,12 +104,16 @@ def provision(
     *,
     extra=None,
     tenant_id: uuid.UUID | None = None,
+    shard: str = DEFAULT_SHARD,
+    remote_schema: str | None = None,
 ) -> uuid.UUID:
     """Create or claim a tenant schema at head, seed it and write the tenant's rows in ``conn``.
 
     With ``tenant_id`` the tenant row exists already (an operator-created tenant in
     ``provisioning``) and is activated; otherwise a new active row is inserted. ``extra(conn,
     tenant_id)`` writes the caller's rows (the signup's owner account) in the same transaction.
+    With ``remote_schema`` the schema was already created and seeded on ``shard`` (another
+    database, see ``controlplane.shards.placement``): only the control-plane rows are written.
     Raises ``ProvisioningError`` naming the failed step; the caller commits on success.
     """
     started = time.perf_counter()
@@ -122,16 +127,20 @@ def provision(
     try:
         head = tenant_head()
         at("claim")
-        schema = claim_pool_schema(conn, head)
-        path = "warm" if schema else "cold"
-        schema = schema or new_schema_name()
+        if remote_schema is not None:
+            schema, path = remote_schema, "remote"
+        else:
+            schema = claim_pool_schema(conn, head)
+            path = "warm" if schema else "cold"
+            schema = schema or new_schema_name()
         at("tenant_row")
-        tenant_id = _tenant_row(conn, spec, tenant_id, schema, head)
+        tenant_id = _tenant_row(conn, spec, tenant_id, schema, head, shard)
         if path == "cold":
             at("schema")
             create_tenant_schema(conn, schema, app_role(runtime))
-        at("seed")
-        seed_schema(conn, schema, spec.seed)
+        if path != "remote":
+            at("seed")
+            seed_schema(conn, schema, spec.seed)
         at("control_rows")
         if path == "warm":
             mark_claimed(conn, schema)
@@ -156,7 +165,12 @@ def provision(
 
 
 def _tenant_row(
-    conn: Connection, spec: NewTenant, tenant_id: uuid.UUID | None, schema: str, head: str
+    conn: Connection,
+    spec: NewTenant,
+    tenant_id: uuid.UUID | None,
+    schema: str,
+    head: str,
+    shard: str = DEFAULT_SHARD,
 ) -> uuid.UUID:
     """Insert the active tenant row, or activate the operator's ``provisioning`` row."""
     if tenant_id is None:
@@ -171,6 +185,7 @@ def _tenant_row(
                 plan_code="free",
                 time_zone=spec.time_zone,
                 schema_revision=head,
+                shard=shard,
             )
         )
         from_status = None
@@ -185,6 +200,7 @@ def _tenant_row(
                 company_name=spec.company_name,
                 time_zone=spec.time_zone,
                 schema_revision=head,
+                shard=shard,
             )
             .returning(Tenant.id)
         )

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from controlplane.accounts.recovery import send_verification
 from controlplane.auth.sessions import open_session
-from controlplane.provisioning.service import NewTenant, ProvisioningError, provision
+from controlplane.provisioning.service import NewTenant, ProvisioningError
+from controlplane.shards.placement import provision_placed
 from shared.auth.passwords import Passwords, policy_problem
 from shared.errors import AppError, Conflict, ValidationFailed
 from shared.models.accounts import Membership, User
@@ -81,8 +82,7 @@ def signup(data: dict, passwords: Passwords) -> dict:
         actor=f"signup:{email}",
     )
     try:
-        with runtime.owner_engine.begin() as conn:
-            tenant_id = provision(conn, runtime, spec, extra=owner_rows)
+        tenant_id, _shard = provision_placed(runtime, spec, extra=owner_rows)
     except ProvisioningError as exc:
         if isinstance(exc.cause, IntegrityError):
             # A concurrent signup took the slug or e-mail between the check and the insert.

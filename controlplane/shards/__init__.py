@@ -1,0 +1,1 @@
+"""Shards: where new tenants go (placement), and moving a tenant between shards."""
