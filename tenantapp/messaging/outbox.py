@@ -46,3 +46,55 @@ def replay_message(message_id: int, kind: str | None = None) -> OutboxMessage:
         record(tx, "outbox.replay", "outbox", message_id, {"status": "dead"}, {"status": "pending"})
         dlq.refresh(tx, OutboxMessage, tenant.id)
     return row
+
+
+def resend_last_booking_email(booking_id: int) -> OutboxMessage:
+    """Queue the booking's most recent e-mail again, to the same recipient (audited).
+
+    Booking e-mails carry their booking id in the dedupe key (``booking_<kind>:<id>...``,
+    ``reminder_24h:<id>:...``); the copy gets its own key so it is one new message.
+    """
+    import uuid
+
+    from sqlalchemy import or_
+
+    from shared.errors import NotFound
+    from shared.outbox.service import enqueue
+    from tenantapp.bookings.models import Booking
+
+    with db.transaction() as tx:
+        if tx.get(Booking, booking_id) is None:
+            raise NotFound("No such booking.")
+        last = tx.scalar(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.kind == "email",
+                or_(
+                    OutboxMessage.dedupe_key.op("~")(f"^booking_[a-z]+:{booking_id}(:|$)"),
+                    OutboxMessage.dedupe_key.like(f"reminder_24h:{booking_id}:%"),
+                ),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+        if last is None:
+            raise NotFound("No e-mail was sent for this booking yet.")
+        new_id = enqueue(
+            tx,
+            OutboxMessage,
+            kind="email",
+            topic=last.topic,
+            recipient=last.recipient,
+            payload=last.payload,
+            dedupe_key=f"resend:{last.id}:{uuid.uuid4().hex}",
+        )
+        record(
+            tx,
+            "booking.resend_email",
+            "booking",
+            booking_id,
+            None,
+            {"topic": last.topic, "outbox_id": new_id},
+        )
+        row = tx.get(OutboxMessage, new_id)
+    return row

@@ -43,6 +43,16 @@ class Replay(MethodView):
         return outbox.replay_message(message_id)
 
 
+@blp.route("/admin/bookings/<int:booking_id>/resend-last-email")
+class ResendLastEmail(MethodView):
+    @staff("dispatch")
+    @idempotent
+    @blp.response(200, schemas.OutboxOut)
+    def post(self, booking_id):
+        """Send the booking's most recent e-mail again (Idempotency-Key: once per key)."""
+        return outbox.resend_last_booking_email(booking_id)
+
+
 @blp.route("/admin/email-scan")
 class EmailScan(MethodView):
     @staff("dispatch")

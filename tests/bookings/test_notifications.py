@@ -61,3 +61,24 @@ def test_reminder_once_per_booking_within_24_hours(client, tenant, rt, day):
         assert scan_reminders(now=start) == {"queued": 0, "skipped": 0}  # started: not due
         db.close_session()
     assert [t for t, _ in outbox(rt, tenant)].count("booking_reminder_24h") == 1
+
+
+def test_resend_last_email_once_per_idempotency_key(client, tenant, rt, day):
+    lead = make_lead(client, tenant, email="pat@example.com")
+    b = book(client, tenant, lead["lead_id"], at(day, "09:00")).get_json()
+    url = tenant.url(f"/admin/bookings/{b['id']}/resend-last-email")
+    assert client.post(url, headers=tenant.headers).status_code == 400  # key required
+    headers = {**tenant.headers, "Idempotency-Key": "resend-1"}
+    first = client.post(url, headers=headers)
+    assert first.status_code == 200 and first.get_json()["topic"] == "booking_pending"
+    again = client.post(url, headers=headers)
+    assert again.get_json()["id"] == first.get_json()["id"]
+    pending = [t for t, to in outbox(rt, tenant) if t == "booking_pending"]
+    assert len(pending) == 2  # the original and exactly one resend
+    assert (
+        client.post(
+            tenant.url("/admin/bookings/999999/resend-last-email"),
+            headers={**tenant.headers, "Idempotency-Key": "x"},
+        ).status_code
+        == 404
+    )
