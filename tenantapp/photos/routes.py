@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.api import problem_ref
-from shared.auth.guards import public, staff
+from shared.auth.guards import public, staff, worker
 from shared.errors import NotFound
 from shared.runtime import current_runtime
 from shared.storage import MAX_URL_SECONDS, ObjectNotFound, current_storage, iter_chunks
@@ -133,3 +133,55 @@ class Download(MethodView):
     def get(self, args):
         """Download a photo with a signed token (public; the token is the credential)."""
         return download_response(service.resolve_download(args["token"]))
+
+
+# ---------------------------------------------------------------------- worker portal
+def _worker_uploader() -> service.Uploader:
+    return service.Uploader("worker", g.principal.user_id)
+
+
+def _visible(booking_id: int) -> None:
+    """404 unless the job is the worker's own (or their team's unassigned one)."""
+    from tenantapp.portal.service import visible_job
+
+    visible_job(booking_id)
+
+
+@blp.route("/worker/jobs/<int:booking_id>/photos")
+class WorkerJobPhotos(MethodView):
+    @worker
+    @blp.arguments(schemas.PhotoListArgs, location="query")
+    @blp.response(200, schemas.PhotoPage)
+    def get(self, args, booking_id):
+        """The job's photos, oldest first."""
+        _visible(booking_id)
+        return service.list_photos(booking_id, args)
+
+    @worker
+    @blp.doc(requestBody=schemas.UPLOAD_BODY, **_errors("402", "413", "415", "422"))
+    @blp.response(201, schemas.PhotoOut)
+    def post(self, booking_id):
+        """Upload a BEFORE/AFTER photo of my job (needs the customer's photo consent)."""
+        _visible(booking_id)
+        return accept_upload(booking_id, _worker_uploader())
+
+
+@blp.route("/worker/jobs/<int:booking_id>/photos/<uuid:photo_id>")
+class WorkerJobPhoto(MethodView):
+    @worker
+    @blp.response(204)
+    def delete(self, booking_id, photo_id: UUID):
+        """Delete one of my own uploads (someone else's → 403)."""
+        _visible(booking_id)
+        service.delete_photo(booking_id, photo_id, only_by=_worker_uploader())
+
+
+@blp.route("/worker/jobs/<int:booking_id>/photos/<uuid:photo_id>/signed-url")
+class WorkerSignedUrl(MethodView):
+    @worker
+    @blp.arguments(schemas.SignedUrlArgs, location="query")
+    @blp.response(200, schemas.SignedUrlOut)
+    def get(self, args, booking_id, photo_id: UUID):
+        """A download URL for one of my job's photos, valid 60 s."""
+        _visible(booking_id)
+        return service.signed_url(booking_id, photo_id, single_use=args["single_use"])
