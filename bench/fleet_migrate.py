@@ -25,6 +25,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.docs import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -48,7 +50,6 @@ BATCH = 50
 NOOP_TARGET_S = 2.0
 REVISION_TARGET_S = 30.0
 RESULTS = ROOT / "bench" / "results" / "fleet.json"
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Fleet migrations"
 
 
@@ -130,19 +131,7 @@ def write_doc(figures: dict, command: str) -> None:
         f"{figures['create_s']:.1f} s. Measured {figures['measured_at']}.",
         "",
     ]
-    section = "\n".join(lines)
-    text = (
-        DOC.read_text()
-        if DOC.exists()
-        else "# Benchmarks\n\nLatest figures; each section names the command that produced it.\n\n"
-    )
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text.rstrip("\n") + "\n")
+    replace_section(SECTION, "\n".join(lines))
 
 
 def main() -> None:

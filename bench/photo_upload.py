@@ -37,6 +37,8 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
+from bench.docs import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -50,7 +52,6 @@ from tests.support import claim_redis_db, release_redis_db  # noqa: E402
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
 RESULTS = ROOT / "bench" / "results" / "photo_upload.json"
-DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Photo upload"
 MIB = 1024 * 1024
 
@@ -283,15 +284,7 @@ def docs_section(result: dict, command: str) -> str:
 
 
 def write_docs(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    replace_section(SECTION, section)
 
 
 def main() -> None:

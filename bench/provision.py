@@ -31,6 +31,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
+from bench.docs import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -45,7 +47,6 @@ ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhos
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
 PASSWORD = "Bench-Password-2026"
 RESULTS = ROOT / "bench" / "results" / "provision.json"
-DOCS = ROOT / "docs" / "benchmarks.md"
 TARGETS = {"activation_p50_ms": 50.0, "activation_p99_ms": 200.0, "cold_over_floor": 1.2}
 
 
@@ -299,23 +300,7 @@ def _docs_section(result: dict, command: str) -> str:
 
 
 def write_docs(section: str) -> None:
-    text = (
-        DOCS.read_text()
-        if DOCS.exists()
-        else "# Benchmarks\n\n"
-        + (
-            "Each bench runs in a database of its own, prints one line per figure and writes JSON "
-            "under `bench/results/`. The latest numbers and the command that produced them:\n\n"
-        )
-    )
-    start = text.find("## Provisioning")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    replace_section("## Provisioning", section)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Public API bench (SPEC §10): ``POST /estimate`` beside a minimal Flask JSON endpoint.
+"""Public API bench (SPEC §10): ``POST /estimate`` and ``GET /slots`` beside a minimal Flask
+JSON endpoint.
 
 Both apps run under the same gunicorn setup in the same run; the load comes from this process,
 pinned to one core, with N concurrent clients each using its own keep-alive-free connections (the
@@ -59,13 +60,16 @@ def gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
         "--workers", str(workers),
         "--bind", f"127.0.0.1:{port}",
         "--log-level", "warning",
+        "--no-control-socket",
         app,
     ]  # fmt: skip
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
 
 
-def load(port: int, path: str, clients: int, seconds: float, warmup: float = 2.0) -> dict:
-    """``clients`` threads posting in a closed loop; returns throughput and latency percentiles."""
+def load(
+    port: int, path: str, clients: int, seconds: float, warmup: float = 2.0, method: str = "POST"
+) -> dict:
+    """``clients`` threads in a closed loop; returns throughput and latency percentiles."""
     payloads = [json.dumps(b).encode() for b in BODIES]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
@@ -80,9 +84,15 @@ def load(port: int, path: str, clients: int, seconds: float, warmup: float = 2.0
                 return
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             try:
-                conn.request(
-                    "POST", path, payloads[n % len(payloads)], {"Content-Type": "application/json"}
-                )
+                if method == "POST":
+                    conn.request(
+                        "POST",
+                        path,
+                        payloads[n % len(payloads)],
+                        {"Content-Type": "application/json"},
+                    )
+                else:
+                    conn.request("GET", path)
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200
@@ -145,6 +155,9 @@ def prepare(name: str, redis_db: int) -> tuple[dict, str]:
         "REDIS_URL": f"{REDIS_BASE}/{redis_db}",
         "TENANT_POOL_SIZE": "0",
         "LOG_LEVEL": "WARNING",
+        # the bench measures the app, not its (per-IP) public rate limits
+        "RATE_LIMIT_PUBLIC": "10000000/minute",
+        "RATE_LIMIT_PUBLIC_TENANT": "10000000/minute",
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "1024",
         "PYTHONPATH": str(ROOT),
@@ -158,6 +171,47 @@ def prepare(name: str, redis_db: int) -> tuple[dict, str]:
     return env, slug
 
 
+def next_monday():
+    from datetime import date, timedelta
+
+    day = date.today() + timedelta(days=7)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def write_docs(r: dict, command: str) -> None:
+    from bench.docs import replace_section
+
+    rows = [
+        ("minimal Flask JSON endpoint (baseline)", r["minimal_flask"], "—"),
+        (
+            "`POST /t/<slug>/v1/estimate`",
+            r["estimate"],
+            f"ratio {r['throughput_ratio']} (≥ 0.4), p95 ≤ 50 ms",
+        ),
+        (
+            "`GET /t/<slug>/v1/slots`",
+            r["slots"],
+            f"ratio {r['slots_throughput_ratio']}, p95 ≤ 50 ms",
+        ),
+    ]
+    lines = [
+        "## Public API",
+        "",
+        f"Command: `{command}` (gunicorn sync, {r['workers']} workers; {r['clients']} concurrent "
+        f"clients pinned to one core; {r['rounds']} alternating rounds of {r['seconds']:g} s, "
+        "median round shown; own database).",
+        "",
+        "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | target |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, f, target in rows:
+        lines.append(
+            f"| {name} | {f['rps']} | {f['p50_ms']} | {f['p95_ms']} | {f['p99_ms']} | "
+            f"{f['errors']} | {target} |"
+        )
+    replace_section("## Public API", "\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5, help="per round and target")
@@ -165,6 +219,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "public_api.json"))
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -184,13 +239,20 @@ def main() -> None:
         cpus = sorted(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cpus[-1]})  # the load generator gets one core
         # Alternate short rounds so background load on a shared machine hits both alike.
-        rounds = {"minimal_flask": [], "estimate": []}
+        rounds = {"minimal_flask": [], "estimate": [], "slots": []}
+        slots_path = (
+            f"/t/{slug}/v1/slots?date={next_monday()}&service_type=standard&time_on_site_hours=3"
+        )
         for _ in range(args.rounds):
             rounds["minimal_flask"].append(load(base_port, "/estimate", args.clients, args.seconds))
             rounds["estimate"].append(
                 load(app_port, f"/t/{slug}/v1/estimate", args.clients, args.seconds)
             )
+            rounds["slots"].append(
+                load(app_port, slots_path, args.clients, args.seconds, method="GET")
+            )
         baseline, estimate = median_round(rounds["minimal_flask"]), median_round(rounds["estimate"])
+        slots = median_round(rounds["slots"])
     finally:
         for proc in servers:
             proc.terminate()
@@ -201,6 +263,7 @@ def main() -> None:
         drop_database(ADMIN_URL, name)
 
     ratio = round(estimate["rps"] / baseline["rps"], 3) if baseline["rps"] else 0.0
+    slots_ratio = round(slots["rps"] / baseline["rps"], 3) if baseline["rps"] else 0.0
     result = {
         "clients": args.clients,
         "workers": args.workers,
@@ -208,7 +271,9 @@ def main() -> None:
         "rounds": args.rounds,
         "minimal_flask": baseline,
         "estimate": estimate,
+        "slots": slots,
         "throughput_ratio": ratio,
+        "slots_throughput_ratio": slots_ratio,
         "targets": {"throughput_ratio_min": 0.4, "p95_ms_max": 50},
         "pass": ratio >= 0.4 and estimate["p95_ms"] <= 50 and estimate["errors"] == 0,
     }
@@ -216,7 +281,11 @@ def main() -> None:
         f"minimal_flask rps={baseline['rps']} p95_ms={baseline['p95_ms']} errors={baseline['errors']}"
     )
     print(f"estimate rps={estimate['rps']} p95_ms={estimate['p95_ms']} errors={estimate['errors']}")
+    print(f"slots rps={slots['rps']} p95_ms={slots['p95_ms']} errors={slots['errors']}")
     print(f"throughput_ratio={ratio} (target >= 0.4) p95_target_ms=50 pass={result['pass']}")
+    print(f"slots_throughput_ratio={slots_ratio}")
+    if not args.no_docs:
+        write_docs(result, " ".join(["python", "-m", "bench.public_api", *sys.argv[1:]]))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
 

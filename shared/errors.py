@@ -177,7 +177,11 @@ def _handle_http_exception(err: HTTPException) -> Response:
     if status == 413:
         return problem_response(413, "payload_too_large", "Payload too large", err.description)
     if status == 429:
-        retry = headers.get("Retry-After") or "60"
+        # flask-limiter's RateLimitExceeded carries the breached limit: retry after its window
+        # (its own header injection is off, it cost two Redis round trips per request).
+        item = getattr(getattr(err, "limit", None), "limit", None)
+        window = item.get_expiry() if item is not None else None
+        retry = headers.get("Retry-After") or str(window or 60)
         return problem_response(
             429,
             "rate_limited",

@@ -42,7 +42,7 @@ def client_ip() -> str:
 def make_limiter(key_prefix: str = "cp-limits", **kwargs) -> Limiter:
     return Limiter(
         key_func=client_ip,
-        headers_enabled=True,
+        headers_enabled=False,  # X-RateLimit-* cost 2 Redis calls per request; 429s say Retry-After
         in_memory_fallback_enabled=True,
         swallow_errors=True,
         strategy="fixed-window",
