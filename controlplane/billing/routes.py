@@ -68,15 +68,18 @@ class Webhook(MethodView):
     @stripe_blp.response(200, schemas.WebhookOut)
     def post(self):
         """Platform-account Stripe events, authenticated by the ``Stripe-Signature`` header."""
-        try:
-            event = verify_webhook(
-                request.get_data(cache=False),
-                request.headers.get("Stripe-Signature"),
-                current_runtime().settings.stripe_webhook_secret,
-            )
-        except WebhookSignatureInvalid as exc:
-            raise BadRequest("The Stripe signature is missing, wrong or too old.") from exc
+        event = _verified_event(current_runtime().settings.stripe_webhook_secret)
         return {"received": True, "outcome": handle_event(event)}
+
+
+def _verified_event(secret: str) -> dict:
+    """The request's Stripe event, or 400 when the signature is missing, wrong or stale."""
+    try:
+        return verify_webhook(
+            request.get_data(cache=False), request.headers.get("Stripe-Signature"), secret
+        )
+    except WebhookSignatureInvalid as exc:
+        raise BadRequest("The Stripe signature is missing, wrong or too old.") from exc
 
 
 @stripe_blp.route("/connect-webhook")
@@ -87,14 +90,7 @@ class ConnectWebhook(MethodView):
         """Connected-account events (deposits), authenticated with the Connect signing secret."""
         from controlplane.billing.connect import route_connect_event
 
-        try:
-            event = verify_webhook(
-                request.get_data(cache=False),
-                request.headers.get("Stripe-Signature"),
-                current_runtime().settings.stripe_connect_webhook_secret,
-            )
-        except WebhookSignatureInvalid as exc:
-            raise BadRequest("The Stripe signature is missing, wrong or too old.") from exc
+        event = _verified_event(current_runtime().settings.stripe_connect_webhook_secret)
         return {"received": True, "outcome": route_connect_event(event)}
 
 

@@ -262,7 +262,7 @@ def test_unpaid_checkout_links_but_waits_for_the_subscription(client, rt, tenant
     assert _plan(rt, tenant.id) == "pro"
 
 
-def test_concurrent_duplicate_deliveries_apply_once(billing_app, rt, tenant, stripe_stub):
+def test_concurrent_duplicate_deliveries_apply_once(stripe_app, rt, tenant, stripe_stub):
     import threading
 
     from tests.support import ApiClient
@@ -273,7 +273,7 @@ def test_concurrent_duplicate_deliveries_apply_once(billing_app, rt, tenant, str
     outcomes = []
 
     def deliver():
-        local = ApiClient(billing_app)
+        local = ApiClient(stripe_app)
         barrier.wait()
         outcomes.append(post_event(local, evt).get_json()["outcome"])
 

@@ -2,56 +2,17 @@ import json
 
 import pytest
 
-from shared import circuit
-from shared.runtime import Runtime, use_runtime
-from tests.stripe_stub import sign, start_stub, stop_stub
-from tests.support import ApiClient, signup
-
-CONNECT_SECRET = "whsec_connect_test_" + "c" * 32
-
-
-@pytest.fixture(scope="session")
-def stripe_stub():
-    stub = start_stub()
-    yield stub
-    stop_stub(stub)
-
-
-@pytest.fixture(scope="session")
-def pay_runtime(settings, migrated, stripe_stub):
-    rt = Runtime(
-        settings.replace(
-            stripe_api_base=stripe_stub.url, stripe_connect_webhook_secret=CONNECT_SECRET
-        )
-    )
-    yield rt
-    rt.dispose()
-
-
-@pytest.fixture(scope="session")
-def pay_app(pay_runtime):
-    from wsgi import create_wsgi
-
-    return create_wsgi(runtime=pay_runtime)
-
-
-@pytest.fixture()
-def client(pay_app) -> ApiClient:
-    return ApiClient(pay_app)
-
-
-@pytest.fixture()
-def rt(pay_runtime):
-    with use_runtime(pay_runtime):
-        yield pay_runtime
-
-
-@pytest.fixture(autouse=True)
-def _fresh_stub(stripe_stub):
-    stripe_stub.reset()
-    circuit.reset_all()
-    yield
-    circuit.reset_all()
+from tests.stripe_fixtures import (  # noqa: F401 - fixtures for this directory
+    CONNECT_SECRET,
+    _fresh_stub,
+    client,
+    rt,
+    stripe_app,
+    stripe_runtime,
+    stripe_stub,
+)
+from tests.stripe_stub import sign
+from tests.support import signup
 
 
 @pytest.fixture()
