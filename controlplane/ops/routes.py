@@ -45,3 +45,12 @@ class Resume(MethodView):
     def post(self, data, tenant_id):
         """Resume a suspended tenant."""
         return service.set_status(tenant_id, "active", g.principal.operator, data["reason"])
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @operator
+    @blp.response(200, schemas.OpsJobs)
+    def get(self):
+        """RQ queues (depth, started, scheduled, failed) and worker/scheduler heartbeats."""
+        return service.jobs_report()
