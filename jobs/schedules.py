@@ -148,6 +148,10 @@ SCHEDULES: list[Schedule] = [
     Schedule(
         "storage-purge", "controlplane.tenants.storage_purge.purge_deleted_tenants", interval=60
     ),
+    # staged tenant deletion (SPEC §2.7): drop schemas past their retention window, daily
+    Schedule(
+        "tenant-deletion", "controlplane.tenants.deletion.finish_deletions", cron="15 3 * * *"
+    ),
     # billing (SPEC §4.3, §4.4): usage flush, Stripe meters hourly, grace check daily
     Schedule("usage-flush", "shared.usage.flush_api_usage", interval=60),
     Schedule(

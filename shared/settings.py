@@ -108,6 +108,7 @@ class Settings:
     )
     deposit_hold_minutes: int = env("int", 30)
     billing_grace_days: int = env("int", 7)
+    tenant_delete_retention_days: int = env("int", 30)
     photo_max_bytes: int = env("int", 10 * 1024 * 1024)
     job_heartbeat_required: bool = env("bool", False)
     export_webhooks_enabled: bool = env("bool", True)

@@ -26,6 +26,7 @@ class OpsTenant(Schema):
     shard = fields.String()
     created_at = fields.DateTime()
     last_activity_at = fields.DateTime(allow_none=True)
+    delete_after = fields.DateTime(allow_none=True)
 
 
 class OpsTenantEvent(Schema):

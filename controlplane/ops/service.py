@@ -42,6 +42,12 @@ def tenant_detail(tenant_id: uuid.UUID) -> dict:
     return out
 
 
+def delete_tenant(tenant_id: uuid.UUID, operator: str, reason: str):
+    from controlplane.tenants.deletion import start_deletion
+
+    return start_deletion(tenant_id, actor=f"operator:{operator}", reason=reason)
+
+
 def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str):
     return change_status(tenant_id, to_status, actor=f"operator:{operator}", reason=reason)
 
