@@ -87,3 +87,16 @@ def test_deleted_tenant_cannot_be_deleted_or_resumed_again(
     )
     assert resume.status_code == 409
     assert _delete(client, operator_headers, tenant.id, reason="x").status_code == 409
+
+
+def test_retention_days_boundary():
+    import pytest
+
+    from shared.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).tenant_delete_retention_days == 30
+    assert (
+        Settings.from_env({"TENANT_DELETE_RETENTION_DAYS": "0"}).tenant_delete_retention_days == 0
+    )
+    with pytest.raises(SettingsError):
+        Settings.from_env({"TENANT_DELETE_RETENTION_DAYS": "-1"})
