@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from tenantapp.portal.routes import blp as portal_blp
     from tenantapp.pricing.routes import blp as pricing_blp
     from tenantapp.reports.routes import blp as reports_blp
+    from tenantapp.retention.routes import blp as retention_blp
     from tenantapp.scheduling.routes import blp as scheduling_blp
     from tenantapp.settings.routes import blp as settings_blp
     from tenantapp.timetracking.routes import blp as timetracking_blp
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         photos_blp,
         payments_blp,
         reports_blp,
+        retention_blp,
     ):
         api.register_blueprint(blp)
     return app
