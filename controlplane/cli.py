@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -105,6 +107,25 @@ def token_create(name, days):
         token, row = create_operator_token(tx, name, days)
     db.close_session()
     click.echo(token)
+    click.echo(f"token id (for revoke): {row.id}", err=True)
+
+
+@token_cli.command("revoke")
+@click.argument("token_id")
+def token_revoke(token_id):
+    """Revoke an operator API token by its id (the token's ``sid``); it gets 401 from then on."""
+    from shared.operator_tokens import revoke_operator_token
+
+    try:
+        parsed = uuid.UUID(token_id)
+    except ValueError as exc:
+        raise click.ClickException(f"not a token id: {token_id!r}") from exc
+    with use_runtime(_runtime()), db.transaction() as tx:
+        found = revoke_operator_token(tx, parsed)
+    db.close_session()
+    if not found:
+        raise click.ClickException(f"no operator token {token_id}")
+    click.echo(f"revoked {token_id}")
 
 
 def init_app(app: Flask) -> None:

@@ -148,6 +148,17 @@ SCHEDULES: list[Schedule] = [
     Schedule(
         "storage-purge", "controlplane.tenants.storage_purge.purge_deleted_tenants", interval=60
     ),
+    # retention (SPEC §5.8): hourly; each tenant runs once per local date from 02:00 local
+    Schedule(
+        "retention-cleanup",
+        "tenantapp.retention.jobs.retention_cleanup",
+        interval=3600,
+        fan_out=True,
+    ),
+    # staged tenant deletion (SPEC §2.7): drop schemas past their retention window, daily
+    Schedule(
+        "tenant-deletion", "controlplane.tenants.deletion.finish_deletions", cron="15 3 * * *"
+    ),
     # billing (SPEC §4.3, §4.4): usage flush, Stripe meters hourly, grace check daily
     Schedule("usage-flush", "shared.usage.flush_api_usage", interval=60),
     Schedule(

@@ -56,3 +56,13 @@ def check_operator_token(claims: dict) -> str:
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The operator token has been revoked.")
     return row.name
+
+
+def revoke_operator_token(sess, token_id: uuid.UUID) -> bool:
+    """Mark token ``token_id`` revoked (idempotent); false when there is no such token."""
+    row = sess.get(OperatorToken, token_id)
+    if row is None:
+        return False
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+    return True

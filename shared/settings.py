@@ -108,6 +108,7 @@ class Settings:
     )
     deposit_hold_minutes: int = env("int", 30)
     billing_grace_days: int = env("int", 7)
+    tenant_delete_retention_days: int = env("int", 30)
     photo_max_bytes: int = env("int", 10 * 1024 * 1024)
     job_heartbeat_required: bool = env("bool", False)
     export_webhooks_enabled: bool = env("bool", True)
@@ -195,6 +196,8 @@ class Settings:
                 parse_many(getattr(self, name))
             except ValueError as exc:
                 raise SettingsError(f"{name.upper()}: not a rate limit ({exc})") from exc
+        if self.tenant_delete_retention_days < 0:
+            raise SettingsError("TENANT_DELETE_RETENTION_DAYS may not be negative")
         if self.pool_max_tenants_per_conn < 1:
             raise SettingsError("POOL_MAX_TENANTS_PER_CONN must be at least 1")
         try:

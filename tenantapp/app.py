@@ -92,6 +92,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from tenantapp.photos.routes import blp as photos_blp
     from tenantapp.portal.routes import blp as portal_blp
     from tenantapp.pricing.routes import blp as pricing_blp
+    from tenantapp.reports.routes import blp as reports_blp
+    from tenantapp.retention.routes import blp as retention_blp
     from tenantapp.scheduling.routes import blp as scheduling_blp
     from tenantapp.settings.routes import blp as settings_blp
     from tenantapp.timetracking.routes import blp as timetracking_blp
@@ -113,6 +115,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         portal_blp,
         photos_blp,
         payments_blp,
+        reports_blp,
+        retention_blp,
     ):
         api.register_blueprint(blp)
     return app

@@ -26,6 +26,13 @@ class TenantDetail(MethodView):
         """One tenant: schema, revision, usage and lifecycle history."""
         return service.tenant_detail(tenant_id)
 
+    @operator
+    @blp.arguments(schemas.ReasonIn)
+    @blp.response(200, schemas.OpsTenant)
+    def delete(self, data, tenant_id):
+        """Start a staged deletion: ``deleting`` now, schema dropped after the retention window."""
+        return service.delete_tenant(tenant_id, g.principal.operator, data["reason"])
+
 
 @blp.route("/tenants/<uuid:tenant_id>/suspend")
 class Suspend(MethodView):
@@ -45,3 +52,12 @@ class Resume(MethodView):
     def post(self, data, tenant_id):
         """Resume a suspended tenant."""
         return service.set_status(tenant_id, "active", g.principal.operator, data["reason"])
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @operator
+    @blp.response(200, schemas.OpsJobs)
+    def get(self):
+        """RQ queues (depth, started, scheduled, failed) and worker/scheduler heartbeats."""
+        return service.jobs_report()

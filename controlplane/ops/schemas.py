@@ -26,6 +26,7 @@ class OpsTenant(Schema):
     shard = fields.String()
     created_at = fields.DateTime()
     last_activity_at = fields.DateTime(allow_none=True)
+    delete_after = fields.DateTime(allow_none=True)
 
 
 class OpsTenantEvent(Schema):
@@ -46,3 +47,28 @@ OpsTenantPage = page_schema(OpsTenant, "OpsTenantPage")
 
 class ReasonIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class OpsQueue(Schema):
+    name = fields.String()
+    depth = fields.Integer()
+    started = fields.Integer()
+    scheduled = fields.Integer()
+    failed = fields.Integer()
+
+
+class OpsWorkerBeat(Schema):
+    name = fields.String()
+    age = fields.Float()
+
+
+class OpsHeartbeats(Schema):
+    workers = fields.List(fields.Nested(OpsWorkerBeat))
+    scheduler_age = fields.Float(allow_none=True)
+    scheduler_ok = fields.Boolean()
+    pipeline_age = fields.Float(allow_none=True)
+
+
+class OpsJobs(Schema):
+    queues = fields.List(fields.Nested(OpsQueue))
+    heartbeats = fields.Nested(OpsHeartbeats)

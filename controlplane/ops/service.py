@@ -13,6 +13,7 @@ from shared.entitlements import usage
 from shared.errors import NotFound
 from shared.models.tenants import Tenant, TenantEvent
 from shared.pagination import decode_cursor, page
+from shared.runtime import current_runtime
 
 
 def list_tenants(args: dict) -> dict:
@@ -41,5 +42,32 @@ def tenant_detail(tenant_id: uuid.UUID) -> dict:
     return out
 
 
+def delete_tenant(tenant_id: uuid.UUID, operator: str, reason: str):
+    from controlplane.tenants.deletion import start_deletion
+
+    return start_deletion(tenant_id, actor=f"operator:{operator}", reason=reason)
+
+
 def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str):
     return change_status(tenant_id, to_status, actor=f"operator:{operator}", reason=reason)
+
+
+def jobs_report() -> dict:
+    """Every RQ queue with its depth and registry counts, plus worker and scheduler heartbeats."""
+    from jobs import queues
+    from jobs.heartbeat import heartbeat_report
+
+    redis = current_runtime().redis
+    out = []
+    for name in queues.ALL:
+        q = queues.queue(name, redis)
+        out.append(
+            {
+                "name": name,
+                "depth": q.count,
+                "started": q.started_job_registry.count,
+                "scheduled": q.scheduled_job_registry.count,
+                "failed": q.failed_job_registry.count,
+            }
+        )
+    return {"queues": out, "heartbeats": heartbeat_report(redis)}

@@ -53,6 +53,8 @@ class Tenant(CPBase):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     last_activity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # set when the tenant enters ``deleting``: the schema is dropped after this instant (SPEC §2.7)
+    delete_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TenantEvent(CPBase):
