@@ -92,6 +92,10 @@ class Outcome:
     error: str | None = None
 
 
+class TenantMoved(RuntimeError):
+    """The tenant's row no longer points at the schema the run migrated."""
+
+
 class TenantBusy(RuntimeError):
     """Another session holds the tenant's advisory lock (a move, a deletion, a backup)."""
 
@@ -134,7 +138,7 @@ def migrate_schema(runtime: Runtime, track: TenantTrack, target: Target, job: Jo
                     )
         except Exception as exc:  # noqa: BLE001 - one tenant's failure never stops the fleet
             error = describe(exc)
-            if shard_committed:
+            if shard_committed and not isinstance(exc, TenantMoved):
                 error = (
                     f"migrated on shard {target.shard!r} but not recorded in the control plane"
                     f" (the next run corrects the row): {error}"
@@ -196,9 +200,23 @@ def _elapsed_ms(started: float) -> int:
 
 def _record_revision(conn, target: Target, job: Job, head: str) -> None:
     if target.kind == "tenant":
-        conn.execute(
-            update(Tenant).where(Tenant.id == target.tenant_id).values(schema_revision=head)
-        )
+        # Only while the row still points at the schema just migrated: a move that flipped the
+        # tenant to another shard since the plan leaves the served copy behind (SPEC §2.6).
+        recorded = conn.execute(
+            update(Tenant)
+            .where(
+                Tenant.id == target.tenant_id,
+                Tenant.shard == target.shard,
+                Tenant.schema_name == target.schema,
+            )
+            .values(schema_revision=head)
+            .returning(Tenant.shard)
+        ).first()
+        if recorded is None:
+            raise TenantMoved(
+                f"the tenant left shard {target.shard!r} during the run (moved or deleted);"
+                " the next run migrates it where its row points"
+            )
     elif job.pool_revision_column in POOL_REVISION_COLUMNS:
         conn.execute(
             text(

@@ -168,3 +168,34 @@ def test_a_tenant_on_a_shard_this_process_does_not_know_is_a_failure_not_a_skip(
     assert "3 migrated, 1 failed" in result.output
     row = {r.schema_name: r for r in result_rows(rt)}[fleet[0]["schema"]]
     assert row.status == "failed" and "west" in row.error
+
+
+def test_a_tenant_moved_after_the_plan_is_not_recorded_at_head(sharded_fleet_rt, drill_track):
+    from controlplane.fleet.plan import MigrateOptions
+    from controlplane.fleet.service import migrate_fleet
+
+    rt = sharded_fleet_rt
+    fleet = _fleet(rt)
+    on_default, on_east = fleet[0], fleet[2]
+
+    def flip_rows(_plan):  # what a move's flip does to the control-plane row, mid-run
+        with rt.owner_engine.begin() as conn:
+            for t, shard in ((on_default, "east"), (on_east, "default")):
+                conn.execute(
+                    text("UPDATE public.tenants SET shard = :shard WHERE id = :id"),
+                    {"shard": shard, "id": t["id"]},
+                )
+
+    report = migrate_fleet(
+        rt, MigrateOptions(track_location=drill_track.location), on_plan=flip_rows
+    )
+    assert (report.succeeded, report.failed) == (2, 2)
+    rows = {r.schema_name: r for r in result_rows(rt)}
+    for t in (on_default, on_east):
+        row = rows[t["schema"]]
+        assert row.status == "failed" and "left shard" in row.error, row.error
+        assert recorded_revision(rt, t["id"]) == tenant_head()
+    # on default the DDL rolled back with the control-plane check; the east copy (about to be
+    # dropped by the move) was migrated, but the control plane never claims it
+    assert shard_version(rt, "default", on_default["schema"]) == tenant_head()
+    assert shard_version(rt, "east", on_east["schema"]) == DRILL
