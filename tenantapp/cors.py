@@ -49,7 +49,7 @@ class BookingOrigins:
         from tenantapp.settings.models import TenantSettings
 
         # Its own connection: the request's session may be mid-transaction or failed.
-        engine = self.runtime.tenant_engine(tenant.schema_name)
+        engine = self.runtime.tenant_engine(tenant.schema_name, tenant.shard)
         with engine.connect() as conn:
             value = conn.execute(
                 select(TenantSettings.booking_origins).where(TenantSettings.id == 1)

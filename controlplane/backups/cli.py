@@ -38,16 +38,17 @@ def backup(slug: str, directory: Path) -> None:
 @tenants_cli.command("restore")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--as", "new_slug", default=None, help="Restore as a new tenant with this slug.")
-def restore(directory: Path, new_slug: str | None) -> None:
+@click.option("--shard", default=None, help="Restore onto this shard (default: the backup's).")
+def restore(directory: Path, new_slug: str | None, shard: str | None) -> None:
     """Restore a tenant backup (as a new tenant with --as; else its original identity)."""
     from controlplane.backups.service import restore_tenant
 
     with use_runtime(_runtime()) as rt:
         try:
-            result = restore_tenant(rt, directory, new_slug, progress=click.echo)
+            result = restore_tenant(rt, directory, new_slug, shard=shard, progress=click.echo)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"restored {result.slug} ({result.tenant_id}) into {result.schema}: "
+        f"restored {result.slug} ({result.tenant_id}) into {result.schema} on {result.shard}: "
         f"{result.tables} tables, {result.rows} rows, {result.files} files"
     )

@@ -97,6 +97,7 @@ def insert_rows(
     revision: str | None,
     clone: bool,
     actor: str,
+    shard: str | None = None,
 ) -> None:
     """Write the restored tenant's control-plane rows in ``conn``'s transaction."""
     original = data["tenant"]
@@ -121,6 +122,8 @@ def insert_rows(
         schema_revision=revision,
         owner_user_id=users.get(owner) if owner else None,
     )
+    if shard is not None:  # where the schema was restored (may differ from the backup's)
+        values["shard"] = shard
     conn.execute(insert(Tenant).values(**values))
     if not clone:
         for event in data["tenant_events"]:

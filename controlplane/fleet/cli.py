@@ -100,8 +100,13 @@ def _print_plan(the_plan: Plan) -> None:
         f"tenant head {the_plan.head}: {len(the_plan.at_head)} at head, "
         f"{len(the_plan.todo)} to migrate"
     )
-    for target in the_plan.todo:
-        click.echo(f"  {target.label:40} {target.schema}  {target.revision} -> {the_plan.head}")
+    shards = sorted({t.shard for t in (*the_plan.todo, *the_plan.at_head)})
+    for shard in shards:
+        todo = [t for t in the_plan.todo if t.shard == shard]
+        at_head = sum(1 for t in the_plan.at_head if t.shard == shard)
+        click.echo(f"shard {shard}: {at_head} at head, {len(todo)} to migrate")
+        for target in todo:
+            click.echo(f"  {target.label:40} {target.schema}  {target.revision} -> {the_plan.head}")
 
 
 def _run_with_progress(runtime, options: MigrateOptions) -> service.RunReport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
@@ -23,6 +23,7 @@ from shared.migrations import (
 )
 from shared.models.tenants import Tenant
 from shared.runtime import Runtime
+from shared.shards import DEFAULT_SHARD
 from shared.tenancy import SCHEMA_RE
 
 log = logging.getLogger("cleanplane.fleet")
@@ -77,16 +78,13 @@ def _pool_columns(conn: Connection) -> set[str]:
 
 
 def _targets(conn: Connection, tenant_slug: str | None) -> tuple[list[Target], str | None]:
-    """Every tenant schema that exists (any status but ``deleted``), then the pool's schemas."""
-    schema_exists = (
-        select(text("1"))
-        .select_from(text("pg_catalog.pg_namespace n"))
-        .where(text("n.nspname = public.tenants.schema_name"))
-        .exists()
-    )
+    """Every tenant (any status but ``deleted``) with its shard, then the pool's schemas.
+
+    Whether a tenant's schema exists is checked afterwards, on its own shard (``_on_shards``).
+    """
     stmt = (
-        select(Tenant.id, Tenant.slug, Tenant.schema_name, Tenant.schema_revision)
-        .where(Tenant.status != "deleted", schema_exists)
+        select(Tenant.id, Tenant.slug, Tenant.schema_name, Tenant.schema_revision, Tenant.shard)
+        .where(Tenant.status != "deleted")
         .order_by(Tenant.created_at, Tenant.id)
     )
     if tenant_slug:
@@ -98,6 +96,7 @@ def _targets(conn: Connection, tenant_slug: str | None) -> tuple[list[Target], s
                 tenant_id=r.id,
                 slug=r.slug,
                 recorded_revision=r.schema_revision,
+                shard=r.shard or DEFAULT_SHARD,
             )
             for r in conn.execute(stmt)
         ]
@@ -125,6 +124,52 @@ def _targets(conn: Connection, tenant_slug: str | None) -> tuple[list[Target], s
     return targets, revision_column
 
 
+def _existing(conn: Connection, schemas: list[str]) -> set[str]:
+    with conn.begin():
+        return set(
+            conn.execute(
+                text("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(:names)"),
+                {"names": schemas},
+            ).scalars()
+        )
+
+
+def _on_shards(runtime: Runtime, targets: list[Target]) -> tuple[list[Target], list[Target]]:
+    """Group by shard; on each shard's owner engine keep the schemas that exist and read their
+    versions (batched). Returns (found with ``revision`` set, targets on shards not configured
+    here — kept so the run records them as failed instead of silently skipping them)."""
+    by_shard: dict[str, list[Target]] = {}
+    for t in targets:
+        by_shard.setdefault(t.shard, []).append(t)
+    found, unreachable = [], []
+    for shard, group in by_shard.items():
+        if shard != DEFAULT_SHARD and shard not in runtime.shards:
+            log.warning(
+                "%d tenants on shard %r, which this process has no URL for", len(group), shard
+            )
+            unreachable.extend(group)
+            continue
+        with runtime.shard_owner_engine(shard).connect() as conn:
+            present = _existing(conn, [t.schema for t in group])
+            versions = read_tenant_versions(conn, [t.schema for t in group if t.schema in present])
+        found.extend(
+            replace(t, revision=versions.get(t.schema)) for t in group if t.schema in present
+        )
+    return found, unreachable
+
+
+def _interleave(targets: list[Target]) -> list[Target]:
+    """Round-robin over shards (each shard's own order kept) so every shard starts at once."""
+    by_shard: dict[str, list[Target]] = {}
+    for t in targets:
+        by_shard.setdefault(t.shard, []).append(t)
+    queues = list(by_shard.values())
+    out: list[Target] = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
+
+
 def plan(runtime: Runtime, options: MigrateOptions) -> Plan:
     """What a run would do: read-only (``--dry-run``)."""
     track = options.track
@@ -134,13 +179,13 @@ def plan(runtime: Runtime, options: MigrateOptions) -> Plan:
         if current_public is None:  # a brand-new database: no tenants table yet
             return Plan(None, public_head(), track.head, [], [], None)
         targets, pool_column = _targets(conn, options.tenant_slug)
-        if options.tenant_slug and not targets:
-            raise NotFound(f"No tenant {options.tenant_slug!r} with a schema.")
-        versions = read_tenant_versions(conn, [t.schema for t in targets])
+    found, unreachable = _on_shards(runtime, targets)
+    if options.tenant_slug and not (found or unreachable):
+        raise NotFound(f"No tenant {options.tenant_slug!r} with a schema.")
     todo, at_head = [], []
-    for t in targets:
-        found = Target(**{**t.__dict__, "revision": versions.get(t.schema)})
-        (at_head if found.revision == track.head else todo).append(found)
+    for t in found:
+        (at_head if t.revision == track.head else todo).append(t)
+    todo = _interleave(todo + unreachable)
     return Plan(current_public, public_head(), track.head, todo, at_head, pool_column)
 
 
@@ -153,6 +198,9 @@ def render_sql(runtime: Runtime, options: MigrateOptions, the_plan: Plan) -> str
         start = the_plan.public_revision
         command.upgrade(cfg, f"{start}:head" if start else "head", sql=True)
     for target in the_plan.todo:
-        out.write(f"-- {target.label} ({target.schema})\n")
+        out.write(f"-- {target.label} ({target.schema}) on shard {target.shard}\n")
+        if target.shard not in runtime.shards:
+            out.write("-- skipped: this process has no URL for that shard\n")
+            continue
         out.write(options.track.render_sql(target.schema, target.revision))
     return out.getvalue()

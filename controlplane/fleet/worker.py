@@ -6,6 +6,11 @@ result row (committed first, so a kill leaves a trace the next run marks ``aband
 migration itself — DDL, ``alembic_version``, the control-plane revision and the ``succeeded`` row
 commit together — and, if it failed, the ``failed`` row with the reason.
 
+A tenant on another shard is migrated on that shard's owner engine, under the tenant advisory lock
+*of that shard*: the DDL and ``alembic_version`` commit there first, then the control-plane revision
+and the ``succeeded`` row commit in ``public``. Should the second commit fail, the schema is at head
+and its row behind; the next run reads the version and corrects the row (``service._reconcile``).
+
 Worker processes are forked from the coordinator: they inherit the loaded Alembic
 ``ScriptDirectory`` and build their own engine and Redis client. They die with the coordinator
 (``PR_SET_PDEATHSIG``), so a killed run leaves no orphan still migrating.
@@ -33,6 +38,7 @@ from shared.migrations import TenantTrack, tenant_track, try_tenant_lock
 from shared.models.tenants import Tenant
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.shards import DEFAULT_SHARD
 
 log = logging.getLogger("cleanplane.fleet")
 
@@ -59,6 +65,7 @@ class Target:
     slug: str | None = None
     recorded_revision: str | None = None  # the control-plane row's view
     revision: str | None = None  # what the schema's alembic_version says
+    shard: str = DEFAULT_SHARD  # the database holding the schema (pool schemas: always default)
 
     @property
     def label(self) -> str:
@@ -85,6 +92,10 @@ class Outcome:
     error: str | None = None
 
 
+class TenantMoved(RuntimeError):
+    """The tenant's row no longer points at the schema the run migrated."""
+
+
 class TenantBusy(RuntimeError):
     """Another session holds the tenant's advisory lock (a move, a deletion, a backup)."""
 
@@ -100,44 +111,78 @@ def describe(exc: BaseException) -> str:
 
 def migrate_schema(runtime: Runtime, track: TenantTrack, target: Target, job: Job) -> Outcome:
     """Take ``target`` to the track's head; record the result; never raise for a tenant's fault."""
-    engine = runtime.owner_engine
     head = track.head
     started = time.perf_counter()
     result_id = None
-    with engine.connect() as conn:
+    shard_committed = False
+    with runtime.owner_engine.connect() as conn:
         try:
             with conn.begin():
                 result_id = conn.execute(
                     insert(FleetResult).values(**_row(target, job, head)).returning(FleetResult.id)
                 ).scalar_one()
-            with conn.begin():
-                conn.execute(SESSION_SETTINGS, {"lock_timeout": job.lock_timeout})
-                _take_tenant_lock(conn, target.schema, job.busy_wait)
-                from_revision = track.upgrade(conn, target.schema)
-                _record_revision(conn, target, job, head)
-                duration_ms = _elapsed_ms(started)
-                conn.execute(
-                    update(FleetResult)
-                    .where(FleetResult.id == result_id)
-                    .values(
-                        status="succeeded",
-                        from_revision=from_revision,
-                        duration_ms=duration_ms,
-                        finished_at=func.now(),
+            if target.shard == DEFAULT_SHARD:  # schema and control plane: one transaction
+                with conn.begin():
+                    from_revision = _upgrade(conn, track, target, job)
+                    duration_ms = _record_success(
+                        conn, result_id, target, job, (from_revision, head), started
                     )
-                )
+            else:
+                shard_engine = runtime.shard_owner_engine(target.shard)
+                with shard_engine.connect() as shard_conn, shard_conn.begin():
+                    from_revision = _upgrade(shard_conn, track, target, job)
+                shard_committed = True
+                with conn.begin():
+                    duration_ms = _record_success(
+                        conn, result_id, target, job, (from_revision, head), started
+                    )
         except Exception as exc:  # noqa: BLE001 - one tenant's failure never stops the fleet
             error = describe(exc)
+            if shard_committed and not isinstance(exc, TenantMoved):
+                error = (
+                    f"migrated on shard {target.shard!r} but not recorded in the control plane"
+                    f" (the next run corrects the row): {error}"
+                )[:ERROR_MAX]
             duration_ms = _elapsed_ms(started)
             log.warning(
                 "tenant migration failed",
-                extra={"schema": target.schema, "tenant_id": str(target.tenant_id), "error": error},
+                extra={
+                    "schema": target.schema,
+                    "shard": target.shard,
+                    "tenant_id": str(target.tenant_id),
+                    "error": error,
+                },
             )
             _record_failure(conn, result_id, target, job, head, duration_ms, error)
             return Outcome(target, "failed", target.revision, head, duration_ms, error)
     if target.tenant_id is not None:
         bump(runtime, target.tenant_id)
     return Outcome(target, "succeeded", from_revision, head, duration_ms)
+
+
+def _upgrade(conn, track: TenantTrack, target: Target, job: Job) -> str | None:
+    """Inside the caller's transaction on the schema's database: settings, tenant lock, Alembic."""
+    conn.execute(SESSION_SETTINGS, {"lock_timeout": job.lock_timeout})
+    _take_tenant_lock(conn, target.schema, job.busy_wait)
+    return track.upgrade(conn, target.schema)
+
+
+def _record_success(conn, result_id, target: Target, job: Job, revisions, started) -> int:
+    """Inside the caller's control-plane transaction: the revision and the ``succeeded`` row."""
+    from_revision, head = revisions
+    _record_revision(conn, target, job, head)
+    duration_ms = _elapsed_ms(started)
+    conn.execute(
+        update(FleetResult)
+        .where(FleetResult.id == result_id)
+        .values(
+            status="succeeded",
+            from_revision=from_revision,
+            duration_ms=duration_ms,
+            finished_at=func.now(),
+        )
+    )
+    return duration_ms
 
 
 def _take_tenant_lock(conn, schema: str, busy_wait: float) -> None:
@@ -155,9 +200,23 @@ def _elapsed_ms(started: float) -> int:
 
 def _record_revision(conn, target: Target, job: Job, head: str) -> None:
     if target.kind == "tenant":
-        conn.execute(
-            update(Tenant).where(Tenant.id == target.tenant_id).values(schema_revision=head)
-        )
+        # Only while the row still points at the schema just migrated: a move that flipped the
+        # tenant to another shard since the plan leaves the served copy behind (SPEC §2.6).
+        recorded = conn.execute(
+            update(Tenant)
+            .where(
+                Tenant.id == target.tenant_id,
+                Tenant.shard == target.shard,
+                Tenant.schema_name == target.schema,
+            )
+            .values(schema_revision=head)
+            .returning(Tenant.shard)
+        ).first()
+        if recorded is None:
+            raise TenantMoved(
+                f"the tenant left shard {target.shard!r} during the run (moved or deleted);"
+                " the next run migrates it where its row points"
+            )
     elif job.pool_revision_column in POOL_REVISION_COLUMNS:
         conn.execute(
             text(
@@ -227,8 +286,16 @@ def _init_worker(settings: Settings, location: str, job: Job) -> None:
 def _close_worker() -> None:
     runtime = _worker.get("runtime")
     if runtime is not None:
-        runtime.owner_engine.dispose()
+        _dispose_owner_engines(runtime)
         runtime.redis.close()
+
+
+def _dispose_owner_engines(runtime: Runtime) -> None:
+    """Close the owner connections of every shard this worker has used."""
+    runtime.owner_engine.dispose()
+    for name in runtime.shards:
+        if name != DEFAULT_SHARD:
+            runtime.shard_owner_engine(name).dispose()
 
 
 def _work(target: Target) -> Outcome:
@@ -236,7 +303,7 @@ def _work(target: Target) -> Outcome:
     outcome = migrate_schema(runtime, _worker["track"], target, _worker["job"])
     _worker["done"] += 1
     if _worker["done"] % runtime.settings.pool_max_tenants_per_conn == 0:
-        runtime.owner_engine.dispose()  # bound the backends' per-schema catalog caches
+        _dispose_owner_engines(runtime)  # bound the backends' per-schema catalog caches
     return outcome
 
 

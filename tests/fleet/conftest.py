@@ -158,3 +158,89 @@ def has_column(rt: Runtime, schema: str, table: str, column: str) -> bool:
                 f" AND column_name = '{column}'"
             ).scalar()
         )
+
+
+# ---------------------------------------------------------------------------- two shards
+@pytest.fixture(scope="session")
+def fleet_east_database(fleet_database):
+    """A second database on the same server, the shard ``east`` (tenant schemas only, made by
+    ``shared.dbsetup`` like ``tests/scale/conftest.py``'s ``east_db``; never gets ``public``)."""
+    name = make_url(fleet_database.database_url).database + "_east"
+    host = make_url(ADMIN_URL).set(database=name)
+    app_url = host.set(username="cleanplane_app", password="app-pw").render_as_string(False)
+    owner_url = host.set(username="cleanplane_owner", password="owner-pw").render_as_string(False)
+    setup_database(ADMIN_URL, app_url, owner_url)
+    yield {"name": name, "app": app_url, "owner": owner_url}
+    drop_database(ADMIN_URL, name)
+
+
+@pytest.fixture()
+def sharded_fleet_rt(fleet_rt, fleet_east_database):
+    """``fleet_rt`` with a second shard ``east``; both databases emptied of tenant schemas."""
+    rt = Runtime(
+        fleet_rt.settings.replace(
+            shards=[f"east={fleet_east_database['app']}"],
+            shard_owner_urls=[f"east={fleet_east_database['owner']}"],
+        )
+    )
+    _drop_tenant_schemas(rt.shard_owner_engine("east"))
+    yield rt
+    wait_for_background_runs(timeout=30)
+    for engine in (
+        rt.engine,
+        rt.owner_engine,
+        rt.shard_engine("east"),
+        rt.shard_owner_engine("east"),
+    ):
+        engine.dispose()
+    rt.redis.close()
+
+
+def _drop_tenant_schemas(engine) -> None:
+    with engine.begin() as conn:
+        for (schema,) in conn.exec_driver_sql(
+            "SELECT nspname FROM pg_namespace WHERE nspname ~ '^t_[0-9a-f]{12,32}$'"
+        ):
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture()
+def sharded_cli(sharded_fleet_rt):
+    from controlplane.app import create_app
+
+    runner = create_app(runtime=sharded_fleet_rt).test_cli_runner()
+    return lambda *args: runner.invoke(args=["tenants", *args])
+
+
+def make_shard_tenants(rt: Runtime, count: int, shard: str, prefix: str = "fleet") -> list[dict]:
+    """Provision ``count`` tenants on ``shard`` (the signup saga for a remote shard)."""
+    from controlplane.shards.placement import provision_placed
+
+    out = []
+    for _ in range(count):
+        slug = f"{prefix}-{shard}-{uuid.uuid4().hex[:8]}"
+        spec = NewTenant(f"{slug} Cleaning", slug, "America/Edmonton", None, "test")
+        tenant_id, placed = provision_placed(rt, spec, shard=shard)
+        assert placed == shard
+        with rt.owner_engine.connect() as conn:
+            schema = conn.exec_driver_sql(
+                f"SELECT schema_name FROM public.tenants WHERE id = '{tenant_id}'"
+            ).scalar_one()
+        out.append({"id": tenant_id, "slug": slug, "schema": schema, "shard": shard})
+    return out
+
+
+def shard_version(rt: Runtime, shard: str, schema: str) -> str | None:
+    with rt.shard_owner_engine(shard).connect() as conn:
+        return conn.exec_driver_sql(f'SELECT version_num FROM "{schema}".alembic_version').scalar()
+
+
+def shard_has_column(rt: Runtime, shard: str, schema: str, table: str, column: str) -> bool:
+    with rt.shard_owner_engine(shard).connect() as conn:
+        return bool(
+            conn.exec_driver_sql(
+                "SELECT 1 FROM information_schema.columns"
+                f" WHERE table_schema = '{schema}' AND table_name = '{table}'"
+                f" AND column_name = '{column}'"
+            ).scalar()
+        )
