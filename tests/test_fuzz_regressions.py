@@ -91,3 +91,20 @@ def test_nul_in_nested_json_and_query_is_a_400(client, tenant):
 def test_text_without_nul_still_passes(client, tenant):
     resp = login_worker(client, tenant, "nobody@example.com", "wrong-password-1")
     assert resp.status_code == 401
+
+
+def test_put_teams_reusing_an_unlisted_teams_name_is_a_422(client, tenant):
+    """A new team named like an existing one left out of the PUT (so only deactivated, keeping
+    its name) hit the unique constraint: a 500. Sending the same body twice did it."""
+    body = {"teams": [{"name": "Solo"}]}
+    first = client.put(tenant.url("/admin/teams"), json=body, headers=tenant.headers)
+    assert first.status_code == 200
+    again = client.put(tenant.url("/admin/teams"), json=body, headers=tenant.headers)
+    assert again.status_code == 422
+    assert "list it by id" in again.get_json()["errors"][0]["message"]
+    solo = next(t for t in first.get_json()["items"] if t["name"] == "Solo")
+    by_id = {"teams": [{"id": solo["id"], "name": "Solo"}]}
+    assert (
+        client.put(tenant.url("/admin/teams"), json=by_id, headers=tenant.headers).status_code
+        == 200
+    )
