@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shared import db, stripe as stripe_mod
+from shared import db
+from shared import stripe as stripe_mod
 from shared.tenancy import tenant_context
 from tenantapp.bookings.models import Booking
 from tests.bookings.conftest import at, book, make_lead, monday
