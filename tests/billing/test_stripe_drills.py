@@ -37,7 +37,7 @@ def test_stripe_fault_leaves_no_half_written_subscription(
     if fault == "500":
         stripe_stub.fail_next(3)
     else:
-        stripe_stub.delay_next(3, 2.0)
+        stripe_stub.delay_next(3, 1.0)
     resp = client.post("/v1/billing/checkout", json={"plan": "pro"}, headers=tenant.headers)
     assert resp.status_code == 503
     assert resp.mimetype == "application/problem+json"

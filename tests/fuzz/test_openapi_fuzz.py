@@ -32,7 +32,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 FUZZ_SETTINGS = hypothesis.settings(
-    max_examples=20,
+    max_examples=30,
     derandomize=True,
     deadline=None,
     database=None,

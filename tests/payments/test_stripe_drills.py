@@ -42,7 +42,7 @@ def test_stripe_fault_books_once_without_a_deposit(
     if fault == "500":
         stripe_stub.fail_next(10)
     else:
-        stripe_stub.delay_next(10, 2.0)
+        stripe_stub.delay_next(10, 1.0)
     lead = make_lead(client, tenant)
     resp = book(client, tenant, lead["lead_id"], at(monday(), "09:00"))
     assert resp.status_code == 201, resp.get_json()
