@@ -5,6 +5,20 @@ from __future__ import annotations
 from apispec import BasePlugin
 from flask import Flask
 from flask_smorest import Api
+from marshmallow import fields
+from werkzeug.routing import IntegerConverter
+
+BIGINT_MAX = 2**63 - 1
+
+
+class BigintConverter(IntegerConverter):
+    """``<int:id>`` bounded to Postgres bigint: a larger id is simply no such object (404), not a
+    NumericValueOutOfRange 500 from the driver."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("max", BIGINT_MAX)
+        super().__init__(map, **kwargs)
+
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -84,6 +98,18 @@ class ProblemResponses(BasePlugin):
                 codes.add("503")
             for code in codes:
                 responses.setdefault(code, problem_ref(code))
+            # flask-smorest's catch-all says application/json with its own Error schema; every
+            # error this API sends is problem+json (shared/errors.py), so say that instead.
+            if "default" in responses:
+                responses["default"] = problem_ref("default")
+
+
+def _decimal_bounds_as_numbers(self, field, ret, **kwargs) -> dict:
+    """apispec serializes a Decimal field's Range bounds with the field itself, so they come out
+    as strings ("24.00") under ``type: number``: an invalid schema. Bounds are numbers."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    return {k: float(ret[k]) for k in ("minimum", "maximum") if k in ret}
 
 
 def make_api(
@@ -94,6 +120,7 @@ def make_api(
     tenant_scoped: bool = False,
     servers: list | None = None,
 ) -> Api:
+    app.url_map.converters["int"] = BigintConverter
     app.config.update(
         API_TITLE=title,
         API_VERSION="v1",
@@ -109,6 +136,7 @@ def make_api(
         app,
         spec_kwargs={"extra_plugins": [ProblemResponses(strip_prefix, tenant_scoped)]},
     )
+    api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
     api.spec.components.schema("Problem", PROBLEM_SCHEMA)
     api.spec.components.security_scheme(
         "staffToken", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

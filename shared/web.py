@@ -9,11 +9,30 @@ import uuid
 from flask import Flask, g, request
 
 from shared import db
-from shared.errors import register_error_handlers
+from shared.errors import BadRequest, register_error_handlers
 from shared.runtime import Runtime, reset_runtime, set_runtime
 from shared.usage import count_api_request
 
 access_log = logging.getLogger("cleanplane.access")
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """Postgres text cannot hold NUL: such input is refused up front with a 400 instead of
+    failing deep in the database driver with a 500."""
+    if any(_has_nul(v) for v in request.args.values()) or _has_nul(request.view_args or {}):
+        raise BadRequest("Text must not contain NUL characters.", code="nul_character")
+    if request.is_json and _has_nul(request.get_json(silent=True)):
+        raise BadRequest("Text must not contain NUL characters.", code="nul_character")
 
 
 def init_app(app: Flask, runtime: Runtime) -> None:
@@ -27,6 +46,7 @@ def init_app(app: Flask, runtime: Runtime) -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
+        refuse_nul_characters()
 
     @app.after_request
     def _finish(resp):

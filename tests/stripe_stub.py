@@ -42,6 +42,8 @@ class StripeStub:
     requests: list[StubRequest] = field(default_factory=list)
     failures_left: int = 0
     failure_status: int = 500
+    delays_left: int = 0
+    delay_seconds: float = 0.0
     _idempotent: dict[str, tuple[int, dict]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,11 +57,26 @@ class StripeStub:
             self.requests.clear()
             self._idempotent.clear()
             self.failures_left = 0
+            self.delays_left = 0
 
     def fail_next(self, n: int, status: int = 500) -> None:
         with self._lock:
             self.failures_left = n
             self.failure_status = status
+
+    def delay_next(self, n: int, seconds: float) -> None:
+        """The next ``n`` requests are answered only after ``seconds`` (a client timeout)."""
+        with self._lock:
+            self.delays_left = n
+            self.delay_seconds = seconds
+
+    def _maybe_delay(self) -> None:
+        with self._lock:
+            if self.delays_left <= 0:
+                return
+            self.delays_left -= 1
+            seconds = self.delay_seconds
+        time.sleep(seconds)
 
     def calls(self, path: str) -> list[StubRequest]:
         return [r for r in self.requests if r.path == path]
@@ -196,6 +213,7 @@ def _handler(stub: StripeStub):
                 form=form,
                 headers={k.lower(): v for k, v in self.headers.items()},
             )
+            stub._maybe_delay()
             status, body = stub.answer(req)
             data = json.dumps(body).encode()
             self.send_response(status)

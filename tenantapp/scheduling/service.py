@@ -40,6 +40,14 @@ def replace_teams(items: list[dict]) -> list[Team]:
                 [{"field": "teams", "message": f"unknown team id {u}"} for u in unknown]
             )
         listed = {i["id"] for i in items if i.get("id") is not None}
+        kept = {t.name.lower(): t.id for t in existing.values() if t.id not in listed}
+        for name in names:
+            if name.lower() in kept:
+                # Unlisted teams are only deactivated, so they keep their (unique) names.
+                raise field_error(
+                    "teams",
+                    f"team name {name!r} is used by team {kept[name.lower()]}; list it by id",
+                )
         for team in existing.values():
             if team.id not in listed and team.active:
                 team.active = False
