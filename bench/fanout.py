@@ -20,10 +20,12 @@ import time
 import uuid
 from pathlib import Path
 
-from jobs import queues
-from jobs.decorators import tenant_job
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `python bench/fanout.py` as well as `python -m bench.fanout`
+
+from jobs import queues  # noqa: E402
+from jobs.decorators import tenant_job  # noqa: E402
+
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://localhost:6379")
 
@@ -38,7 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "fanout.json"))
     args = parser.parse_args()
 
     from rq.registry import FinishedJobRegistry
@@ -136,7 +139,7 @@ def main() -> None:
         f"done with {args.workers} workers: {result['done_s']} s (target <= 60 s); "
         f"finished jobs: {finished}/{args.tenants}"
     )
-    out = ROOT / "bench" / "results" / "fanout.json"
+    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     if not args.no_docs:

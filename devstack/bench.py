@@ -19,8 +19,9 @@ QUICK = [
     ("bench/photo_upload.py", ["--quick", "--no-docs"]),
     (
         "bench/public_api.py",
-        ["--seconds", "2", "--rounds", "1", "--out", ".data/bench/public_api.json"],
+        ["--seconds", "2", "--rounds", "1", "--out", ".data/bench/public_api.json", "--no-docs"],
     ),
+    ("bench/fanout.py", ["--tenants", "200", "--no-docs"]),
 ]
 
 
