@@ -47,8 +47,13 @@ class Worker(rq.Worker):
         return self._runtime
 
     def work(self, *args, **kwargs) -> bool:
-        """Run the work loop with this worker's runtime current (work horses inherit it)."""
+        """Run the work loop with this worker's runtime current (work horses inherit it).
+
+        The tenant directory is filled first: every forked horse inherits it, so a tenant job
+        checks its tenant with one Redis GET instead of a new Postgres connection and query.
+        """
         with use_runtime(self.runtime):
+            self.runtime.tenants.preload()  # horses drop the pooled connection it used
             return super().work(*args, **kwargs)
 
     def register_birth(self) -> None:

@@ -137,3 +137,19 @@ def test_tenant_context_refuses_a_bad_schema_name():
 @pytest.mark.parametrize("name", ["t_0123456789ab", "t_" + "f" * 32])
 def test_schema_name_boundaries_accepted(name):
     assert check_schema_name(name) == name
+
+
+def test_preload_caches_served_tenants_and_a_later_change_still_wins(
+    runtime, client, tenant, operator_headers
+):
+    from shared.runtime import Runtime
+
+    fresh = Runtime(runtime.settings)  # an empty directory, like a worker at start
+    assert fresh.tenants.preload() >= 1
+    cached = fresh.tenants._rows[__import__("uuid").UUID(tenant.id)]
+    assert cached.status == "active"
+    client.post(
+        f"/v1/ops/tenants/{tenant.id}/suspend", json={"reason": "x"}, headers=operator_headers
+    )
+    assert fresh.tenants.by_id(tenant.id).status == "suspended"  # version bumped: re-read
+    fresh.dispose()
