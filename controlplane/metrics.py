@@ -31,3 +31,34 @@ def scrape():
     _check_token(runtime.settings)
     body, content_type = metrics.render(runtime)
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+@metrics.on_scrape
+def _job_and_outbox_gauges(runtime) -> None:
+    """Queue depths (Redis), platform outbox backlog and dead letters by kind (control plane).
+
+    Tenant outbox backlogs live in every tenant schema; their dead letters reach the control-plane
+    DLQ index, which is what operators alert on, so the scrape stays one query per gauge.
+    """
+    from sqlalchemy import func, select
+
+    from controlplane.mail.models import PlatformOutboxMessage
+    from jobs import queues
+    from shared.outbox.dlq import DlqEntry
+
+    for name in queues.ALL:
+        metrics.set_queue_depth(name, queues.queue(name, runtime.redis).count)
+    with runtime.engine.connect() as conn:
+        pending = conn.scalar(
+            select(func.count()).where(PlatformOutboxMessage.status.in_(("pending", "sending")))
+        )
+        metrics.set_outbox_depth("control", pending)
+        dead = dict(
+            conn.execute(
+                select(DlqEntry.kind, func.coalesce(func.sum(DlqEntry.dead_count), 0)).group_by(
+                    DlqEntry.kind
+                )
+            ).all()
+        )
+    for kind in ("email", "webhook"):
+        metrics.set_dlq_depth(kind, int(dead.get(kind, 0)))

@@ -30,6 +30,7 @@ from rq import Queue, Retry, get_current_job
 from rq.job import Job
 
 from jobs import queues
+from shared import metrics
 from shared.runtime import current_runtime
 from shared.tenancy import tenant_context
 
@@ -110,7 +111,7 @@ def _run_tenant_job(fn: Callable, statuses: frozenset, args: tuple, kwargs: dict
     started = time.monotonic()
     log.info("tenant job started", extra=extra)
     try:
-        with tenant_context(ref):
+        with metrics.track_job(name), tenant_context(ref):
             result = fn(str(tid), *args, **kwargs)
     except Exception:
         log.exception("tenant job failed", extra=extra)
@@ -204,7 +205,8 @@ def job(queue: str = queues.MAINTENANCE, timeout: int = 300, result_ttl: int = 3
             extra = {"job": name, "job_id": _job_id()}
             started = time.monotonic()
             try:
-                result = fn(*args, **kwargs)
+                with metrics.track_job(name):
+                    result = fn(*args, **kwargs)
             except Exception:
                 log.exception("job failed", extra=extra)
                 raise

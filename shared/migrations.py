@@ -74,13 +74,6 @@ def upgrade_tenant(conn: Connection, schema: str, revision: str = "head") -> Non
     tenant_track().upgrade(conn, schema, revision)
 
 
-def tenant_revision(conn: Connection, schema: str) -> str | None:
-    row = conn.execute(
-        text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version")  # noqa: S608
-    ).first()
-    return row[0] if row else None
-
-
 @lru_cache(maxsize=8)
 def _rendered_ddl(head: str) -> str:
     cfg = alembic_config("tenant")

@@ -56,8 +56,7 @@ def drift(sess, tenant_id, now: datetime | None = None) -> dict[str, int]:
     return {metric: recorded[metric] - recomputed[metric] for metric in METRIC_LIMITS}
 
 
-def identifier_for(usage_event_id: int) -> str:
-    return f"cp-usage-{usage_event_id}"
+IDENTIFIER_PREFIX = "cp-usage-"  # + usage event id: the meter event identifier and idempotency key
 
 
 def _queue_reports(now: datetime) -> int:
@@ -67,7 +66,7 @@ def _queue_reports(now: datetime) -> int:
         select(
             UsageEvent.id,
             UsageEvent.tenant_id,
-            literal("cp-usage-", String) + cast(UsageEvent.id, String),
+            literal(IDENTIFIER_PREFIX, String) + cast(UsageEvent.id, String),
             event_name,
             BillingAccount.stripe_customer_id,
             UsageEvent.quantity,

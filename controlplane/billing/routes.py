@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from controlplane.billing import plans, schemas, service
 from controlplane.billing.webhooks import handle_event
+from shared import metrics
 from shared.api import problem_ref
 from shared.auth.guards import operator, public, staff
 from shared.errors import BadRequest
@@ -68,17 +69,20 @@ class Webhook(MethodView):
     @stripe_blp.response(200, schemas.WebhookOut)
     def post(self):
         """Platform-account Stripe events, authenticated by the ``Stripe-Signature`` header."""
-        event = _verified_event(current_runtime().settings.stripe_webhook_secret)
-        return {"received": True, "outcome": handle_event(event)}
+        event = _verified_event(current_runtime().settings.stripe_webhook_secret, "stripe")
+        outcome = handle_event(event)
+        metrics.webhook_outcome("stripe", outcome)
+        return {"received": True, "outcome": outcome}
 
 
-def _verified_event(secret: str) -> dict:
+def _verified_event(secret: str, source: str) -> dict:
     """The request's Stripe event, or 400 when the signature is missing, wrong or stale."""
     try:
         return verify_webhook(
             request.get_data(cache=False), request.headers.get("Stripe-Signature"), secret
         )
     except WebhookSignatureInvalid as exc:
+        metrics.webhook_outcome(source, "bad_signature")
         raise BadRequest("The Stripe signature is missing, wrong or too old.") from exc
 
 
@@ -90,8 +94,12 @@ class ConnectWebhook(MethodView):
         """Connected-account events (deposits), authenticated with the Connect signing secret."""
         from controlplane.billing.connect import route_connect_event
 
-        event = _verified_event(current_runtime().settings.stripe_connect_webhook_secret)
-        return {"received": True, "outcome": route_connect_event(event)}
+        event = _verified_event(
+            current_runtime().settings.stripe_connect_webhook_secret, "stripe_connect"
+        )
+        outcome = route_connect_event(event)
+        metrics.webhook_outcome("stripe_connect", outcome)
+        return {"received": True, "outcome": outcome}
 
 
 @plans_blp.route("")

@@ -22,6 +22,7 @@ from controlplane.fleet.locks import RunLock, acquire_run_lock
 from controlplane.fleet.models import FleetResult, FleetRun
 from controlplane.fleet.plan import MigrateOptions, Plan, plan
 from controlplane.fleet.worker import Job, Outcome, bump, run_targets
+from shared import metrics
 from shared.migrations import upgrade_public
 from shared.models.tenants import Tenant
 from shared.runtime import Runtime
@@ -114,6 +115,7 @@ def execute_run(
             the_plan.pool_revision_column,
         )
         for outcome in run_targets(runtime, options.track, the_plan.todo, job, options.parallel):
+            metrics.fleet_migration_result(outcome.status, outcome.duration_ms / 1000)
             if outcome.status == "succeeded":
                 report.succeeded += 1
             else:

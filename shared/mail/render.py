@@ -52,11 +52,6 @@ def environment(template_dir: str) -> Environment:
     return env
 
 
-def template_names(template_dir: str | Path) -> set[str]:
-    folder = Path(template_dir)
-    return {p.stem for p in folder.glob("*.txt") if not p.stem.startswith("_")}
-
-
 def render(template_dir: str | Path, name: str, context: dict) -> Rendered:
     env = environment(str(template_dir))
     text_tmpl = env.get_template(f"{name}.txt")

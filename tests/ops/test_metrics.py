@@ -65,16 +65,34 @@ def test_metrics_token_is_required_in_prod_even_if_somehow_unset(runtime):
         _check_token(runtime.settings)  # test env, no token: open
 
 
-def test_scrape_has_the_spec_series(client, tenant):
+def test_scrape_has_the_spec_series(client, tenant, runtime):
+    from sqlalchemy import delete, insert
+
+    from jobs import queues
+    from jobs.decorators import job
+    from shared.outbox.dlq import DlqEntry
+
+    @job(queue=queues.DEFAULT)
+    def metrics_probe_job():
+        raise RuntimeError("this run fails on purpose")
+
     client.get(tenant.url("/admin/settings"), headers=tenant.headers)
     circuit.breaker("stripe")
-    metrics.observe_job("deliver_outbox", 0.2, ok=False)
-    metrics.set_queue_depth("email", 7)
-    metrics.set_outbox_depth("tenants", 3)
-    metrics.set_dlq_depth("email", 2)
-    metrics.webhook_outcome("stripe", "processed")
+    with pytest.raises(RuntimeError):
+        metrics_probe_job()  # a real job run, counted by the job decorator
+    email_queue = queues.queue(queues.EMAIL, runtime.redis)
+    email_queue.enqueue("jobs.heartbeat.pipeline_heartbeat")
+    with runtime.owner_engine.begin() as conn:
+        conn.execute(insert(DlqEntry).values(scope="metrics-probe", kind="email", dead_count=2))
+    bad = client.post("/v1/stripe/webhook", data=b"{}", headers={"Stripe-Signature": "t=1,v1=x"})
+    assert bad.status_code == 400
     metrics.fleet_migration_result("succeeded", 0.05)
-    families = _families(client.get("/metrics").get_data(as_text=True))
+    try:
+        families = _families(client.get("/metrics").get_data(as_text=True))
+    finally:
+        email_queue.empty()
+        with runtime.owner_engine.begin() as conn:
+            conn.execute(delete(DlqEntry).where(DlqEntry.scope == "metrics-probe"))
 
     latency = families["cleanplane_http_request_duration_seconds"]
     routes = {s.labels["route"] for s in latency.samples}
@@ -87,16 +105,24 @@ def test_scrape_has_the_spec_series(client, tenant):
     assert {s.labels["name"] for s in families["cleanplane_circuit_state"].samples} >= {"stripe"}
     job_runs = families["cleanplane_job_runs"].samples
     assert any(
-        s.labels == {"job": "deliver_outbox", "outcome": "failed"} and s.value >= 1
+        s.labels["job"].endswith("metrics_probe_job")
+        and s.labels["outcome"] == "failed"
+        and s.value >= 1
         for s in job_runs
     )
     assert "cleanplane_job_failures" in families
     assert "cleanplane_job_duration_seconds" in families
     queue = {s.labels["queue"]: s.value for s in families["cleanplane_queue_depth"].samples}
-    assert queue["email"] == 7
-    assert families["cleanplane_outbox_depth"].samples[0].value == 3
-    assert families["cleanplane_dead_letters"].samples[0].value == 2
-    assert "cleanplane_webhook_outcomes" in families
+    assert queue["email"] >= 1 and set(queue) == set(queues.ALL)
+    outbox = {s.labels["plane"]: s.value for s in families["cleanplane_outbox_depth"].samples}
+    assert "control" in outbox
+    dead = {s.labels["kind"]: s.value for s in families["cleanplane_dead_letters"].samples}
+    assert dead["email"] >= 2
+    webhooks = families["cleanplane_webhook_outcomes"].samples
+    assert any(
+        s.labels == {"source": "stripe", "outcome": "bad_signature"} and s.value >= 1
+        for s in webhooks
+    )
     assert "cleanplane_fleet_migration_results" in families
     circuit.reset_all()
 
