@@ -21,11 +21,27 @@ def claim_redis_db() -> tuple[int, redis.Redis]:
     """Claim a free Redis db index (1-15) with a lease in db 0, so parallel runs never collide."""
     lease = redis.Redis.from_url(f"{REDIS_BASE}/0")
     for index in range(1, 16):
-        if lease.set(f"cleanplane:test-db-lease:{index}", os.getpid(), nx=True, ex=3 * 3600):
+        key = f"cleanplane:test-db-lease:{index}"
+        holder = lease.get(key)
+        if holder is not None and _is_dead_local_pid(holder):
+            # A run killed before its teardown leaves its lease for 3 h; take it back at once.
+            lease.delete(key)
+        if lease.set(key, os.getpid(), nx=True, ex=3 * 3600):
             client = redis.Redis.from_url(f"{REDIS_BASE}/{index}")
             client.flushdb()
             return index, client
     raise RuntimeError("no free Redis db index for tests (all 15 leased)")
+
+
+def _is_dead_local_pid(holder: bytes) -> bool:
+    """True when the lease names a process of this machine that no longer runs."""
+    try:
+        os.kill(int(holder), 0)
+    except ProcessLookupError:
+        return True
+    except (ValueError, PermissionError):
+        return False
+    return False
 
 
 def release_redis_db(index: int) -> None:
