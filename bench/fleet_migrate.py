@@ -25,14 +25,13 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.docs import replace_section
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.docs import replace_section  # noqa: E402
 from controlplane.fleet.plan import MigrateOptions  # noqa: E402
 from controlplane.fleet.scratch import scratch_track  # noqa: E402
 from controlplane.fleet.service import migrate_fleet  # noqa: E402
@@ -138,7 +137,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--parallel", type=int, default=2)
-    parser.add_argument("--no-doc", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     command = f"python bench/fleet_migrate.py --tenants {args.tenants} --parallel {args.parallel}"
 
@@ -208,7 +207,7 @@ def main() -> None:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    if not args.no_doc:
+    if not args.no_docs:
         write_doc(figures, command)
 
 

@@ -31,11 +31,10 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bench.docs import replace_section
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
+from bench.docs import replace_section  # noqa: E402
 from controlplane.provisioning.pool import app_role, drain_pool, pool_status, refill_pool  # noqa: E402
 from shared.dbsetup import drop_database, setup_database  # noqa: E402
 from shared.migrations import create_tenant_schema, head_ddl, tenant_head, upgrade_public  # noqa: E402

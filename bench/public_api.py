@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://localhost:6379")
 BODIES = [
@@ -135,7 +136,6 @@ def median_round(results: list[dict]) -> dict:
 
 def prepare(name: str, redis_db: int) -> tuple[dict, str]:
     """A private database at head with one signed-up tenant; returns the env and the slug."""
-    sys.path.insert(0, str(ROOT))
     from shared.dbsetup import setup_database
     from shared.migrations import upgrade_public
     from shared.runtime import Runtime
@@ -222,7 +222,6 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
     from shared.dbsetup import drop_database
     from tests.support import claim_redis_db, release_redis_db
 
