@@ -66,7 +66,8 @@ def init_app(app: Flask, runtime: Runtime) -> None:
             )
         principal = g.get("principal")
         tenant = g.get("tenant") or g.get("staff_tenant")
-        if tenant is not None and request.method != "OPTIONS":
+        # The tenant app counts on its request's round trip already (``g.api_counted``).
+        if tenant is not None and request.method != "OPTIONS" and not g.get("api_counted"):
             try:
                 count_api_request(runtime.redis, tenant.id)
             except Exception:  # metering must never fail a response

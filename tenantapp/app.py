@@ -8,7 +8,7 @@ from shared import metrics, web
 from shared.api import make_api
 from shared.dispatch import TENANT_SLUG_KEY
 from shared.errors import AppError, NotFound
-from shared.freeze import RETRY_AFTER_SECONDS, SAFE_METHODS, is_frozen
+from shared.freeze import RETRY_AFTER_SECONDS
 from shared.logs import configure_logging
 from shared.migrations import served_revisions
 from shared.runtime import Runtime
@@ -39,7 +39,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     def resolve_tenant() -> None:
         """Resolve the tenant once per request and fail closed (unknown → 404)."""
         slug = request.environ.get(TENANT_SLUG_KEY)
-        tenant = runtime.tenants.by_slug(slug) if slug else None
+        # One Redis round trip: the tenant version plus the public budgets, freeze and meter.
+        trip = limits.request_trip()
+        tenant = runtime.tenants.by_slug(slug, piggyback=trip) if slug else None
+        g.api_counted = trip.counted
         if tenant is None or tenant.status not in SERVED_STATUSES:
             raise NotFound("No such workspace.")
         if tenant.shard not in runtime.shards:
@@ -51,7 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 title="Shard unavailable",
                 headers={"Retry-After": "60"},
             )
-        if request.method not in SAFE_METHODS and is_frozen(runtime.redis, tenant.id):
+        if trip.frozen:
             raise AppError(
                 "This workspace is being moved; writes resume in a few seconds.",
                 status=503,
@@ -68,10 +71,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 title="Workspace upgrade in progress",
                 headers={"Retry-After": "30"},
             )
+        trip.enforce()
         g.tenant_scope = tenant_context(tenant)
         g.tenant_scope.__enter__()
 
-    limits.init_app(app, settings.redis_url)
+    limits.init_app(app)
     cors.init_app(app, runtime)
 
     @app.teardown_request
