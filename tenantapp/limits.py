@@ -169,10 +169,23 @@ def _script(client):
     return script
 
 
+def _is_public() -> bool:
+    """``is_public_operation()``, remembered per endpoint and method (a view's mark is fixed)."""
+    rule = request.url_rule
+    if rule is None:
+        return False
+    known = current_app.extensions["tenant_public_operations"]
+    key = (rule.endpoint, request.method)
+    public = known.get(key)
+    if public is None:
+        public = known[key] = is_public_operation()
+    return public
+
+
 def request_trip() -> RequestTrip:
     """The current request's trip; build it after URL matching (it needs the operation)."""
     return RequestTrip(
-        public=is_public_operation(),
+        public=_is_public(),
         write=request.method not in SAFE_METHODS,
         metered=request.method != "OPTIONS",
         ip=client_ip(),
@@ -184,3 +197,4 @@ def request_trip() -> RequestTrip:
 def init_app(app: Flask) -> None:
     """Give ``app`` its own in-memory fallback (state per app, not per process)."""
     app.extensions["tenant_limits_memory"] = FixedWindowRateLimiter(MemoryStorage())
+    app.extensions["tenant_public_operations"] = {}
