@@ -13,10 +13,11 @@ from shared import db
 from shared.csvsafe import csv_lines
 from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page
-from tenantapp import notifications
 from tenantapp.audit.service import record
+from tenantapp.bookings.slots import duration_minutes
 from tenantapp.customers.models import ReferralCredit
 from tenantapp.customers.service import match_or_create, normalise_email, normalise_phone
+from tenantapp.leads import notifications
 from tenantapp.leads.captcha import captcha_required, verify_turnstile
 from tenantapp.leads.models import Lead
 from tenantapp.pricing.service import estimate_now
@@ -187,8 +188,6 @@ def get_lead(lead_id: int) -> Lead:
 
 def booking_minutes(lead: Lead) -> int:
     """A booking's length from the lead's stored estimate (never from the client)."""
-    from tenantapp.scheduling.slots import duration_minutes
-
     return duration_minutes(lead.estimate["time_on_site_hours"], lead_service_type(lead))
 
 

@@ -17,10 +17,9 @@ from shared.errors import BadRequest, Conflict, NotFound, Unauthorized, field_er
 from shared.pagination import decode_cursor, page
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
-from tenantapp import notifications
 from tenantapp.audit.service import changes, record
 from tenantapp.teams.models import Team
-from tenantapp.workers import sessions
+from tenantapp.workers import notifications, sessions
 from tenantapp.workers.models import Worker
 
 INVITE_TTL = timedelta(days=7)
