@@ -81,6 +81,8 @@ def enqueue_email(
     The template is rendered once here so a missing context value fails the caller's transaction
     instead of a customer's e-mail.
     """
+    if not (TEMPLATE_DIR / f"{kind.template}.txt").is_file():
+        raise ValueError(f"unknown e-mail template {kind.template!r}")
     address = parseaddr(to)[1]
     if "@" not in address:
         raise ValueError(f"not an e-mail address: {to!r}")
