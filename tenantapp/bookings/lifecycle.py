@@ -109,6 +109,7 @@ def _status_fields(b: Booking) -> dict:
 
 
 def confirm(booking_id: int) -> Booking:
+    """Staff confirm a PENDING booking (its deposit, if any, must be paid); audited."""
     with db.transaction() as tx:
         booking = _locked(tx, booking_id)
         _transition(booking, "CONFIRMED")
@@ -152,6 +153,7 @@ def cancel_locked(tx, booking: Booking, reason: str | None, by: str, now: dateti
 
 
 def complete(booking_id: int) -> Booking:
+    """Mark a CONFIRMED booking DONE (its lead too); audited."""
     with db.transaction() as tx:
         booking = _locked(tx, booking_id)
         _transition(booking, "DONE")
@@ -223,6 +225,7 @@ def assign(booking_id: int, worker_id: int | None) -> Booking:
 
 
 def update(booking_id: int, data: dict) -> Booking:
+    """Change a booking's editable fields (a new team moves it like a reschedule); audited."""
     if "team_id" in data:
         booking = db.session().get(Booking, booking_id)
         if booking is None:

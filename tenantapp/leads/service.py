@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from datetime import datetime
+from decimal import Decimal
 
 from flask import request
 from sqlalchemy import select
@@ -36,6 +37,7 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_conte
 
 
 def new_referral_code() -> str:
+    """A fresh random referral code."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
@@ -100,8 +102,6 @@ def create_lead(data: dict) -> tuple[Lead, dict]:
 
 
 def _jsonable(value):
-    from decimal import Decimal
-
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, Decimal):
@@ -121,6 +121,7 @@ def _lead_query(status: str | None, start: datetime | None, end: datetime | None
 
 
 def list_leads(status, limit, cursor, start=None, end=None) -> dict:
+    """Leads, newest first, one page."""
     stmt = _lead_query(status, start, end).order_by(Lead.id.desc()).limit(limit + 1)
     after = decode_cursor(cursor, int)
     if after:
@@ -180,6 +181,7 @@ def leads_csv(status, start, end):
 
 
 def get_lead(lead_id: int) -> Lead:
+    """One lead, or 404."""
     lead = db.session().get(Lead, lead_id)
     if lead is None:
         raise NotFound("No such lead.")
@@ -192,10 +194,12 @@ def booking_minutes(lead: Lead) -> int:
 
 
 def lead_service_type(lead: Lead) -> str:
+    """The service type the lead was estimated for."""
     return lead.estimate_request.get("service_type", "standard")
 
 
 def lead_detail(lead_id: int) -> dict:
+    """The staff view of one lead."""
     sess = db.session()
     lead = sess.get(Lead, lead_id)
     if lead is None:
@@ -211,6 +215,7 @@ def lead_detail(lead_id: int) -> dict:
 
 
 def change_status(lead_id: int, to_status: str) -> Lead:
+    """Move a lead through its status machine; audited."""
     with db.transaction() as tx:
         lead = tx.get(Lead, lead_id, with_for_update=True)
         if lead is None:

@@ -43,10 +43,12 @@ class EmailKind:
 
 
 def tenant_site_url(tenant: TenantRef) -> str:
+    """The tenant's public base URL (``.../t/<slug>``)."""
     return f"{current_runtime().settings.public_base_url.rstrip('/')}/t/{tenant.slug}"
 
 
 def unsubscribe_url(tenant: TenantRef, email: str, now: datetime | None = None) -> str:
+    """The signed one-click unsubscribe link for ``email``."""
     token = make_token(current_runtime().settings.secret_key, str(tenant.id), email, now)
     return f"{tenant_site_url(tenant)}/v1/unsubscribe?token={token}"
 

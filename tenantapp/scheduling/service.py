@@ -17,11 +17,13 @@ from tenantapp.teams.models import Team
 
 
 def tenant_zone() -> ZoneInfo:
+    """The tenant's time zone."""
     return ZoneInfo(db.session().get(TenantSettings, 1).time_zone)
 
 
 # ------------------------------------------------------------------ teams
 def list_teams() -> list[Team]:
+    """Teams, oldest first."""
     return list(db.session().scalars(select(Team).order_by(Team.id)))
 
 
@@ -79,6 +81,7 @@ def _team(team_id: int) -> Team:
 
 # ------------------------------------------------------------------ working hours
 def working_hours(team_id: int) -> list[WorkingHours]:
+    """The team's working window per weekday (404 for an unknown team)."""
     _team(team_id)
     return list(
         db.session().scalars(
@@ -90,6 +93,7 @@ def working_hours(team_id: int) -> list[WorkingHours]:
 
 
 def replace_working_hours(team_id: int, items: list[dict]) -> list[WorkingHours]:
+    """Replace the team's working hours (every problem reported at once); audited."""
     errors = []
     days = [i["day_of_week"] for i in items]
     if len(set(days)) != len(days):
@@ -132,6 +136,7 @@ def replace_working_hours(team_id: int, items: list[dict]) -> list[WorkingHours]
 
 # ------------------------------------------------------------------ blackouts
 def list_blackouts(start: datetime | None, end: datetime | None) -> list[Blackout]:
+    """Blackouts overlapping [start, end)."""
     stmt = select(Blackout).order_by(Blackout.starts_at, Blackout.id)
     if start is not None:
         stmt = stmt.where(Blackout.ends_at > start)
@@ -141,6 +146,7 @@ def list_blackouts(start: datetime | None, end: datetime | None) -> list[Blackou
 
 
 def create_blackout(data: dict) -> Blackout:
+    """Block one team (or all, without ``team_id``) for a period; audited."""
     if data["starts_at"] >= data["ends_at"]:
         raise field_error("ends_at", "ends_at must be after starts_at")
     if data.get("team_id") is not None:
@@ -161,6 +167,7 @@ def create_blackout(data: dict) -> Blackout:
 
 
 def delete_blackout(blackout_id: int) -> None:
+    """Remove a blackout (404 if unknown); audited."""
     with db.transaction() as tx:
         row = tx.get(Blackout, blackout_id)
         if row is None:
