@@ -7,8 +7,6 @@ nothing. Booking deposits are the domain's business: this module parses the even
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import db
@@ -16,8 +14,6 @@ from tenantapp.audit.service import record
 from tenantapp.bookings import deposits
 from tenantapp.payments.models import ConnectEvent
 from tenantapp.settings.models import TenantSettings
-
-log = logging.getLogger("cleanplane.payments")
 
 
 def _account(tx, obj: dict) -> str:
