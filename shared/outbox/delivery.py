@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from shared import db, metrics
+from shared import circuit, db, metrics
 from shared.errors import ServiceUnavailable
 from shared.outbox import dlq
 from shared.outbox.model import MAX_ATTEMPTS, backoff_seconds
@@ -286,8 +286,6 @@ def through_breaker(name: str, fn, *args):
     - ``fn`` returned a ``Permanent`` (refusals are returned, not raised, so they never trip the
       breaker) → raised here.
     """
-    from shared import circuit
-
     ran = False
 
     def tracked(*inner):
