@@ -245,3 +245,12 @@ def test_a_stripe_event_whose_handling_fails_is_counted_as_failed(runtime, monke
     assert _failing_stripe_webhook(runtime, monkeypatch).status_code == 503
     after = metrics.REGISTRY.get_sample_value("cleanplane_webhook_outcomes_total", labels)
     assert after == before + 1
+
+
+def test_make_promtool_explains_what_to_install_when_it_cannot(monkeypatch, capsys):
+    """No promtool and not root: a clear message and exit 1, never a silent skip."""
+    monkeypatch.setattr(promtool.shutil, "which", lambda name: None)
+    monkeypatch.setattr(promtool.os, "geteuid", lambda: 1000)
+    assert promtool.main() == 1
+    err = capsys.readouterr().err
+    assert "install the Debian package 'prometheus'" in err and "not root" in err
