@@ -36,7 +36,12 @@ from controlplane.fleet.plan import MigrateOptions  # noqa: E402
 from controlplane.fleet.scratch import scratch_track  # noqa: E402
 from controlplane.fleet.service import migrate_fleet  # noqa: E402
 from shared.dbsetup import drop_database, setup_database  # noqa: E402
-from shared.migrations import create_tenant_schema, tenant_head, upgrade_public  # noqa: E402
+from shared.migrations import (  # noqa: E402
+    create_tenant_schema,
+    head_ddl,
+    tenant_head,
+    upgrade_public,
+)
 from shared.models.tenants import Tenant  # noqa: E402
 from shared.runtime import Runtime  # noqa: E402
 from shared.settings import Settings  # noqa: E402
@@ -105,14 +110,20 @@ def cli_noop(settings: Settings, parallel: int) -> float:
     return elapsed
 
 
+def _tenant_tables() -> int:
+    ddl = head_ddl()
+    return ddl.count("CREATE TABLE") - ddl.count("CREATE TABLE alembic_version")
+
+
 def write_doc(figures: dict, command: str) -> None:
     """Replace (or add) this bench's section of docs/benchmarks.md, leaving the others alone."""
     n, p = figures["tenants"], figures["parallel"]
     lines = [
         SECTION,
         "",
-        f"Command: `{command}` (own database, dropped at the end; {figures['machine']}; "
-        f"1-min load average {figures['load_average']} at the end, other work shared the box).",
+        f"Command: `{command}` — tenant head `{figures['tenant_head']}` ({figures['tables']} "
+        f"tenant tables); own database, dropped at the end; {figures['machine']}; "
+        f"1-min load average {figures['load_average']} at the end, other work shared the box.",
         "",
         "| what | result | target | anchor |",
         "|---|---|---|---|",
@@ -202,6 +213,8 @@ def main() -> None:
         "noop_after_s": round(noop_after_s, 3),
         "targets": {"noop_s": NOOP_TARGET_S, "revision_s": REVISION_TARGET_S},
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "tenant_head": tenant_head(),
+        "tables": _tenant_tables(),
         "load_average": round(os.getloadavg()[0], 1),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }

@@ -217,6 +217,15 @@ def write_docs(r: dict, command: str) -> None:
             f"| {name} | {f['rps']} | {f['p50_ms']} | {f['p95_ms']} | {f['p99_ms']} | "
             f"{f['errors']} | {target} |"
         )
+    lines += [
+        "",
+        "Each tenant-app request makes one Redis round trip: the tenant-version read, the public "
+        "per-IP and per-tenant fixed-window counters, the write-freeze check and the "
+        "`api_requests` meter run as one Lua script (`tenantapp/limits.py`); before, they were "
+        "five round trips. No SQL for `/estimate` (the pricing config is cached under the tenant "
+        "version); `/slots` reads settings, teams, working hours, blackouts and bookings. "
+        "JSON: `bench/results/public_api.json`.",
+    ]
     replace_section("## Public API", "\n".join(lines) + "\n")
 
 
