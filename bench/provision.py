@@ -182,6 +182,7 @@ def _environment(rt: Runtime) -> dict:
         "python": platform.python_version(),
         "postgres": server,
         "cpus": os.cpu_count(),
+        "load_average": round(os.getloadavg()[0], 2),
         "tenant_head": tenant_head(),
         "tables": ddl.count("CREATE TABLE") - ddl.count("CREATE TABLE alembic_version"),
         "indexes": ddl.count("CREATE INDEX") + ddl.count("CREATE UNIQUE INDEX"),
@@ -291,7 +292,8 @@ def _docs_section(result: dict, command: str) -> str:
         "## Provisioning",
         "",
         f"Command: `{command}` — last run {result['at']} on {env['cpus']} CPUs, "
-        f"PostgreSQL {env['postgres']}, Python {env['python']}; tenant head "
+        f"PostgreSQL {env['postgres']}, Python {env['python']}, 1-min load average "
+        f"{env.get('load_average', '?')} at the end; tenant head "
         f"`{env['tenant_head']}` ({env['tables']} tenant tables + `alembic_version`, "
         f"{env['indexes']} CREATE INDEX). {n} signups per figure, pool pre-filled to {n}, "
         "password hashing excluded (hashed once); cold vs floor over "

@@ -207,7 +207,7 @@ def write_docs(r: dict, command: str) -> None:
         f"{' (the Dockerfile setup)' if r['worker_class'] == 'gthread' else ''} for both apps; "
         f"1-min load average {r['load_average'][0]} at the end; {r['clients']} concurrent "
         f"clients pinned to one core; {r['rounds']} alternating rounds of {r['seconds']:g} s, "
-        "median round shown; own database).",
+        "median round shown; own database.",
         "",
         "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | target |",
         "|---|---|---|---|---|---|---|",
