@@ -1,7 +1,6 @@
 """Typed settings and the production refusals (SPEC §7)."""
 
 import pytest
-
 from cryptography.fernet import Fernet
 
 from shared.crypto import DEV_ENCRYPTION_KEY
