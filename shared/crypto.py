@@ -66,3 +66,9 @@ def rotate(token: str, keys: tuple[str, ...] | None = None) -> str:
 def is_token(value: str) -> bool:
     """True when ``value`` looks like a Fernet token (version byte 0x80 → ``gAAAAA``)."""
     return value.startswith("gAAAAA")
+
+
+def reveal(stored: str) -> str:
+    """The plaintext of a stored secret, accepting a value still in plain text from before
+    encryption (until ``flask keys rotate`` or the migration has encrypted it)."""
+    return decrypt(stored) if is_token(stored) else stored

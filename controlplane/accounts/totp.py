@@ -12,7 +12,7 @@ import pyotp
 import redis
 
 from shared import db
-from shared.crypto import decrypt, encrypt
+from shared.crypto import encrypt, reveal
 from shared.errors import Conflict, field_error
 from shared.limits import login_failures
 from shared.models.accounts import User
@@ -46,7 +46,7 @@ def _user(tx, user_id: str) -> User:
 def _checked_code(user: User, code: str) -> bool:
     """``accept_code`` under the per-account failure limit shared with login."""
     login_failures.check(user.email)
-    if accept_code(user.id, decrypt(user.totp_secret), code):
+    if accept_code(user.id, reveal(user.totp_secret), code):
         return True
     login_failures.failed(user.email)
     return False

@@ -19,7 +19,7 @@ from controlplane.auth.sessions import (
 from shared import db
 from shared.auth.passwords import Passwords, policy_problem
 from shared.auth.tokens import REFRESH_TTL, hash_token, new_refresh_token
-from shared.crypto import decrypt
+from shared.crypto import reveal
 from shared.errors import Unauthorized, ValidationFailed, field_error
 from shared.limits import login_failures
 from shared.models.accounts import Membership, RefreshToken, User, UserSession
@@ -77,7 +77,7 @@ def _login(email: str, password: str, tenant_slug: str | None, mfa_code: str | N
     if user.totp_enabled:
         if not mfa_code:
             raise Unauthorized("Enter the code from your authenticator app.", code="mfa_required")
-        if not accept_code(user.id, decrypt(user.totp_secret), mfa_code):
+        if not accept_code(user.id, reveal(user.totp_secret), mfa_code):
             raise Unauthorized("The authenticator code is wrong.", code="mfa_required")
     chosen = rows[0]
     with db.transaction() as tx:

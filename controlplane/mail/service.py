@@ -42,11 +42,11 @@ def seal(secrets: dict) -> str:
     return encrypt(json.dumps(secrets))
 
 
-def unsealed(payload: dict) -> dict:
+def unsealed(payload: dict, keys: tuple[str, ...] | None = None) -> dict:
     """The template context of an outbox payload, sealed values opened."""
     context = {k: v for k, v in payload.items() if k != SEALED_KEY}
     if payload.get(SEALED_KEY):
-        context.update(json.loads(decrypt(payload[SEALED_KEY])))
+        context.update(json.loads(decrypt(payload[SEALED_KEY], keys)))
     return context
 
 
