@@ -191,6 +191,8 @@ def start_processes(env: dict, host: str, port: str) -> list[tuple[str, subproce
                     "--no-control-socket",
                     "--access-logfile",
                     "-",
+                    "--logger-class",
+                    "shared.logs.RedactingGunicornLogger",
                 ],
                 env=env,
                 cwd=ROOT,
