@@ -11,13 +11,14 @@ encrypted, so its receivers keep verifying). Tenants are walked one by one throu
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from controlplane.mail.models import PlatformOutboxMessage
 from controlplane.mail.service import SEALED_KEY
@@ -110,7 +111,12 @@ def rotate_command():
     """Re-encrypt every stored secret with the newest DATA_ENCRYPTION_KEYS key."""
     runtime = current_app.extensions["cleanplane"]
     with use_runtime(runtime):
-        report = rotate_all(runtime)
+        total = db.session().scalar(
+            select(func.count()).where(Tenant.status.in_(ROTATED_TENANT_STATUSES))
+        )
+        db.close_session()
+        with click.progressbar(length=total, label="tenants", file=sys.stderr) as bar:
+            report = rotate_all(runtime, on_tenant=lambda: bar.update(1))
     click.echo(
         f"rotated: {report.users} TOTP secrets, {report.outbox} queued mails, "
         f"{report.tenants} tenants"

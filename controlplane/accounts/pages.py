@@ -22,8 +22,12 @@ PAGE_HEADERS = {
 }
 
 
-def _page(status: int, **context):
-    return render_template("invitation.html", **context), status, PAGE_HEADERS
+def _page(status: int, headers: dict | None = None, **context):
+    return (
+        render_template("invitation.html", **context),
+        status,
+        {**PAGE_HEADERS, **(headers or {})},
+    )
 
 
 @bp.get("/invitations/<string:token>")
@@ -48,5 +52,6 @@ def submit(token: str):
         return _page(404, invalid=exc.detail)
     except AppError as exc:
         errors = exc.extra.get("errors") or [{"message": exc.detail}]
-        return _page(exc.status, invitation=invitation, errors=[e["message"] for e in errors])
+        messages = [e["message"] for e in errors]
+        return _page(exc.status, exc.headers, invitation=invitation, errors=messages)
     return _page(200, invitation=invitation, accepted=result)
