@@ -143,3 +143,18 @@ def test_values_are_parsed_by_declared_type(env, message):
 def test_types_are_declared_not_guessed():
     s = Settings.from_env({"PORT": "9000", "JOB_HEARTBEAT_REQUIRED": "yes", "CORS_ORIGINS": "a, b"})
     assert s.port == 9000 and s.job_heartbeat_required is True and s.cors_origins == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix"),
+    [
+        ("STRIPE_SECRET_KEY", "sk_live_"),
+        ("STRIPE_SECRET_KEY", "rk_test_"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_"),
+        ("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_"),
+    ],
+)
+def test_stripe_values_need_twenty_characters_after_the_prefix(name, prefix):
+    Settings.from_env({**GOOD_PROD, name: prefix + "A1" * 10})
+    with pytest.raises(SettingsError, match=f"{name} does not look like a Stripe value"):
+        Settings.from_env({**GOOD_PROD, name: prefix + "A1" * 9 + "A"})
