@@ -167,3 +167,24 @@ def test_counters_expire_with_their_window(rt, tenant):
     login_failures.failed(tenant.email)
     ttl = rt.redis.ttl(login_failures.key(tenant.email))
     assert 15 * 60 - 5 <= ttl <= 15 * 60
+
+
+def test_failures_are_still_counted_in_memory_when_redis_is_down(runtime):
+    from shared.errors import AppError
+    from shared.limits import FailureLimit
+    from shared.runtime import Runtime, use_runtime
+
+    dead = Runtime(runtime.settings.replace(redis_url="redis://127.0.0.1:1/0"))
+    limit = FailureLimit("login-drill", "rate_limit_login_account")
+    try:
+        with use_runtime(dead):
+            for _ in range(LIMIT):
+                limit.check("down@example.com")
+                limit.failed("down@example.com")
+            with pytest.raises(AppError) as err:
+                limit.check("Down@Example.com")
+            assert err.value.status == 429 and int(err.value.headers["Retry-After"]) > 0
+            limit.succeeded("down@example.com")
+            limit.check("down@example.com")
+    finally:
+        dead.dispose()
