@@ -8,6 +8,7 @@ rotate`` then rewrites every row with the newest key and the old key can be drop
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -72,3 +73,20 @@ def reveal(stored: str) -> str:
     """The plaintext of a stored secret, accepting a value still in plain text from before
     encryption (until ``flask keys rotate`` or the migration has encrypted it)."""
     return decrypt(stored) if is_token(stored) else stored
+
+
+SEALED_KEY = "sealed"
+
+
+def seal(secrets: dict) -> str:
+    """Context values that must not sit readable in an outbox row (links carrying a token):
+    encrypted, opened only by the sender at delivery time."""
+    return encrypt(json.dumps(secrets))
+
+
+def unsealed(payload: dict, keys: tuple[str, ...] | None = None) -> dict:
+    """The template context of an outbox payload, sealed values opened."""
+    context = {k: v for k, v in payload.items() if k != SEALED_KEY}
+    if payload.get(SEALED_KEY):
+        context.update(json.loads(decrypt(payload[SEALED_KEY], keys)))
+    return context

@@ -124,7 +124,7 @@ class PlatformMails:
                 .where(m.id > self._start)
                 .order_by(m.id)
             ).all()
-        from controlplane.mail.service import unsealed
+        from shared.crypto import unsealed
 
         keys = tuple(self._rt.settings.data_encryption_keys)
         return [
@@ -160,7 +160,7 @@ def invitation_token(runtime, invitation_id) -> str:
     from sqlalchemy import select
 
     from controlplane.mail.models import PlatformOutboxMessage as M
-    from controlplane.mail.service import unsealed
+    from shared.crypto import unsealed
 
     with runtime.engine.connect() as conn:
         payload = conn.scalar(

@@ -21,13 +21,13 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from controlplane.mail.models import PlatformOutboxMessage
-from controlplane.mail.service import SEALED_KEY
 from shared import db
-from shared.crypto import encrypt, is_token, rotate
+from shared.crypto import SEALED_KEY, encrypt, is_token, rotate
 from shared.models.accounts import User
 from shared.models.tenants import Tenant
 from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
+from tenantapp.secrets import rotate_tenant_secrets
 
 log = logging.getLogger("cleanplane.keys")
 ROTATED_TENANT_STATUSES = ("active", "suspended", "deleting", "provision_failed")
@@ -64,19 +64,9 @@ def rotate_control_plane(report: RotationReport) -> None:
 
 
 def rotate_tenant(runtime, tenant_id) -> None:
-    """Re-encrypt (or first store) one tenant's export signing secret."""
-    from tenantapp.exports.service import legacy_signing_secret
-    from tenantapp.settings.models import TenantSettings
-
-    ref = runtime.tenants.by_id(tenant_id)
-    with tenant_context(ref), db.transaction() as tx:
-        row = tx.get(TenantSettings, 1, with_for_update=True)
-        if row is None:
-            return
-        if row.export_signing_secret:
-            row.export_signing_secret = rotate(row.export_signing_secret)
-        else:
-            row.export_signing_secret = encrypt(legacy_signing_secret(tenant_id))
+    """Re-encrypt one tenant's secrets (its schema's side lives in ``tenantapp/secrets.py``)."""
+    with tenant_context(runtime.tenants.by_id(tenant_id)), db.transaction() as tx:
+        rotate_tenant_secrets(tx, tenant_id)
 
 
 def rotate_all(runtime, on_tenant: Callable[[], None] | None = None) -> RotationReport:

@@ -3,7 +3,6 @@ through the control-plane outbox (the same mechanism as the tenant outbox)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from email.utils import parseaddr
@@ -12,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from controlplane.mail.models import PlatformOutboxMessage
-from shared.crypto import DecryptionFailed, decrypt, encrypt
+from shared.crypto import SEALED_KEY, DecryptionFailed, seal, unsealed
 from shared.mail import OutgoingMail, transport_from_settings
 from shared.mail.message import message_id
 from shared.mail.render import render
@@ -31,23 +30,6 @@ def base_context() -> dict:
 
 def render_platform(template: str, context: dict):
     return render(TEMPLATE_DIR, template, {**base_context(), **context})
-
-
-SEALED_KEY = "sealed"
-
-
-def seal(secrets: dict) -> str:
-    """Context values that must not sit readable in the outbox (links carrying a token):
-    encrypted with ``DATA_ENCRYPTION_KEYS``, opened only by the sender at delivery time."""
-    return encrypt(json.dumps(secrets))
-
-
-def unsealed(payload: dict, keys: tuple[str, ...] | None = None) -> dict:
-    """The template context of an outbox payload, sealed values opened."""
-    context = {k: v for k, v in payload.items() if k != SEALED_KEY}
-    if payload.get(SEALED_KEY):
-        context.update(json.loads(decrypt(payload[SEALED_KEY], keys)))
-    return context
 
 
 def enqueue_platform_mail(
