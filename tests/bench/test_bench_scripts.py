@@ -33,3 +33,16 @@ def test_bench_runs_as_a_script_from_anywhere(name, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "--no-docs" in done.stdout
+
+
+@pytest.mark.parametrize("name", BENCHES)
+def test_bench_runs_as_a_module(name):
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--no-docs" in done.stdout
