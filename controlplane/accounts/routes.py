@@ -4,14 +4,8 @@ from flask_smorest import Blueprint
 
 from controlplane.accounts import members, recovery, schemas, totp
 from controlplane.limits import limit_login
-from shared.api import problem_ref
+from shared.api import problems
 from shared.auth.guards import public, staff
-
-
-def problems(*codes: str) -> dict:
-    """Error responses an operation gives beyond those documented for every operation."""
-    return {code: problem_ref(code) for code in codes}
-
 
 blp = Blueprint("accounts", __name__, url_prefix="/v1", description="Members and account security")
 
