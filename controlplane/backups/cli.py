@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from controlplane.backups.pgtools import BackupError
+from controlplane.pgtools import PgToolError
 from shared.runtime import use_runtime
 from shared.web import app_runtime
 
@@ -23,7 +23,7 @@ def backup(slug: str, directory: Path) -> None:
     with use_runtime(app_runtime()) as rt:
         try:
             manifest = backup_tenant(rt, slug, directory)
-        except BackupError as exc:
+        except PgToolError as exc:
             raise click.ClickException(str(exc)) from exc
     tables = manifest["tables"]
     click.echo(
@@ -44,7 +44,7 @@ def restore(directory: Path, new_slug: str | None, shard: str | None) -> None:
     with use_runtime(app_runtime()) as rt:
         try:
             result = restore_tenant(rt, directory, new_slug, shard=shard, progress=click.echo)
-        except BackupError as exc:
+        except PgToolError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(
         f"restored {result.slug} ({result.tenant_id}) into {result.schema} on {result.shard}: "

@@ -36,13 +36,14 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from controlplane.backups import rows
-from controlplane.backups.pgtools import (
-    BackupError,
+from controlplane.pgtools import (
+    PgToolError,
     dump_schema,
     fingerprints,
     rename_schema_in_dump,
     restore_sql,
     server_major,
+    table_fingerprints,
 )
 from shared.models.tenants import Tenant
 from shared.runtime import Runtime
@@ -51,6 +52,11 @@ from shared.tenancy import check_schema_name, new_schema_name, quoted_schema, sl
 
 log = logging.getLogger("cleanplane.backups")
 FORMAT = 1
+
+
+class BackupError(PgToolError):
+    """A backup or restore could not be done; nothing was changed by the failed step."""
+
 
 # Tenant columns holding storage keys (``tenants/<tenant_id>/...``): features that store object
 # keys register ``(table, column)`` here so a copy restored under a new id points at its own
@@ -114,10 +120,11 @@ def backup_tenant(runtime: Runtime, slug: str, dest: Path) -> dict:
         revision = schema_conn.execute(
             text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version")  # noqa: S608
         ).scalar()
-        tables = fingerprints(schema_conn, schema)
+        # Tables only: sequences are not transactional, so the snapshot cannot pin them.
+        tables = table_fingerprints(fingerprints(schema_conn, schema))
         # pg_dump reads the same snapshot while this transaction stays open.
         owner_url = runtime.shard(shard).owner_url
-        dump_schema(owner_url, major, schema, dest / "schema.sql", snapshot)
+        dump_schema(owner_url, major, schema, dest / "schema.sql", snapshot=snapshot)
     (dest / "schema.sql").chmod(0o600)
     _write_json(dest / "control_plane.json", control)
     files = _copy_tree(_storage_root(runtime) / str(tenant.id), dest / "storage")
@@ -183,6 +190,22 @@ def _check_schema_free(conn, schema: str) -> None:
         raise BackupError(f"schema {schema} already exists; restore with --as NEWSLUG")
 
 
+@dataclass(frozen=True)
+class _Target:
+    """Where and as whom a backup is restored."""
+
+    tenant_id: uuid.UUID
+    slug: str
+    schema: str  # the final name
+    scratch: str  # loaded and verified here, renamed to ``schema`` when visible
+    shard: str
+    clone: bool
+
+    @property
+    def remote(self) -> bool:
+        return self.shard != DEFAULT_SHARD
+
+
 def restore_tenant(
     runtime: Runtime,
     src: Path,
@@ -197,91 +220,128 @@ def restore_tenant(
     say = progress or (lambda _msg: None)
     src = Path(src)
     manifest, control = read_backup(src)
-    clone = new_slug is not None
-    if clone and slug_problem(new_slug):
-        raise BackupError(f"slug {new_slug!r} {slug_problem(new_slug)}")
-    tenant_id = uuid.uuid4() if clone else uuid.UUID(manifest["tenant_id"])
-    slug = new_slug if clone else manifest["slug"]
-    final = new_schema_name() if clone else check_schema_name(manifest["schema"])
-    scratch = new_schema_name()
-    shard = shard or manifest.get("shard") or control["tenant"].get("shard") or DEFAULT_SHARD
-    engine = runtime.owner_engine
-    shard_engine = _shard_engine(runtime, shard, f"restore onto {shard!r} (pick one with --shard)")
-    remote = shard != DEFAULT_SHARD
-    with engine.connect() as conn:
-        _check_identity(conn, tenant_id, slug, None if remote else final)
-    with shard_engine.connect() as conn:
-        _check_schema_free(conn, final)
-        major = server_major(conn)
-    storage_dest = _storage_root(runtime) / str(tenant_id)
-    copied_storage = False
-    schema_committed = False
+    target = _target(manifest, control, new_slug, shard)
+    shard_engine = _shard_engine(
+        runtime, target.shard, f"restore onto {target.shard!r} (pick one with --shard)"
+    )
+    major = _check_free(runtime, shard_engine, target)
+    storage_dest = _storage_root(runtime) / str(target.tenant_id)
+    done = {"storage": False, "schema": False}  # what to undo if a later step fails
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            renamed = Path(tmp) / "schema.sql"
-            rename_schema_in_dump(src / "schema.sql", renamed, manifest["schema"], scratch)
-            say(f"loading the dump into scratch schema {scratch} on shard {shard}")
-            restore_sql(runtime.shard(shard).owner_url, major, renamed)
-        with contextlib.ExitStack() as stack:
-            conn = stack.enter_context(engine.begin())
-            schema_conn, schema_tx = conn, None
-            if remote:
-                schema_conn = stack.enter_context(shard_engine.connect())
-                schema_tx = schema_conn.begin()  # rolled back by closing unless committed
-            restored = fingerprints(schema_conn, scratch)
-            _verify(manifest["tables"], restored)
-            say(f"verified {len(restored)} tables against the manifest")
-            _rewrite_storage_keys(schema_conn, scratch, manifest["tenant_id"], tenant_id)
-            if (src / "storage").is_dir():
-                storage_dest.parent.mkdir(parents=True, exist_ok=True)
-                _copy_tree(src / "storage", storage_dest)
-                copied_storage = True
-            # The identity checks again, now under the transaction that makes the tenant visible.
-            _check_identity(conn, tenant_id, slug, None if remote else final)
-            _check_schema_free(schema_conn, final)
-            schema_conn.exec_driver_sql(
-                f"ALTER SCHEMA {quoted_schema(scratch)} RENAME TO {quoted_schema(final)}"
-            )
-            role = runtime.shard(shard).app_role
-            if role:
-                schema_conn.exec_driver_sql(
-                    f'GRANT USAGE ON SCHEMA {quoted_schema(final)} TO "{role}"'
-                )
-            if schema_tx is not None:  # saga step 1: the schema is on the shard; 2: the rows
-                schema_tx.commit()
-                schema_committed = True
-            rows.insert_rows(
-                conn,
-                control,
-                tenant_id=tenant_id,
-                slug=slug,
-                schema=final,
-                revision=manifest.get("revision"),
-                clone=clone,
-                actor=actor,
-                shard=shard,
-            )
+        _load_scratch(runtime, src, manifest, target, major, say)
+        restored = _verify_and_publish(
+            runtime, shard_engine, src, manifest, control, target, actor, done, say
+        )
     except BaseException:
         with shard_engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted_schema(scratch)} CASCADE")
-            if schema_committed:  # compensate: the rows never made it
-                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted_schema(final)} CASCADE")
-        if copied_storage and clone:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted_schema(target.scratch)} CASCADE")
+            if done["schema"]:  # compensate: the rows never made it
+                conn.exec_driver_sql(
+                    f"DROP SCHEMA IF EXISTS {quoted_schema(target.schema)} CASCADE"
+                )
+        if done["storage"] and target.clone:
             shutil.rmtree(storage_dest, ignore_errors=True)
         raise
-    runtime.tenants.bump(tenant_id)
+    runtime.tenants.bump(target.tenant_id)
     log.info(
-        "tenant restored", extra={"tenant_id": str(tenant_id), "schema": final, "shard": shard}
+        "tenant restored",
+        extra={"tenant_id": str(target.tenant_id), "schema": target.schema, "shard": target.shard},
     )
     return RestoreResult(
-        tenant_id=tenant_id,
-        slug=slug,
-        schema=final,
+        tenant_id=target.tenant_id,
+        slug=target.slug,
+        schema=target.schema,
         tables=len(restored),
         rows=sum(t["rows"] for t in restored.values()),
         files=manifest.get("storage_files", 0),
-        shard=shard,
+        shard=target.shard,
     )
+
+
+def _target(manifest: dict, control: dict, new_slug: str | None, shard: str | None) -> _Target:
+    """The original identity, or a new one (id, slug, schema) for a copy under ``new_slug``."""
+    clone = new_slug is not None
+    if clone and slug_problem(new_slug):
+        raise BackupError(f"slug {new_slug!r} {slug_problem(new_slug)}")
+    return _Target(
+        tenant_id=uuid.uuid4() if clone else uuid.UUID(manifest["tenant_id"]),
+        slug=new_slug if clone else manifest["slug"],
+        schema=new_schema_name() if clone else check_schema_name(manifest["schema"]),
+        scratch=new_schema_name(),
+        shard=shard or manifest.get("shard") or control["tenant"].get("shard") or DEFAULT_SHARD,
+        clone=clone,
+    )
+
+
+def _check_free(runtime: Runtime, shard_engine, target: _Target) -> int:
+    """Refuse an identity or schema that exists; returns the target shard's major version."""
+    with runtime.owner_engine.connect() as conn:
+        _check_identity(
+            conn, target.tenant_id, target.slug, None if target.remote else target.schema
+        )
+    with shard_engine.connect() as conn:
+        _check_schema_free(conn, target.schema)
+        return server_major(conn)
+
+
+def _load_scratch(runtime: Runtime, src: Path, manifest: dict, target: _Target, major, say):
+    """Load the dump, renamed to the scratch schema, on the target shard (one transaction)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        renamed = Path(tmp) / "schema.sql"
+        rename_schema_in_dump(src / "schema.sql", renamed, manifest["schema"], target.scratch)
+        say(f"loading the dump into scratch schema {target.scratch} on shard {target.shard}")
+        restore_sql(runtime.shard(target.shard).owner_url, major, renamed)
+
+
+def _verify_and_publish(
+    runtime: Runtime, shard_engine, src, manifest, control, target: _Target, actor, done, say
+) -> dict:
+    """Check the scratch schema against the manifest, then make the tenant visible at once:
+    rename the schema and write the control-plane rows (a saga step per database when the shard
+    is remote). Marks in ``done`` what the caller must undo if this fails."""
+    with contextlib.ExitStack() as stack:
+        conn = stack.enter_context(runtime.owner_engine.begin())
+        schema_conn, schema_tx = conn, None
+        if target.remote:
+            schema_conn = stack.enter_context(shard_engine.connect())
+            schema_tx = schema_conn.begin()  # rolled back by closing unless committed
+        restored = table_fingerprints(fingerprints(schema_conn, target.scratch))
+        _verify(manifest["tables"], restored)
+        say(f"verified {len(restored)} tables against the manifest")
+        _rewrite_storage_keys(schema_conn, target.scratch, manifest["tenant_id"], target.tenant_id)
+        if (src / "storage").is_dir():
+            storage_dest = _storage_root(runtime) / str(target.tenant_id)
+            storage_dest.parent.mkdir(parents=True, exist_ok=True)
+            _copy_tree(src / "storage", storage_dest)
+            done["storage"] = True
+        # The identity checks again, now under the transaction that makes the tenant visible.
+        _check_identity(
+            conn, target.tenant_id, target.slug, None if target.remote else target.schema
+        )
+        _check_schema_free(schema_conn, target.schema)
+        schema_conn.exec_driver_sql(
+            f"ALTER SCHEMA {quoted_schema(target.scratch)} RENAME TO {quoted_schema(target.schema)}"
+        )
+        role = runtime.shard(target.shard).app_role
+        if role:
+            schema_conn.exec_driver_sql(
+                f'GRANT USAGE ON SCHEMA {quoted_schema(target.schema)} TO "{role}"'
+            )
+        if schema_tx is not None:  # saga step 1: the schema is on the shard; 2: the rows
+            schema_tx.commit()
+            done["schema"] = True
+        rows.insert_rows(
+            conn,
+            control,
+            tenant_id=target.tenant_id,
+            slug=target.slug,
+            schema=target.schema,
+            revision=manifest.get("revision"),
+            clone=target.clone,
+            actor=actor,
+            shard=target.shard,
+        )
+    return restored
 
 
 def _verify(expected: dict, restored: dict) -> None:
