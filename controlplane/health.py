@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
 
+from controlplane.fleet.report import failed_migration_count
+from jobs.heartbeat import heartbeat_report
 from shared.migrations import public_head, public_revision, tenant_head
 from shared.models.tenants import Tenant
 
@@ -50,7 +52,6 @@ def readyz():
 
 def _tenant_counts(runtime) -> dict:
     """At head, behind, failed (provisioning or last fleet migration): reported, never fatal."""
-    from controlplane.fleet.report import failed_migration_count
 
     try:
         with runtime.engine.connect() as conn:
@@ -80,8 +81,6 @@ def _tenant_counts(runtime) -> dict:
 
 def _job_heartbeats(runtime) -> dict:
     try:
-        from jobs.heartbeat import heartbeat_report
-
         return heartbeat_report(runtime.redis)
     except Exception as exc:  # noqa: BLE001
         return {"error": type(exc).__name__}

@@ -9,9 +9,12 @@ import hmac
 
 from flask import Blueprint, Response, current_app
 
+from controlplane.mail.models import PlatformOutboxMessage
+from jobs import queues
 from shared import metrics
 from shared.auth.guards import bearer_token
 from shared.errors import Unauthorized
+from shared.outbox.dlq import DlqEntry
 
 blp = Blueprint("metrics", __name__)
 
@@ -41,10 +44,6 @@ def _job_and_outbox_gauges(runtime) -> None:
     DLQ index, which is what operators alert on, so the scrape stays one query per gauge.
     """
     from sqlalchemy import func, select
-
-    from controlplane.mail.models import PlatformOutboxMessage
-    from jobs import queues
-    from shared.outbox.dlq import DlqEntry
 
     for name in queues.ALL:
         metrics.set_queue_depth(name, queues.queue(name, runtime.redis).count)

@@ -14,6 +14,8 @@ from typing import Any
 
 from limits import parse_many
 
+from shared.shards import shard_map
+
 DEV_SECRET = "dev-insecure-secret-change-me-0123456789"
 RATE_LIMIT_SETTINGS = (
     "rate_limit_public",
@@ -166,7 +168,6 @@ class Settings:
     @property
     def shard_map(self):
         """Named tenant databases: ``default`` (``DATABASE_URL``) plus ``SHARDS``."""
-        from shared.shards import shard_map
 
         return shard_map(self.database_url, self.owner_url, self.shards, self.shard_owner_urls)
 

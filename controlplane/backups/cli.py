@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from controlplane.backups.service import backup_tenant, restore_tenant
 from controlplane.pgtools import PgToolError
 from shared.runtime import use_runtime
 from shared.web import app_runtime
@@ -18,7 +19,6 @@ from shared.web import app_runtime
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def backup(slug: str, directory: Path) -> None:
     """Back up one tenant: its schema, control-plane rows and storage objects, into DIRECTORY."""
-    from controlplane.backups.service import backup_tenant
 
     with use_runtime(app_runtime()) as rt:
         try:
@@ -39,7 +39,6 @@ def backup(slug: str, directory: Path) -> None:
 @click.option("--shard", default=None, help="Restore onto this shard (default: the backup's).")
 def restore(directory: Path, new_slug: str | None, shard: str | None) -> None:
     """Restore a tenant backup (as a new tenant with --as; else its original identity)."""
-    from controlplane.backups.service import restore_tenant
 
     with use_runtime(app_runtime()) as rt:
         try:

@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from controlplane.billing import plans, schemas, service
+from controlplane.billing.connect import route_connect_event
 from controlplane.billing.webhooks import handle_event
 from shared import metrics
 from shared.api import problems
@@ -86,7 +87,6 @@ class ConnectWebhook(MethodView):
     @stripe_blp.response(200, schemas.WebhookOut)
     def post(self):
         """Connected-account events (deposits), authenticated with the Connect signing secret."""
-        from controlplane.billing.connect import route_connect_event
 
         event = _verified_event(
             current_runtime().settings.stripe_connect_webhook_secret, "stripe_connect"

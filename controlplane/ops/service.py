@@ -7,7 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select, tuple_
 
+from controlplane.tenants.deletion import start_deletion
 from controlplane.tenants.lifecycle import change_status
+from jobs import queues
+from jobs.heartbeat import heartbeat_report
 from shared import db
 from shared.entitlements import usage
 from shared.errors import NotFound
@@ -43,8 +46,6 @@ def tenant_detail(tenant_id: uuid.UUID) -> dict:
 
 
 def delete_tenant(tenant_id: uuid.UUID, operator: str, reason: str):
-    from controlplane.tenants.deletion import start_deletion
-
     return start_deletion(tenant_id, actor=f"operator:{operator}", reason=reason)
 
 
@@ -54,8 +55,6 @@ def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str)
 
 def jobs_report() -> dict:
     """Every RQ queue with its depth and registry counts, plus worker and scheduler heartbeats."""
-    from jobs import queues
-    from jobs.heartbeat import heartbeat_report
 
     redis = current_runtime().redis
     out = []

@@ -7,7 +7,11 @@ import secrets
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from controlplane.auth.service import passwords
+from controlplane.provisioning.operator import OperatorTenant, create_tenant, retry_tenant
+from controlplane.provisioning.pool import drain_pool, pool_status, refill_pool
 from shared.errors import AppError
+from shared.runtime import use_runtime
 from shared.web import app_runtime
 
 pool_cli = AppGroup("pool", help="The warm pool of pre-provisioned tenant schemas.")
@@ -35,9 +39,6 @@ def _report(slug: str, outcome) -> None:
 )
 def create(slug, company_name, email, time_zone, password):
     """Create a tenant (or retry a provision_failed one with the same slug)."""
-    from controlplane.auth.service import passwords
-    from controlplane.provisioning.operator import OperatorTenant, create_tenant
-    from shared.runtime import use_runtime
 
     runtime = app_runtime()
     generated = password is None
@@ -60,8 +61,6 @@ def create(slug, company_name, email, time_zone, password):
 @click.argument("slug")
 def retry(slug):
     """Provision a provision_failed tenant again."""
-    from controlplane.provisioning.operator import retry_tenant
-    from shared.runtime import use_runtime
 
     with use_runtime(app_runtime()):
         try:
@@ -80,7 +79,6 @@ def _problem(exc: AppError) -> str:
 @pool_cli.command("status")
 def pool_status_cmd():
     """Ready schemas at head, unclaimed schemas per revision, claimed so far."""
-    from controlplane.provisioning.pool import pool_status
 
     status = pool_status(app_runtime())
     click.echo(f"head: {status.head}")
@@ -95,7 +93,6 @@ def pool_status_cmd():
 @click.argument("size", type=click.IntRange(min=0))
 def pool_fill(size):
     """Top the pool up to SIZE ready schemas at head (drops unclaimed ones below head)."""
-    from controlplane.provisioning.pool import refill_pool
 
     created = refill_pool(app_runtime(), size)
     click.echo(f"created {created} pool schema(s); pool target {size}")
@@ -104,7 +101,6 @@ def pool_fill(size):
 @pool_cli.command("drain")
 def pool_drain():
     """Drop every unclaimed pool schema."""
-    from controlplane.provisioning.pool import drain_pool
 
     dropped = drain_pool(app_runtime())
     click.echo(f"dropped {dropped} pool schema(s)")

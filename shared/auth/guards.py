@@ -26,6 +26,8 @@ from sqlalchemy import select
 from shared.auth import tokens
 from shared.auth.permissions import allows
 from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.models.accounts import Membership, User, UserSession
+from shared.operator_tokens import check_operator_token
 from shared.runtime import current_runtime
 from shared.tenancy import TenantRef
 
@@ -78,7 +80,6 @@ def forget_sessions(session_ids) -> None:
 
 def _load_session(sid: str, tenant: TenantRef) -> dict:
     """Session + membership + user state for ``sid``, from Redis or one SQL query."""
-    from shared.models.accounts import Membership, User, UserSession
 
     rt = current_runtime()
     key = session_key(sid)
@@ -317,7 +318,6 @@ def authenticate_operator() -> Principal:
         claims = tokens.decode(current_runtime().settings, raw)
         if claims["typ"] != "operator":
             raise Forbidden("Operator credentials are required.")
-        from shared.operator_tokens import check_operator_token
 
         return Principal(typ="operator", operator=check_operator_token(claims))
     raise Unauthorized(

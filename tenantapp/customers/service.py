@@ -10,6 +10,7 @@ from shared import db
 from shared.errors import NotFound, field_error
 from shared.pagination import decode_cursor, page
 from tenantapp.customers.models import Customer, ReferralCredit
+from tenantapp.leads.models import Lead
 
 DEFAULT_REGION = "CA"  # North American numbering; numbers with +country codes parse anywhere
 
@@ -68,8 +69,6 @@ def list_customers(limit: int, cursor: str | None) -> dict:
 
 
 def customer_detail(customer_id: int) -> dict:
-    from tenantapp.leads.models import Lead
-
     sess = db.session()
     customer = sess.get(Customer, customer_id)
     if customer is None:
