@@ -93,7 +93,7 @@ class Schedule:
         return self.func, (), {}
 
 
-# Later features append here (outbox delivery, reminders, pool refill, retention fan-out, ...).
+# Every periodic job, by name; a new one is a new row here (reconciled at scheduler start).
 SCHEDULES: list[Schedule] = [
     Schedule("heartbeat", "jobs.heartbeat.pipeline_heartbeat", interval=30),
     Schedule(
