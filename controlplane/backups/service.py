@@ -154,6 +154,7 @@ def _copy_tree(src: Path, dest: Path) -> int:
 
 
 def read_backup(src: Path) -> tuple[dict, dict]:
+    """The manifest and control-plane rows of the backup in ``src``; ``BackupError`` if it is not one."""
     src = Path(src)
     try:
         manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))

@@ -74,6 +74,7 @@ def _other_subscription(tx, account: BillingAccount, inv: InvoiceRefs, out: Outc
 
 # ---------------------------------------------------------------------- handlers
 def on_checkout_completed(tx, event, session: dict, created: datetime) -> Outcome:
+    """A finished Checkout links the customer and subscription; paid → the plan applies."""
     customer, sub_id = ref_id(session.get("customer")), ref_id(session.get("subscription"))
     out = Outcome("ignored", customer=customer, subscription=sub_id)
     if session.get("mode", "subscription") != "subscription":
@@ -110,6 +111,7 @@ def on_checkout_completed(tx, event, session: dict, created: datetime) -> Outcom
 
 
 def on_subscription(tx, event, sub: dict, created: datetime) -> Outcome:
+    """Subscription created/updated/deleted: apply its status, plan and period if newer."""
     sub_id, customer = ref_id(sub.get("id")), ref_id(sub.get("customer"))
     out = Outcome("unmatched", customer=customer, subscription=sub_id)
     account = subscription.find_account(tx, tenant_hint(sub.get("metadata")), customer, sub_id)
@@ -151,6 +153,7 @@ def on_subscription(tx, event, sub: dict, created: datetime) -> Outcome:
 
 
 def on_invoice_paid(tx, event, invoice: dict, created: datetime) -> Outcome:
+    """A paid invoice ends delinquency (or an incomplete start): the plan is active."""
     out, account, inv = _invoice_account(tx, invoice, created)
     if account is None or _other_subscription(tx, account, inv, out):
         return out
@@ -166,6 +169,7 @@ def on_invoice_paid(tx, event, invoice: dict, created: datetime) -> Outcome:
 
 
 def on_invoice_failed(tx, event, invoice: dict, created: datetime) -> Outcome:
+    """A failed payment makes an active subscription past_due and tells the owner."""
     out, account, inv = _invoice_account(tx, invoice, created)
     if account is None or _other_subscription(tx, account, inv, out):
         return out
@@ -179,6 +183,7 @@ def on_invoice_failed(tx, event, invoice: dict, created: datetime) -> Outcome:
 
 
 def on_invoice_action_required(tx, event, invoice: dict, created: datetime) -> Outcome:
+    """The owner must confirm a payment (3-D Secure): tell them."""
     out, account, inv = _invoice_account(tx, invoice, created)
     if account is None:
         return out

@@ -20,6 +20,7 @@ from shared.runtime import current_runtime
 
 
 def list_tenants(args: dict) -> dict:
+    """A page of tenants, oldest first, filtered by ``status`` and ``plan`` (operators)."""
     stmt = select(Tenant).order_by(Tenant.created_at, Tenant.id).limit(args["limit"] + 1)
     if args["status"]:
         stmt = stmt.where(Tenant.status == args["status"])
@@ -33,6 +34,7 @@ def list_tenants(args: dict) -> dict:
 
 
 def tenant_detail(tenant_id: uuid.UUID) -> dict:
+    """One tenant's row with its lifecycle events; 404 if unknown."""
     sess = db.session()
     tenant = sess.get(Tenant, tenant_id)
     if tenant is None:
@@ -46,10 +48,12 @@ def tenant_detail(tenant_id: uuid.UUID) -> dict:
 
 
 def delete_tenant(tenant_id: uuid.UUID, operator: str, reason: str):
+    """Start deleting a tenant on an operator's behalf (SPEC §2.5)."""
     return start_deletion(tenant_id, actor=f"operator:{operator}", reason=reason)
 
 
 def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str):
+    """Move a tenant to ``to_status`` on an operator's behalf (suspend / resume)."""
     return change_status(tenant_id, to_status, actor=f"operator:{operator}", reason=reason)
 
 

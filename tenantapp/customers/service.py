@@ -16,6 +16,7 @@ DEFAULT_REGION = "CA"  # North American numbering; numbers with +country codes p
 
 
 def normalise_email(email: str | None) -> str | None:
+    """Trimmed, lower-cased e-mail (None stays None)."""
     return email.strip().lower() if email else None
 
 
@@ -60,6 +61,7 @@ def match_or_create(sess, name: str, email: str | None, phone: str) -> Customer:
 
 
 def list_customers(limit: int, cursor: str | None) -> dict:
+    """A page of customers, newest first."""
     stmt = select(Customer).order_by(Customer.id.desc()).limit(limit + 1)
     after = decode_cursor(cursor, int)
     if after:
@@ -69,6 +71,7 @@ def list_customers(limit: int, cursor: str | None) -> dict:
 
 
 def customer_detail(customer_id: int) -> dict:
+    """One customer with their leads and referral credits; 404 if unknown."""
     sess = db.session()
     customer = sess.get(Customer, customer_id)
     if customer is None:

@@ -12,10 +12,12 @@ from tenantapp.settings.models import TenantSettings
 
 
 def get_settings() -> TenantSettings:
+    """The tenant's settings row."""
     return db.session().get(TenantSettings, 1)
 
 
 def update_settings(patch: dict) -> TenantSettings:
+    """Apply ``patch`` to the settings after checking the time zone; audited."""
     if "time_zone" in patch:
         problem = time_zone_problem(patch["time_zone"])
         if problem:
