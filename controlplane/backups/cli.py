@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from controlplane.backups.service import backup_tenant, restore_tenant
+from controlplane.backups.restore import restore_tenant
+from controlplane.backups.service import backup_tenant
 from controlplane.pgtools import PgToolError
 from shared.runtime import use_runtime
 from shared.web import app_runtime

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import delete, text
 
-from controlplane.backups import service as backups
+from controlplane.backups import restore as backups
 from controlplane.pgtools import fingerprints, table_fingerprints
 from shared.models.tenants import Tenant
 from tests.scale.conftest import schemas, tenant_row
