@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -25,12 +24,11 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from controlplane.backups import rows
+from controlplane.backups import storage as objects
 from controlplane.backups.service import (
     BackupError,
-    copy_tree,
     read_backup,
     shard_owner_engine,
-    storage_root,
 )
 from controlplane.pgtools import (
     fingerprints,
@@ -45,11 +43,6 @@ from shared.shards import DEFAULT_SHARD
 from shared.tenancy import check_schema_name, new_schema_name, quoted_schema, slug_problem
 
 log = logging.getLogger("cleanplane.backups")
-
-# Tenant columns holding storage keys (``tenants/<tenant_id>/...``): features that store object
-# keys register ``(table, column)`` here so a copy restored under a new id points at its own
-# objects. Rewritten after the checksums are verified.
-STORAGE_KEY_COLUMNS: list[tuple[str, str]] = []
 
 
 @dataclass
@@ -116,11 +109,10 @@ def restore_tenant(
         runtime, target.shard, f"restore onto {target.shard!r} (pick one with --shard)"
     )
     major = _check_free(runtime, shard_engine, target)
-    storage_dest = storage_root(runtime) / str(target.tenant_id)
     done = {"storage": False, "schema": False}  # what to undo if a later step fails
     try:
         _load_scratch(runtime, src, manifest, target, major, say)
-        restored = _verify_and_publish(
+        restored, files = _verify_and_publish(
             runtime, shard_engine, src, manifest, control, target, actor, done, say
         )
     except BaseException:
@@ -131,7 +123,7 @@ def restore_tenant(
                     f"DROP SCHEMA IF EXISTS {quoted_schema(target.schema)} CASCADE"
                 )
         if done["storage"] and target.clone:
-            shutil.rmtree(storage_dest, ignore_errors=True)
+            objects.drop_objects(runtime, target.tenant_id)
         raise
     runtime.tenants.bump(target.tenant_id)
     log.info(
@@ -144,7 +136,7 @@ def restore_tenant(
         schema=target.schema,
         tables=len(restored),
         rows=sum(t["rows"] for t in restored.values()),
-        files=manifest.get("storage_files", 0),
+        files=files,
         shard=target.shard,
     )
 
@@ -186,7 +178,7 @@ def _load_scratch(runtime: Runtime, src: Path, manifest: dict, target: _Target, 
 
 def _verify_and_publish(
     runtime: Runtime, shard_engine, src, manifest, control, target: _Target, actor, done, say
-) -> dict:
+) -> tuple[dict, int]:
     """Check the scratch schema against the manifest, then make the tenant visible at once:
     rename the schema and write the control-plane rows (a saga step per database when the shard
     is remote). Marks in ``done`` what the caller must undo if this fails."""
@@ -200,11 +192,9 @@ def _verify_and_publish(
         _verify(manifest["tables"], restored)
         say(f"verified {len(restored)} tables against the manifest")
         _rewrite_storage_keys(schema_conn, target.scratch, manifest["tenant_id"], target.tenant_id)
-        if (src / "storage").is_dir():
-            storage_dest = storage_root(runtime) / str(target.tenant_id)
-            storage_dest.parent.mkdir(parents=True, exist_ok=True)
-            copy_tree(src / "storage", storage_dest)
-            done["storage"] = True
+        done["storage"] = True  # from here a failed copy is cleaned up
+        files = objects.restore_objects(runtime, src, target.tenant_id)
+        say(f"restored {files} stored objects")
         # The identity checks again, now under the transaction that makes the tenant visible.
         _check_identity(
             conn, target.tenant_id, target.slug, None if target.remote else target.schema
@@ -232,7 +222,7 @@ def _verify_and_publish(
             actor=actor,
             shard=target.shard,
         )
-    return restored
+    return restored, files
 
 
 def _verify(expected: dict, restored: dict) -> None:
@@ -249,7 +239,18 @@ def _rewrite_storage_keys(conn, schema: str, old_id: str, new_id: uuid.UUID) -> 
     if str(new_id) == old_id:
         return
     old_prefix, new_prefix = f"tenants/{old_id}/", f"tenants/{new_id}/"
-    for table, column in STORAGE_KEY_COLUMNS:
+    present = set(
+        conn.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = :s"
+            ),
+            {"s": schema},
+        ).all()
+    )
+    for table, column in objects.STORAGE_KEY_COLUMNS:
+        if (table, column) not in present:  # a backup from before that feature's migration
+            continue
         col = '"' + column.replace('"', '""') + '"'
         tbl = '"' + table.replace('"', '""') + '"'
         conn.execute(

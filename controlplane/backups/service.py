@@ -2,7 +2,8 @@
 
 A backup directory holds ``schema.sql`` (pg_dump of the tenant schema, no owners or grants),
 ``control_plane.json`` (tenant row, lifecycle events, memberships, users, usage counters),
-``storage/`` (the tenant's objects under ``tenants/<tenant_id>/`` of the local store) and
+``storage/`` with ``storage.json`` (the tenant's objects under ``tenants/<tenant_id>/`` of the
+configured store, local disk or S3/R2: ``controlplane/backups/storage.py``) and
 ``manifest.json`` (versions, and every table's row count and checksum). The dump, the rows and the
 fingerprints come from one exported snapshot, so they agree even while the tenant keeps working.
 For a tenant on another shard (``tenants.shard``) the schema side (dump, fingerprints, revision)
@@ -17,15 +18,15 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select, text
 
 from controlplane.backups import rows
+from controlplane.backups import storage as objects
+from controlplane.backups.errors import BackupError
 from controlplane.pgtools import (
-    PgToolError,
     dump_schema,
     fingerprints,
     server_major,
@@ -38,15 +39,6 @@ from shared.tenancy import check_schema_name, quoted_schema
 
 log = logging.getLogger("cleanplane.backups")
 FORMAT = 1
-
-
-class BackupError(PgToolError):
-    """A backup or restore could not be done; nothing was changed by the failed step."""
-
-
-def storage_root(runtime: Runtime) -> Path:
-    """Where the local store keeps tenants' objects (``<dir>/tenants/<tenant_id>/``)."""
-    return Path(runtime.settings.storage_dir) / "tenants"
 
 
 def _write_json(path: Path, data) -> None:
@@ -97,7 +89,7 @@ def backup_tenant(runtime: Runtime, slug: str, dest: Path) -> dict:
         dump_schema(owner_url, major, schema, dest / "schema.sql", snapshot=snapshot)
     (dest / "schema.sql").chmod(0o600)
     _write_json(dest / "control_plane.json", control)
-    files = copy_tree(storage_root(runtime) / str(tenant.id), dest / "storage")
+    stored = objects.backup_objects(runtime, tenant.id, dest)
     manifest = {
         "format": FORMAT,
         "created_at": datetime.now(UTC).isoformat(),
@@ -108,20 +100,12 @@ def backup_tenant(runtime: Runtime, slug: str, dest: Path) -> dict:
         "revision": revision,
         "server_version_num": version_num,
         "storage_backend": runtime.settings.storage_backend,
-        "storage_files": files,
+        **stored,
         "tables": tables,
     }
     _write_json(dest / "manifest.json", manifest)
     log.info("tenant backed up", extra={"tenant_id": str(tenant.id), "tables": len(tables)})
     return manifest
-
-
-def copy_tree(src: Path, dest: Path) -> int:
-    """Copy a directory of stored objects; returns how many files it holds (0 if absent)."""
-    if not src.is_dir():
-        return 0
-    shutil.copytree(src, dest, dirs_exist_ok=True)
-    return sum(1 for p in dest.rglob("*") if p.is_file())
 
 
 def read_backup(src: Path) -> tuple[dict, dict]:
