@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import AppGroup
 
+from controlplane.accounts.keys import keys_cli
 from controlplane.backups import cli as backups
 from controlplane.billing import cli as billing
 from controlplane.fleet import cli as fleet
@@ -40,3 +41,4 @@ def init_app(app: Flask) -> None:
         ops_cli.add_command(command)
     app.cli.add_command(tenants_cli)
     app.cli.add_command(ops_cli)
+    app.cli.add_command(keys_cli)  # ``flask keys``: encryption keys of secrets at rest
