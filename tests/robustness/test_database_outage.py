@@ -153,3 +153,30 @@ def test_a_connection_lost_inside_a_request_answers_503(outage_app, proxy, monke
 
     monkeypatch.setattr(settings_service, "get_settings", lose_it)
     _assert_outage(raw.get(tenant.url("/admin/settings"), headers=tenant.headers), "mid-request")
+
+
+def test_a_connection_lost_after_the_handler_read_never_escapes_the_teardown(
+    outage_app, proxy, monkeypatch
+):
+    """The database goes away after the handler's query: closing the session sends a ROLLBACK
+    that fails too, which used to escape the request teardown (a bare 500 from the server)."""
+    from tenantapp.settings import service as settings_service
+
+    tenant = signup(ApiClient(outage_app))
+    raw = Client(outage_app, Response)
+    original = settings_service.get_settings
+
+    def read_then_lose_it(*args, **kwargs):
+        row = original(*args, **kwargs)
+        proxy.cut()
+        return row
+
+    monkeypatch.setattr(settings_service, "get_settings", read_then_lose_it)
+    resp = raw.get(tenant.url("/admin/settings"), headers=tenant.headers)
+    assert resp.status_code in (200, 503), resp.get_data(as_text=True)[:300]
+    proxy.restore()
+    monkeypatch.setattr(settings_service, "get_settings", original)
+    deadline = time.monotonic() + 5
+    while raw.get(tenant.url("/admin/settings"), headers=tenant.headers).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
