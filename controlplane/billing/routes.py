@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from controlplane.billing import plans, schemas, service
+from controlplane.billing.event_shape import check_envelope, malformed_events_refused
 from controlplane.billing.webhooks import handle_event
 from shared import metrics
 from shared.api import problem_ref
@@ -70,7 +71,8 @@ class Webhook(MethodView):
     def post(self):
         """Platform-account Stripe events, authenticated by the ``Stripe-Signature`` header."""
         event = _verified_event(current_runtime().settings.stripe_webhook_secret, "stripe")
-        outcome = handle_event(event)
+        with malformed_events_refused("stripe"):
+            outcome = handle_event(event)
         metrics.webhook_outcome("stripe", outcome)
         return {"received": True, "outcome": outcome}
 
@@ -78,12 +80,13 @@ class Webhook(MethodView):
 def _verified_event(secret: str, source: str) -> dict:
     """The request's Stripe event, or 400 when the signature is missing, wrong or stale."""
     try:
-        return verify_webhook(
+        event = verify_webhook(
             request.get_data(cache=False), request.headers.get("Stripe-Signature"), secret
         )
     except WebhookSignatureInvalid as exc:
         metrics.webhook_outcome(source, "bad_signature")
         raise BadRequest("The Stripe signature is missing, wrong or too old.") from exc
+    return check_envelope(event, source)
 
 
 @stripe_blp.route("/connect-webhook")
@@ -97,7 +100,8 @@ class ConnectWebhook(MethodView):
         event = _verified_event(
             current_runtime().settings.stripe_connect_webhook_secret, "stripe_connect"
         )
-        outcome = route_connect_event(event)
+        with malformed_events_refused("stripe_connect"):
+            outcome = route_connect_event(event)
         metrics.webhook_outcome("stripe_connect", outcome)
         return {"received": True, "outcome": outcome}
 
