@@ -119,4 +119,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         retention_blp,
     ):
         api.register_blueprint(blp)
+    from tenantapp.workers.pages import blp as worker_pages_blp
+
+    app.register_blueprint(worker_pages_blp)  # HTML, outside the OpenAPI document
     return app
