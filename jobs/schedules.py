@@ -93,7 +93,7 @@ class Schedule:
         return self.func, (), {}
 
 
-# Later features append here (outbox delivery, reminders, pool refill, retention fan-out, ...).
+# Periodic jobs as data: reconciled at scheduler start by a deterministic id per definition.
 SCHEDULES: list[Schedule] = [
     Schedule("heartbeat", "jobs.heartbeat.pipeline_heartbeat", interval=30),
     Schedule(
@@ -105,7 +105,7 @@ SCHEDULES: list[Schedule] = [
     # messaging (SPEC §5.7): tenant outboxes every minute, the platform outbox every minute
     Schedule(
         "outbox-delivery",
-        "tenantapp.messaging.delivery.deliver_tenant_outbox",
+        "tenantapp.outbox.delivery.deliver_tenant_outbox",
         interval=60,
         queue=queues.EMAIL,
         fan_out=True,
@@ -118,14 +118,14 @@ SCHEDULES: list[Schedule] = [
     ),
     Schedule(
         "booking-reminders",
-        "tenantapp.messaging.reminders.scan_tenant_reminders",
+        "tenantapp.bookings.jobs.scan_tenant_reminders",
         interval=300,
         queue=queues.EMAIL,
         fan_out=True,
     ),
     Schedule(
         "export-auto-replay",
-        "tenantapp.messaging.delivery.auto_replay_tenant_exports",
+        "tenantapp.exports.jobs.auto_replay_tenant_exports",
         interval=900,
         queue=queues.EXPORT,
         fan_out=True,
@@ -134,7 +134,7 @@ SCHEDULES: list[Schedule] = [
     # deposits (SPEC §5.4): unpaid deposits past DEPOSIT_HOLD_MINUTES are cancelled
     Schedule(
         "deposit-cleanup",
-        "tenantapp.payments.jobs.deposit_cleanup",
+        "tenantapp.bookings.jobs.deposit_cleanup",
         interval=300,
         fan_out=True,
     ),

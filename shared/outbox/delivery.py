@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from shared import db
+from shared import circuit, db
 from shared.errors import ServiceUnavailable
 from shared.outbox import dlq
 from shared.outbox.model import MAX_ATTEMPTS, backoff_seconds
@@ -281,8 +281,6 @@ def through_breaker(name: str, fn, *args):
     - ``fn`` returned a ``Permanent`` (refusals are returned, not raised, so they never trip the
       breaker) → raised here.
     """
-    from shared import circuit
-
     ran = False
 
     def tracked(*inner):

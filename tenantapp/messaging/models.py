@@ -6,13 +6,6 @@ from sqlalchemy import DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import TenantBase
-from shared.outbox.model import OutboxColumns
-
-
-class OutboxMessage(OutboxColumns, TenantBase):
-    """One e-mail or webhook of this tenant, written in the transaction that caused it."""
-
-    __tablename__ = "outbox"
 
 
 class EmailSuppression(TenantBase):

@@ -17,10 +17,9 @@ from shared.errors import BadRequest, Conflict, NotFound, Unauthorized, field_er
 from shared.pagination import decode_cursor, page
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
-from tenantapp import notifications
 from tenantapp.audit.service import changes, record
 from tenantapp.teams.models import Team
-from tenantapp.workers import sessions
+from tenantapp.workers import notifications, sessions
 from tenantapp.workers.models import Worker
 
 INVITE_TTL = timedelta(days=7)
@@ -32,6 +31,7 @@ def _now() -> datetime:
 
 
 def passwords() -> Passwords:
+    """The password hasher with the deployment's settings."""
     s = current_runtime().settings
     key = (s.argon2_time_cost, s.argon2_memory_cost)
     if key not in _PASSWORDS:
@@ -93,6 +93,7 @@ def create_worker(data: dict) -> tuple[Worker, str]:
 
 
 def get_worker(worker_id: int) -> Worker:
+    """One worker, or 404."""
     worker = db.session().get(Worker, worker_id)
     if worker is None:
         raise NotFound("No such worker.")
@@ -100,6 +101,7 @@ def get_worker(worker_id: int) -> Worker:
 
 
 def list_workers(args: dict) -> dict:
+    """Workers, one page."""
     stmt = select(Worker).order_by(Worker.id).limit(args["limit"] + 1)
     if args.get("active") is not None:
         stmt = stmt.where(Worker.active.is_(args["active"]))
@@ -183,6 +185,7 @@ def login(email: str, password: str) -> tuple[str, datetime]:
 
 
 def view(worker: Worker) -> dict:
+    """The API view of a worker."""
     return {
         "id": worker.id,
         **_fields(worker),

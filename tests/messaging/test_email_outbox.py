@@ -12,8 +12,8 @@ from shared.outbox import MAX_ATTEMPTS, backoff_seconds
 from shared.outbox.delivery import utcnow
 from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
-from tenantapp.messaging.delivery import deliver_due
-from tenantapp.messaging.models import OutboxMessage
+from tenantapp.outbox.delivery import deliver_due
+from tenantapp.outbox.models import OutboxMessage
 from tests.messaging.support import dlq_count, outbox_row, queue_email, ref
 
 
