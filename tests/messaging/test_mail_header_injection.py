@@ -13,7 +13,7 @@ from shared.mail.message import OutgoingMail
 from shared.mail.transports import SendGridTransport, SmtpTransport
 from shared.outbox.delivery import Permanent
 from shared.tenancy import tenant_context
-from tenantapp.messaging.delivery import deliver_due
+from tenantapp.outbox.delivery import deliver_due
 from tests.messaging.support import BOOKING_CONTEXT, queue_email, ref
 
 EVIL = "Acme\r\nBcc: victim@example.com\r\nX-Injected: yes"
