@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -8,7 +10,7 @@ from controlplane.billing.webhooks import handle_event
 from shared import metrics
 from shared.api import problem_ref
 from shared.auth.guards import operator, public, staff
-from shared.errors import BadRequest
+from shared.errors import AppError, BadRequest
 from shared.runtime import current_runtime
 from shared.stripe import WebhookSignatureInvalid, verify_webhook
 
@@ -71,10 +73,24 @@ class Webhook(MethodView):
     def post(self):
         """Platform-account Stripe events, authenticated by the ``Stripe-Signature`` header."""
         event = _verified_event(current_runtime().settings.stripe_webhook_secret, "stripe")
-        with malformed_events_refused("stripe"):
+        with _counted_failure("stripe"), malformed_events_refused("stripe"):
             outcome = handle_event(event)
         metrics.webhook_outcome("stripe", outcome)
         return {"received": True, "outcome": outcome}
+
+
+@contextmanager
+def _counted_failure(source: str):
+    """A verified event whose handling raised (Stripe will redeliver): counted for alerting."""
+    try:
+        yield
+    except AppError as exc:
+        if exc.status >= 500:  # a malformed event is a 400, counted as "malformed" already
+            metrics.webhook_outcome(source, "failed")
+        raise
+    except Exception:
+        metrics.webhook_outcome(source, "failed")
+        raise
 
 
 def _verified_event(secret: str, source: str) -> dict:
@@ -100,7 +116,7 @@ class ConnectWebhook(MethodView):
         event = _verified_event(
             current_runtime().settings.stripe_connect_webhook_secret, "stripe_connect"
         )
-        with malformed_events_refused("stripe_connect"):
+        with _counted_failure("stripe_connect"), malformed_events_refused("stripe_connect"):
             outcome = route_connect_event(event)
         metrics.webhook_outcome("stripe_connect", outcome)
         return {"received": True, "outcome": outcome}
