@@ -58,9 +58,11 @@ def check_envelope(event: dict, source: str) -> dict:
     if account is not None and (not isinstance(account, str) or len(account) > MAX_ID_LENGTH):
         raise _refuse(source, "account must be a string")
     data = event.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+    if data is None:
+        return event  # nothing to apply: the handlers ignore it
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict | None):
         raise _refuse(source, "data.object must be an object")
-    obj = data["object"]
+    obj = data.get("object") or {}
     for name in REFERENCE_FIELDS:
         value = obj.get(name)
         if isinstance(value, dict):
