@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from shared import db
 from shared.errors import AppError, field_error
@@ -25,7 +25,14 @@ from tenantapp.bookings.slots import (
     suggest,
     window_bounds,
 )
-from tenantapp.scheduling.service import calendar_day, day_bounds, tenant_zone
+from tenantapp.scheduling.service import (
+    TeamCalendar,
+    calendar_from_rows,
+    calendar_parts,
+    calendar_row,
+    day_bounds,
+    utc_margin_bounds,
+)
 
 ACTIVE = ("PENDING", "CONFIRMED")
 
@@ -34,31 +41,44 @@ class SlotUnavailable(AppError):
     status, code, title = 409, "slot_unavailable", "Slot unavailable"
 
 
-def busy_bookings(team_ids, start, end, exclude=None) -> dict:
-    """PENDING/CONFIRMED bookings overlapping [start, end) (buffers included), per team."""
-    stmt = select(Booking.team_id, Booking.starts_at, Booking.ends_at).where(
-        Booking.team_id.in_(team_ids),
-        Booking.status.in_(ACTIVE),
-        Booking.starts_at < end + BOOKING_BUFFER,
-        Booking.ends_at > start - BOOKING_BUFFER,
+def bookings_part(day: date, exclude: int | None = None):
+    """PENDING/CONFIRMED bookings near ``day`` as a calendar UNION ALL part (cut exactly later)."""
+    lo, hi = utc_margin_bounds(day)
+    bk = Booking.__table__
+    stmt = select(*calendar_row("booking", team_id=bk.c.team_id, s=bk.c.starts_at, e=bk.c.ends_at))
+    stmt = stmt.where(
+        bk.c.status.in_(ACTIVE),
+        bk.c.starts_at < hi + BOOKING_BUFFER,
+        bk.c.ends_at > lo - BOOKING_BUFFER,
     )
     if exclude is not None:
-        stmt = stmt.where(Booking.id != exclude)
-    out: dict = {}
-    for team_id, s, e in db.session().execute(stmt):
-        out.setdefault(team_id, []).append((s, e))
-    return out
+        stmt = stmt.where(bk.c.id != exclude)
+    return stmt
 
 
-def team_days(day: date, zone: ZoneInfo, exclude: int | None = None) -> list[TeamDay]:
-    """Every active team's window and busy intervals for ``day`` (tenant-local).
+def read_day(
+    day: date, exclude: int | None = None
+) -> tuple[ZoneInfo, list[TeamCalendar], list[TeamDay]]:
+    """The zone, calendar and every active team's busy day for ``day`` — one SQL round trip.
 
     ``exclude``: a booking being moved must not collide with itself.
     """
-    calendar = calendar_day(day, zone)
+    rows = (
+        db.session()
+        .connection()
+        .execute(union_all(*calendar_parts(day), bookings_part(day, exclude)))
+        .all()
+    )
+    zone, calendar = calendar_from_rows(day, rows)
     start, end = day_bounds(day, zone)
-    busy = busy_bookings([t.team_id for t in calendar], start, end, exclude)
-    return [
+    busy: dict = {}
+    for _kind, team_id, _, _, s, e, _ in sorted(
+        (r for r in rows if r[0] == "booking"), key=lambda r: (r[4], r[5])
+    ):
+        # PENDING/CONFIRMED bookings overlapping [start, end), buffers included
+        if s < end + BOOKING_BUFFER and e > start - BOOKING_BUFFER:
+            busy.setdefault(team_id, []).append((s, e))
+    teams = [
         TeamDay(
             team_id=t.team_id,
             window=t.window,
@@ -67,13 +87,14 @@ def team_days(day: date, zone: ZoneInfo, exclude: int | None = None) -> list[Tea
         )
         for t in calendar
     ]
+    return zone, calendar, teams
 
 
 def find_slots(day: date, minutes: int, window_hours=None, now: datetime | None = None) -> dict:
     """Up to three free starts on ``day`` (any free team) and a clarifier when the ask misses."""
-    zone = tenant_zone()
+    zone, _, teams = read_day(day)
     suggestions, clarifier = suggest(
-        day, team_days(day, zone), minutes, zone, now or datetime.now(UTC), window_hours
+        day, teams, minutes, zone, now or datetime.now(UTC), window_hours
     )
     return {
         "date": day,
@@ -110,11 +131,10 @@ def _free_gaps(day: date, td: TeamDay, zone: ZoneInfo) -> tuple[dict | None, lis
 
 def schedule(day: date) -> dict:
     """Per team: window, busy intervals and the free gaps inside the window."""
-    zone = tenant_zone()
-    calendar = calendar_day(day, zone)
+    zone, calendar, teams = read_day(day)
     names = {t.team_id: t.name for t in calendar}
     out = []
-    for td in team_days(day, zone):
+    for td in teams:
         window, free = _free_gaps(day, td, zone)
         out.append(
             {
@@ -151,7 +171,7 @@ def take_slot(
     The start must be one of the 30-minute candidates of a team's window; taken → 409.
     """
     day = start.astimezone(zone).date()
-    teams = team_days(day, zone, exclude)
+    teams = read_day(day, exclude)[2]
     if team_id is not None:
         teams = [t for t in teams if t.team_id == team_id]
         if not teams:
@@ -159,7 +179,7 @@ def take_slot(
     lock_day(tx, [t.team_id for t in teams], day)
     # re-read the calendar under the lock: a concurrent booking may have just committed
     wanted = {x.team_id for x in teams}
-    teams = [t for t in team_days(day, zone, exclude) if t.team_id in wanted]
+    teams = [t for t in read_day(day, exclude)[2] if t.team_id in wanted]
     for team in sorted(teams, key=lambda t: t.team_id):
         if team.window is None or start not in candidates(day, team.window, zone):
             continue

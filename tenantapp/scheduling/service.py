@@ -6,7 +6,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    String,
+    Time,
+    cast,
+    delete,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from shared import db
 from shared.errors import NotFound, ValidationFailed, field_error
@@ -201,38 +212,85 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def calendar_day(day: date, zone: ZoneInfo) -> list[TeamCalendar]:
-    """Every active team's working window and blackouts for ``day`` (tenant-local), by team id.
+# One round trip: the calendar's reads are UNION ALL parts of one row shape (kind, team_id, two
+# local times, two instants, a text); ``tenantapp.bookings.availability`` adds its bookings part to
+# the same statement. Rows are plain tuples (no ORM objects) and the instants are read over a
+# range wide enough for any zone, then cut exactly once the tenant's zone is known.
+ZONE_MARGIN = timedelta(days=1)  # > the widest UTC offset (±14 h), so no zone falls outside
+
+
+def calendar_row(kind: str, team_id=None, t0=None, t1=None, s=None, e=None, text=None) -> list:
+    """Columns of one UNION ALL part in the calendar row shape (missing ones are typed NULLs)."""
+    return [
+        literal(kind, String).label("kind"),
+        cast(team_id if team_id is not None else null(), BigInteger).label("team_id"),
+        cast(t0 if t0 is not None else null(), Time).label("t0"),
+        cast(t1 if t1 is not None else null(), Time).label("t1"),
+        cast(s if s is not None else null(), DateTime(timezone=True)).label("s"),
+        cast(e if e is not None else null(), DateTime(timezone=True)).label("e"),
+        cast(text if text is not None else null(), String).label("text"),
+    ]
+
+
+def utc_margin_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC bounds that contain ``day``'s local bounds in every zone."""
+    start = datetime.combine(day, time(0), tzinfo=UTC) - ZONE_MARGIN
+    return start, start + timedelta(days=1) + 2 * ZONE_MARGIN
+
+
+def calendar_parts(day: date) -> list:
+    """The calendar's reads for ``day``: settings zone, active teams, that weekday's hours, blackouts."""
+    lo, hi = utc_margin_bounds(day)
+    ts, tm, wh, bo = (
+        TenantSettings.__table__,
+        Team.__table__,
+        WorkingHours.__table__,
+        Blackout.__table__,
+    )
+    return [
+        select(*calendar_row("zone", text=ts.c.time_zone)).where(ts.c.id == 1),
+        select(*calendar_row("team", team_id=tm.c.id, text=tm.c.name)).where(tm.c.active),
+        select(
+            *calendar_row("hours", team_id=wh.c.team_id, t0=wh.c.start_time, t1=wh.c.end_time)
+        ).where(wh.c.day_of_week == day.weekday()),
+        select(
+            *calendar_row("blackout", team_id=bo.c.team_id, s=bo.c.starts_at, e=bo.c.ends_at)
+        ).where(bo.c.ends_at > lo, bo.c.starts_at < hi),
+    ]
+
+
+def calendar_from_rows(day: date, rows) -> tuple[ZoneInfo, list[TeamCalendar]]:
+    """The tenant zone and every active team's day (by team id) from the calendar rows."""
+    zone_name, names, hours, blackouts = None, {}, {}, []
+    for kind, team_id, t0, t1, s, e, text in rows:
+        if kind == "zone":
+            zone_name = text
+        elif kind == "team":
+            names[team_id] = text
+        elif kind == "hours":
+            hours[team_id] = (t0, t1)
+        elif kind == "blackout":
+            blackouts.append((team_id, s, e))
+    zone = ZoneInfo(zone_name)
+    start, end = day_bounds(day, zone)
+    blackouts = sorted(
+        (b for b in blackouts if b[2] > start and b[1] < end), key=lambda b: (b[1], b[2])
+    )
+    return zone, [
+        TeamCalendar(
+            team_id=team_id,
+            name=names[team_id],
+            window=hours.get(team_id),
+            blackouts=[(s, e) for t, s, e in blackouts if t in (None, team_id)],
+        )
+        for team_id in sorted(names)
+    ]
+
+
+def calendar_day(day: date) -> tuple[ZoneInfo, list[TeamCalendar]]:
+    """The tenant zone and every active team's working window and blackouts for ``day`` (local).
 
     Bookings are not the calendar's business: ``tenantapp.bookings.availability`` subtracts them.
     """
-    sess = db.session()
-    teams = list(sess.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id)))
-    ids = [t.id for t in teams]
-    hours = {
-        w.team_id: (w.start_time, w.end_time)
-        for w in sess.scalars(
-            select(WorkingHours).where(
-                WorkingHours.team_id.in_(ids), WorkingHours.day_of_week == day.weekday()
-            )
-        )
-    }
-    start, end = day_bounds(day, zone)
-    blackouts = list(
-        sess.scalars(
-            select(Blackout).where(
-                Blackout.ends_at > start,
-                Blackout.starts_at < end,
-                or_(Blackout.team_id.is_(None), Blackout.team_id.in_(ids)),
-            )
-        )
-    )
-    return [
-        TeamCalendar(
-            team_id=t.id,
-            name=t.name,
-            window=hours.get(t.id),
-            blackouts=[(b.starts_at, b.ends_at) for b in blackouts if b.team_id in (None, t.id)],
-        )
-        for t in teams
-    ]
+    rows = db.session().connection().execute(union_all(*calendar_parts(day)))
+    return calendar_from_rows(day, rows)
