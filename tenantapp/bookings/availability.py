@@ -9,9 +9,10 @@ date, re-checked under the lock).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import bindparam, func, select, union_all
 
 from shared import db
 from shared.errors import AppError, field_error
@@ -28,6 +29,7 @@ from tenantapp.bookings.slots import (
 from tenantapp.scheduling.service import (
     TeamCalendar,
     calendar_from_rows,
+    calendar_params,
     calendar_parts,
     calendar_row,
     day_bounds,
@@ -41,34 +43,59 @@ class SlotUnavailable(AppError):
     status, code, title = 409, "slot_unavailable", "Slot unavailable"
 
 
-def bookings_part(day: date, exclude: int | None = None):
-    """PENDING/CONFIRMED bookings near ``day`` as a calendar UNION ALL part (cut exactly later)."""
-    lo, hi = utc_margin_bounds(day)
+@lru_cache(maxsize=2)
+def _day_statement(excluding: bool):
+    """The calendar plus PENDING/CONFIRMED bookings near a day, as one statement built once."""
     bk = Booking.__table__
-    stmt = select(*calendar_row("booking", team_id=bk.c.team_id, s=bk.c.starts_at, e=bk.c.ends_at))
-    stmt = stmt.where(
+    bookings = select(
+        *calendar_row("booking", team_id=bk.c.team_id, s=bk.c.starts_at, e=bk.c.ends_at)
+    ).where(
         bk.c.status.in_(ACTIVE),
-        bk.c.starts_at < hi + BOOKING_BUFFER,
-        bk.c.ends_at > lo - BOOKING_BUFFER,
+        bk.c.starts_at < bindparam("busy_hi"),
+        bk.c.ends_at > bindparam("busy_lo"),
     )
-    if exclude is not None:
-        stmt = stmt.where(bk.c.id != exclude)
-    return stmt
+    if excluding:
+        bookings = bookings.where(bk.c.id != bindparam("exclude"))
+    return union_all(*calendar_parts(), bookings)
+
+
+def _day_params(day: date, exclude: int | None) -> dict:
+    lo, hi = utc_margin_bounds(day)  # cut exactly once the zone is known
+    params = calendar_params(day)
+    params.update(busy_lo=lo - BOOKING_BUFFER, busy_hi=hi + BOOKING_BUFFER, exclude=exclude)
+    return params
+
+
+def _read_only_rows(stmt, params: dict) -> list:
+    """Rows of one read-only statement, without BEGIN and ROLLBACK round trips when possible.
+
+    One statement sees one snapshot, so outside a transaction it runs in autocommit; the session
+    then hands that connection back (a commit with nothing to do is no round trip), so later work
+    in the same request begins an ordinary transaction.
+    """
+    sess = db.session()
+    if sess.in_transaction():
+        return sess.connection().execute(stmt, params).all()
+    conn = sess.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    rows = conn.execute(stmt, params).all()
+    sess.commit()
+    return rows
 
 
 def read_day(
-    day: date, exclude: int | None = None
+    day: date, exclude: int | None = None, *, read_only: bool = False
 ) -> tuple[ZoneInfo, list[TeamCalendar], list[TeamDay]]:
     """The zone, calendar and every active team's busy day for ``day`` — one SQL round trip.
 
-    ``exclude``: a booking being moved must not collide with itself.
+    ``exclude``: a booking being moved must not collide with itself. ``read_only``: the caller
+    writes nothing after this read in the current transaction (the public slot finder, the staff
+    schedule), so it may run outside one.
     """
-    rows = (
-        db.session()
-        .connection()
-        .execute(union_all(*calendar_parts(day), bookings_part(day, exclude)))
-        .all()
-    )
+    stmt, params = _day_statement(exclude is not None), _day_params(day, exclude)
+    if read_only:
+        rows = _read_only_rows(stmt, params)
+    else:
+        rows = db.session().connection().execute(stmt, params).all()
     zone, calendar = calendar_from_rows(day, rows)
     start, end = day_bounds(day, zone)
     busy: dict = {}
@@ -92,7 +119,7 @@ def read_day(
 
 def find_slots(day: date, minutes: int, window_hours=None, now: datetime | None = None) -> dict:
     """Up to three free starts on ``day`` (any free team) and a clarifier when the ask misses."""
-    zone, _, teams = read_day(day)
+    zone, _, teams = read_day(day, read_only=True)
     suggestions, clarifier = suggest(
         day, teams, minutes, zone, now or datetime.now(UTC), window_hours
     )
@@ -131,7 +158,7 @@ def _free_gaps(day: date, td: TeamDay, zone: ZoneInfo) -> tuple[dict | None, lis
 
 def schedule(day: date) -> dict:
     """Per team: window, busy intervals and the free gaps inside the window."""
-    zone, calendar, teams = read_day(day)
+    zone, calendar, teams = read_day(day, read_only=True)
     names = {t.team_id: t.name for t in calendar}
     out = []
     for td in teams:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -11,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     String,
     Time,
+    bindparam,
     cast,
     delete,
     literal,
@@ -238,25 +240,32 @@ def utc_margin_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1) + 2 * ZONE_MARGIN
 
 
-def calendar_parts(day: date) -> list:
-    """The calendar's reads for ``day``: settings zone, active teams, that weekday's hours, blackouts."""
+def calendar_params(day: date) -> dict:
+    """Bind values for ``calendar_parts``."""
     lo, hi = utc_margin_bounds(day)
+    return {"cal_dow": day.weekday(), "cal_lo": lo, "cal_hi": hi}
+
+
+@lru_cache(maxsize=1)
+def calendar_parts() -> tuple:
+    """The calendar's reads (settings zone, active teams, a weekday's hours, blackouts), built once:
+    the day comes in as bind values (``calendar_params``), the schema at execution."""
     ts, tm, wh, bo = (
         TenantSettings.__table__,
         Team.__table__,
         WorkingHours.__table__,
         Blackout.__table__,
     )
-    return [
+    return (
         select(*calendar_row("zone", text=ts.c.time_zone)).where(ts.c.id == 1),
         select(*calendar_row("team", team_id=tm.c.id, text=tm.c.name)).where(tm.c.active),
         select(
             *calendar_row("hours", team_id=wh.c.team_id, t0=wh.c.start_time, t1=wh.c.end_time)
-        ).where(wh.c.day_of_week == day.weekday()),
+        ).where(wh.c.day_of_week == bindparam("cal_dow")),
         select(
             *calendar_row("blackout", team_id=bo.c.team_id, s=bo.c.starts_at, e=bo.c.ends_at)
-        ).where(bo.c.ends_at > lo, bo.c.starts_at < hi),
-    ]
+        ).where(bo.c.ends_at > bindparam("cal_lo"), bo.c.starts_at < bindparam("cal_hi")),
+    )
 
 
 def calendar_from_rows(day: date, rows) -> tuple[ZoneInfo, list[TeamCalendar]]:
@@ -292,5 +301,5 @@ def calendar_day(day: date) -> tuple[ZoneInfo, list[TeamCalendar]]:
 
     Bookings are not the calendar's business: ``tenantapp.bookings.availability`` subtracts them.
     """
-    rows = db.session().connection().execute(union_all(*calendar_parts(day)))
+    rows = db.session().connection().execute(union_all(*calendar_parts()), calendar_params(day))
     return calendar_from_rows(day, rows)
