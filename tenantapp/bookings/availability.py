@@ -28,11 +28,13 @@ from tenantapp.bookings.slots import (
 )
 from tenantapp.scheduling.service import (
     TeamCalendar,
+    cached_calendar,
     calendar_from_rows,
     calendar_params,
     calendar_parts,
     calendar_row,
     day_bounds,
+    remember_calendar,
     utc_margin_bounds,
 )
 
@@ -43,9 +45,9 @@ class SlotUnavailable(AppError):
     status, code, title = 409, "slot_unavailable", "Slot unavailable"
 
 
-@lru_cache(maxsize=2)
-def _day_statement(excluding: bool):
-    """The calendar plus PENDING/CONFIRMED bookings near a day, as one statement built once."""
+@lru_cache(maxsize=4)
+def _day_statement(excluding: bool, with_calendar: bool):
+    """The calendar (unless cached) plus PENDING/CONFIRMED bookings near a day, built once."""
     bk = Booking.__table__
     bookings = select(
         *calendar_row("booking", team_id=bk.c.team_id, s=bk.c.starts_at, e=bk.c.ends_at)
@@ -56,7 +58,7 @@ def _day_statement(excluding: bool):
     )
     if excluding:
         bookings = bookings.where(bk.c.id != bindparam("exclude"))
-    return union_all(*calendar_parts(), bookings)
+    return union_all(*calendar_parts(), bookings) if with_calendar else bookings
 
 
 def _day_params(day: date, exclude: int | None) -> dict:
@@ -89,14 +91,22 @@ def read_day(
 
     ``exclude``: a booking being moved must not collide with itself. ``read_only``: the caller
     writes nothing after this read in the current transaction (the public slot finder, the staff
-    schedule), so it may run outside one.
+    schedule), so it may run outside one and may take the calendar from the per-version cache
+    (bookings are always read).
     """
-    stmt, params = _day_statement(exclude is not None), _day_params(day, exclude)
+    hit = cached_calendar(day) if read_only else None
+    stmt = _day_statement(exclude is not None, hit is None)
+    params = _day_params(day, exclude)
     if read_only:
         rows = _read_only_rows(stmt, params)
     else:
         rows = db.session().connection().execute(stmt, params).all()
-    zone, calendar = calendar_from_rows(day, rows)
+    if hit is None:
+        zone, calendar = calendar_from_rows(day, rows)
+        if read_only:
+            remember_calendar(day, zone, calendar)
+    else:
+        zone, calendar = hit
     start, end = day_bounds(day, zone)
     busy: dict = {}
     for _kind, team_id, _, _, s, e, _ in sorted(

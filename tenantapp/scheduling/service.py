@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as clock
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -22,7 +23,10 @@ from sqlalchemy import (
 )
 
 from shared import db
+from shared.aftercommit import on_commit
 from shared.errors import NotFound, ValidationFailed, field_error
+from shared.runtime import current_runtime
+from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
@@ -48,6 +52,7 @@ def replace_teams(items: list[dict]) -> list[Team]:
     if not any(i.get("active", True) for i in items):
         raise field_error("teams", "at least one team must stay active")
     with db.transaction() as tx:
+        calendar_changed(tx)
         existing = {t.id: t for t in tx.scalars(select(Team).with_for_update())}
         unknown = [i["id"] for i in items if i.get("id") is not None and i["id"] not in existing]
         if unknown:
@@ -118,6 +123,7 @@ def replace_working_hours(team_id: int, items: list[dict]) -> list[WorkingHours]
         raise ValidationFailed(errors)
     _team(team_id)
     with db.transaction() as tx:
+        calendar_changed(tx)
         before = [
             (w.day_of_week, w.start_time.isoformat("minutes"), w.end_time.isoformat("minutes"))
             for w in tx.scalars(select(WorkingHours).where(WorkingHours.team_id == team_id))
@@ -165,6 +171,7 @@ def create_blackout(data: dict) -> Blackout:
     if data.get("team_id") is not None:
         _team(data["team_id"])
     with db.transaction() as tx:
+        calendar_changed(tx)
         row = Blackout(**data)
         tx.add(row)
         tx.flush()
@@ -182,6 +189,7 @@ def create_blackout(data: dict) -> Blackout:
 def delete_blackout(blackout_id: int) -> None:
     """Remove a blackout (404 if unknown); audited."""
     with db.transaction() as tx:
+        calendar_changed(tx)
         row = tx.get(Blackout, blackout_id)
         if row is None:
             raise NotFound("No such blackout.")
@@ -303,3 +311,39 @@ def calendar_day(day: date) -> tuple[ZoneInfo, list[TeamCalendar]]:
     """
     rows = db.session().connection().execute(union_all(*calendar_parts()), calendar_params(day))
     return calendar_from_rows(day, rows)
+
+
+# The calendar of a day per tenant, cached in-process under the tenant's directory version (read
+# from Redis once per request anyway) for the public slot finder: every calendar write here (and a
+# settings change) bumps that version after committing, so every process reloads on its next
+# request; the TTL bounds staleness should the Redis counter ever be lost. Taking a slot never
+# uses it: it re-reads the calendar under the day lock.
+CALENDAR_CACHE_SECONDS = 60.0
+_calendars: dict[tuple, tuple[float, ZoneInfo, list[TeamCalendar]]] = {}
+
+
+def calendar_changed(tx) -> None:
+    """Teams, hours or blackouts change in ``tx``: once it commits, every cached calendar goes."""
+    tenant_id = current_tenant().id
+    on_commit(lambda: current_runtime().tenants.bump(tenant_id), tx)
+
+
+def cached_calendar(day: date) -> tuple[ZoneInfo, list[TeamCalendar]] | None:
+    """The cached zone and calendar of ``day`` for the current tenant version, or None."""
+    tenant = current_tenant()
+    hit = _calendars.get((tenant.id, tenant.version, day))
+    if hit is not None and hit[0] > clock.monotonic():
+        return hit[1], hit[2]
+    return None
+
+
+def remember_calendar(day: date, zone: ZoneInfo, calendar: list[TeamCalendar]) -> None:
+    """Cache what was just read for ``day`` under the current tenant version."""
+    tenant = current_tenant()
+    if len(_calendars) >= 10000:
+        _calendars.clear()
+    _calendars[(tenant.id, tenant.version, day)] = (
+        clock.monotonic() + CALENDAR_CACHE_SECONDS,
+        zone,
+        calendar,
+    )
