@@ -83,3 +83,22 @@ def test_forty_unpaid_anonymous_bookings_do_not_exhaust_the_free_plan(client, co
     resp = _anonymous_booking(client, tenant, 999, days[0], "09:00")
     assert resp.status_code == 201, resp.get_json()
     assert used() == 1
+
+
+def test_the_pending_cap_spares_bookings_with_a_deposit_checkout(client, connected, stripe_stub):
+    tenant, _ = connected
+    resp = client.patch(
+        tenant.url("/admin/settings"),
+        json={"max_pending_without_deposit": 1},
+        headers=tenant.headers,
+    )
+    assert resp.status_code == 200
+    day, other_day = next_month_days(2)
+    stripe_stub.fail_next(10)  # Stripe down: booked without a deposit, waiting for staff
+    waiting = _anonymous_booking(client, tenant, 1, day, "09:00").get_json()
+    assert waiting["deposit"]["downgraded_reason"] == "stripe_unavailable"
+    refused = _anonymous_booking(client, tenant, 2, day, "12:30")
+    assert refused.status_code == 409 and refused.get_json()["pending_limit"] == 1
+    stripe_stub.reset()  # Stripe back: a booking with an open deposit checkout expires by itself
+    resp = _anonymous_booking(client, tenant, 3, other_day, "09:00")
+    assert resp.status_code == 201 and resp.get_json()["deposit"]["status"] == "pending"
