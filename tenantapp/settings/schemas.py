@@ -6,7 +6,8 @@ CAPTCHA_HELP = (
     "off | turnstile. Recommended: turnstile for any public booking site. POST /leads is the "
     "only step of the public flow that can tell a person from a script; with it off, a script "
     "can create leads (and their lead tokens) at the rate limit and hold slots and the booking "
-    "allowance until the bookings expire or staff cancel them. See docs/public-booking.md."
+    "allowance until the bookings expire or staff cancel them. The platform's "
+    "CAPTCHA_MODE=turnstile turns it on for every workspace. See docs/public-booking.md."
 )
 PENDING_CAP_HELP = (
     "At most this many bookings may wait PENDING without a deposit (they never expire: no Stripe "
