@@ -60,8 +60,8 @@ def init_app(app: Flask, runtime: Runtime) -> None:
         if resp.mimetype == "text/html":
             resp.headers.setdefault(
                 "Content-Security-Policy",
-                "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-                "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data:; "
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
                 "frame-ancestors 'none'",
             )
         principal = g.get("principal")
