@@ -201,6 +201,8 @@ def web_command(env: dict, host: str, port: str) -> list[str]:
         "--no-control-socket",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "shared.logs.RedactingGunicornLogger",  # token values out of the access log
     ]
 
 

@@ -1,7 +1,7 @@
 """usage_counters: one row per (tenant, metric, period) (SPEC §4.4, issue #17)
 
 Revision ID: cp0010_usage_periods
-Revises: cp0008_opsrest
+Revises: cp0009_security
 Create Date: 2026-12-06 01:40:00
 
 A booking counts in the period of its start, so a tenant can have counters for this month and
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "cp0010_usage_periods"
-down_revision: str | Sequence[str] | None = "cp0008_opsrest"
+down_revision: str | Sequence[str] | None = "cp0009_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

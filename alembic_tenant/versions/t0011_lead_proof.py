@@ -1,7 +1,7 @@
 """leads.token_hash (proof of the lead) and settings.max_pending_without_deposit (issue #17)
 
 Revision ID: t0011_lead_proof
-Revises: t0009_payments
+Revises: t0010_security
 Create Date: 2026-12-06 01:40:00
 
 Offline-safe (DDL only). Leads made before have no token hash: they cannot be booked through the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "t0011_lead_proof"
-down_revision: str | Sequence[str] | None = "t0009_payments"
+down_revision: str | Sequence[str] | None = "t0010_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -29,6 +29,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shared import db
+from shared.crypto import decrypt
 from shared.outbox import dlq, enqueue, replay
 from shared.outbox.delivery import (
     Message,
@@ -71,10 +72,17 @@ PERMANENT_REASONS = frozenset(
 )
 
 
-def signing_secret(tenant_id) -> str:
-    """The tenant's webhook signing secret, derived from ``SECRET_KEY`` (rotates with it)."""
+def legacy_signing_secret(tenant_id) -> str:
+    """The secret every tenant had before it was stored: derived from ``SECRET_KEY``."""
     key = current_runtime().settings.secret_key.encode()
     return "whsec_" + hmac.new(key, f"export-signing:{tenant_id}".encode(), "sha256").hexdigest()
+
+
+def signing_secret(tenant_id) -> str:
+    """The current tenant's webhook signing secret, stored encrypted in its settings row
+    (SPEC §8); until ``flask keys rotate`` has stored it, the legacy derived value."""
+    stored = db.session().scalar(select(TenantSettings.export_signing_secret))
+    return decrypt(stored) if stored else legacy_signing_secret(tenant_id)
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared.crypto import SEALED_KEY, DecryptionFailed, seal, unsealed
 from shared.errors import BadRequest
 from shared.mail import OutgoingMail, transport_from_settings
 from shared.mail.message import message_id
@@ -76,19 +77,26 @@ def render_email(sess: Session, kind: EmailKind, to: str, context: dict, now=Non
 
 
 def enqueue_email(
-    sess: Session, kind: EmailKind, to: str, context: dict, dedupe_key: str
+    sess: Session,
+    kind: EmailKind,
+    to: str,
+    context: dict,
+    dedupe_key: str,
+    secrets: dict | None = None,
 ) -> int | None:
     """Queue the ``kind`` e-mail to ``to`` in ``sess``'s open transaction; None if already queued.
 
     The template is rendered once here so a missing context value fails the caller's transaction
-    instead of a customer's e-mail.
+    instead of a customer's e-mail. ``secrets`` (links carrying a token) are stored encrypted
+    and opened only when the message is sent (SPEC §8).
     """
     if not (TEMPLATE_DIR / f"{kind.template}.txt").is_file():
         raise ValueError(f"unknown e-mail template {kind.template!r}")
     address = parseaddr(to)[1]
     if "@" not in address:
         raise ValueError(f"not an e-mail address: {to!r}")
-    render_email(sess, kind, address, context)
+    render_email(sess, kind, address, {**context, **(secrets or {})})
+    payload = {**context, SEALED_KEY: seal(secrets)} if secrets else context
     return enqueue(
         sess,
         OutboxMessage,
@@ -96,7 +104,7 @@ def enqueue_email(
         topic=kind.template,
         dedupe_key=dedupe_key,
         recipient=address,
-        payload=context,
+        payload=payload,
     )
 
 
@@ -122,7 +130,11 @@ class EmailSender:
         if kind.optional and is_suppressed(self.sess, message.recipient):
             self.sess.rollback()
             raise Skip("unsubscribed: the recipient opted out of this kind of e-mail")
-        rendered, full = render_email(self.sess, kind, message.recipient, message.payload)
+        try:
+            context = unsealed(message.payload)
+        except DecryptionFailed as exc:  # its key was dropped before the mail went out
+            raise Permanent("undecryptable", str(exc)) from exc
+        rendered, full = render_email(self.sess, kind, message.recipient, context)
         self.sess.rollback()  # end the read transaction before network I/O
         name, sender = parseaddr(self.settings.mail_from)
         headers = {"X-Cleanplane-Outbox": f"{self.tenant.id}/{message.id}"}

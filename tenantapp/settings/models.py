@@ -36,6 +36,8 @@ class TenantSettings(TenantBase):
     retention_lead_days: Mapped[int | None] = mapped_column(Integer)
     stripe_account_id: Mapped[str | None] = mapped_column(String(255))
     payouts_ready: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Fernet token under DATA_ENCRYPTION_KEYS (shared/crypto.py); NULL = the legacy derived one.
+    export_signing_secret: Mapped[str | None] = mapped_column(String(255))
     # Public bookings left PENDING with no deposit (no Stripe account, Stripe down) wait for staff
     # and never expire: past this many, the public booking flow answers 409 (issue #17).
     max_pending_without_deposit: Mapped[int] = mapped_column(Integer, server_default="50")

@@ -17,6 +17,7 @@ def worker_invited(tx, worker, invite_url: str) -> None:
             tx,
             WORKER_INVITE,
             worker.email,
-            {"worker_name": worker.name, "login_url": invite_url},
+            {"worker_name": worker.name},
             f"worker_invite:{worker.id}:{time.time_ns()}",
+            secrets={"login_url": invite_url},  # the link is a credential: sealed at rest
         )

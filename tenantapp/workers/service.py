@@ -14,6 +14,7 @@ from shared.auth.passwords import Passwords, policy_problem
 from shared.auth.tokens import hash_token
 from shared.entitlements import consume
 from shared.errors import BadRequest, Conflict, NotFound, Unauthorized, field_error
+from shared.limits import worker_login_failures
 from shared.pagination import decode_cursor, page
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
@@ -173,12 +174,18 @@ def accept_invite(token: str, password: str, now: datetime | None = None) -> Wor
 
 
 def login(email: str, password: str) -> tuple[str, datetime]:
-    """Check the worker's credentials and open a portal session (12 h token)."""
+    """Check the worker's credentials and open a portal session (12 h token). Failures count
+    per workspace and e-mail (``RATE_LIMIT_LOGIN_ACCOUNT``); the attempt after the limit is 429."""
+    email = email.strip().lower()
+    account = f"{current_tenant().id}:{email}"
+    worker_login_failures.check(account)
     sess = db.session()
-    worker = sess.scalar(select(Worker).where(Worker.email == email.strip().lower()))
+    worker = sess.scalar(select(Worker).where(Worker.email == email))
     ok = passwords().verify(worker.password_hash if worker else None, password)
     if not ok or worker is None or not worker.active:
+        worker_login_failures.failed(account)
         raise Unauthorized("The e-mail or password is wrong.")
+    worker_login_failures.succeeded(account)
     with db.transaction() as tx:
         return sessions.open_session(tx, worker)
 
