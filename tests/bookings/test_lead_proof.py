@@ -153,3 +153,12 @@ def test_openapi_documents_the_token(client, tenant):
     assert {"lead_id", "lead_token"} <= params
     responses = doc["paths"]["/bookings"]["post"]["responses"]
     assert {"201", "402", "404", "409", "422"} <= set(responses)
+
+
+def test_lead_token_in_the_slots_query_is_redacted_from_logs():
+    from shared.logs import redact_text
+
+    line = redact_text(
+        "GET /t/co/v1/slots?date=2026-12-21&lead_id=5&lead_token=abc_DEF-123 HTTP/1.1"
+    )
+    assert "abc_DEF-123" not in line and "lead_id=5" in line
