@@ -21,9 +21,11 @@ from shared.models.plans import (
     GAUGE_PERIOD,
     METRIC_LIMITS,
     PERIODIC_METRICS,
+    Plan,
     UsageCounter,
     UsageEvent,
 )
+from shared.models.tenants import Tenant
 from shared.tenancy import TenantRef
 
 
@@ -208,9 +210,6 @@ def _used(sess: Session, tenant_id, metric: str, period: date) -> int:
 
 
 def limit_for(sess: Session, tenant_id, metric: str) -> int | None:
-    from shared.models.plans import Plan
-    from shared.models.tenants import Tenant
-
     plan = (
         sess.query(Plan)
         .join(Tenant, Tenant.plan_code == Plan.code)

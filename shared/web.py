@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from shared import db
 from shared.errors import BadRequest, register_error_handlers
@@ -34,6 +34,11 @@ def refuse_nul_characters() -> None:
         raise BadRequest("Text must not contain NUL characters.", code="nul_character")
     if request.is_json and _has_nul(request.get_json(silent=True)):
         raise BadRequest("Text must not contain NUL characters.", code="nul_character")
+
+
+def app_runtime() -> Runtime:
+    """The runtime ``init_app`` attached to the current Flask app (CLI commands, health)."""
+    return current_app.extensions["cleanplane"]
 
 
 def init_app(app: Flask, runtime: Runtime) -> None:

@@ -5,19 +5,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from controlplane.billing import plans, schemas, service
+from controlplane.billing.connect import route_connect_event
 from controlplane.billing.webhooks import handle_event
 from shared import metrics
-from shared.api import problem_ref
+from shared.api import problems
 from shared.auth.guards import operator, public, staff
 from shared.errors import BadRequest
 from shared.runtime import current_runtime
 from shared.stripe import WebhookSignatureInvalid, verify_webhook
-
-
-def problems(*codes: str) -> dict:
-    """Error responses an operation gives beyond those documented for every operation."""
-    return {code: problem_ref(code) for code in codes}
-
 
 blp = Blueprint("billing", __name__, url_prefix="/v1/billing", description="Plan and billing")
 stripe_blp = Blueprint("stripe", __name__, url_prefix="/v1/stripe", description="Stripe webhooks")
@@ -105,7 +100,6 @@ class ConnectWebhook(MethodView):
     @stripe_blp.response(200, schemas.WebhookOut)
     def post(self):
         """Connected-account events (deposits), authenticated with the Connect signing secret."""
-        from controlplane.billing.connect import route_connect_event
 
         event = _verified_event(
             current_runtime().settings.stripe_connect_webhook_secret, "stripe_connect"

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
-from controlplane.shards import pgtools
+from controlplane import pgtools
 from controlplane.shards.models import TenantMove
 from shared import freeze
 from shared.models.tenants import Tenant
@@ -177,7 +177,7 @@ def _result(runtime: Runtime, move, frozen_ms: float | None = None) -> MoveResul
     with runtime.engine.connect() as conn:
         slug = conn.scalar(select(Tenant.slug).where(Tenant.id == move.tenant_id))
     verified = move.verified or {}
-    tables = {k: v for k, v in verified.items() if not k.startswith("seq:")}
+    tables = pgtools.table_fingerprints(verified)
     return MoveResult(
         move.id,
         slug,
@@ -209,9 +209,13 @@ def _copy_schema(runtime: Runtime, move) -> None:
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {q} CASCADE")
     with tempfile.TemporaryDirectory(prefix="cleanplane-move-") as tmp:
         archive = Path(tmp) / f"{move.schema_name}.dump"
-        pgtools.dump_schema(source_engine, source.owner_url, move.schema_name, archive)
+        with source_engine.connect() as conn:
+            major = pgtools.server_major(conn)
+        pgtools.dump_schema(source.owner_url, major, move.schema_name, archive, fmt="custom")
         checkpoint("copy:dumped")
-        pgtools.restore_schema(target_engine, target.owner_url, archive)
+        with target_engine.connect() as conn:
+            major = pgtools.server_major(conn)
+        pgtools.restore_archive(target.owner_url, major, archive)
     with target_engine.begin() as conn:
         pgtools.grant_app_role(conn, move.schema_name, target.app_role)
 
