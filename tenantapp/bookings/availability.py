@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, select, union_all
 
 from shared import db
 from shared.errors import AppError, field_error
+from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import (
@@ -69,19 +70,16 @@ def _day_params(day: date, exclude: int | None) -> dict:
 
 
 def _read_only_rows(stmt, params: dict) -> list:
-    """Rows of one read-only statement, without BEGIN and ROLLBACK round trips when possible.
+    """Rows of one read-only statement on a connection of its own, in autocommit.
 
-    One statement sees one snapshot, so outside a transaction it runs in autocommit; the session
-    then hands that connection back (a commit with nothing to do is no round trip), so later work
-    in the same request begins an ordinary transaction.
+    One statement sees one snapshot, so it needs no transaction: no BEGIN and no ROLLBACK round
+    trip, and no session to build. The request's session (if any) is left as it was.
     """
-    sess = db.session()
-    if sess.in_transaction():
-        return sess.connection().execute(stmt, params).all()
-    conn = sess.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    rows = conn.execute(stmt, params).all()
-    sess.commit()
-    return rows
+    tenant = current_tenant()
+    engine = current_runtime().tenant_engine(tenant.schema_name, tenant.shard)
+    with engine.connect() as conn:
+        conn.info.setdefault("tenants", set()).add(tenant.schema_name)  # as db.note_tenant does
+        return conn.execution_options(isolation_level="AUTOCOMMIT").execute(stmt, params).all()
 
 
 def read_day(
