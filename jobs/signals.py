@@ -1,0 +1,111 @@
+"""Signals into the due-work index from the transactions that create work (one helper per kind).
+
+Each helper is called inside the creating transaction, with its session, and acts only after that
+transaction commits (a rollback drops it): it records ``(tenant, kind) -> due time`` in the index,
+or — for a new outbox row due now — enqueues delivery at once (the fast path, deduplicated per
+tenant by ``jobs.dispatch.run_now``). A signal that fails (Redis down, a process killed after
+commit) only delays the work until the reconcile (``jobs.reconcile``) finds it in the schema.
+
+- ``outbox_row_added(sess, due_at=None)`` — a tenant outbox row was inserted or put back in line;
+- ``booking_changed(sess, booking)`` — a booking was created, confirmed, moved or cancelled: its
+  24-hour reminder and its deposit hold fall due at known times;
+- ``tombstone_added(sess, tombstone)`` — a storage delete the janitor may have to retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
+
+from jobs import dispatch, duework
+from shared.runtime import current_runtime
+from shared.tenancy import current_tenant
+
+log = logging.getLogger("jobs.signals")
+
+REMINDER_LEAD = timedelta(hours=24)
+JANITOR_FIRST_RETRY = timedelta(minutes=1)  # the delete is tried right after commit first
+
+
+def _pending(sess) -> dict:
+    """The signals waiting for ``sess``'s commit, with listeners installed on first use.
+
+    A stand-in for the house's one after-commit hook (``on_commit``): run after a successful
+    commit, dropped on rollback. Re-point ``_after_commit`` at it when it lands.
+    """
+    pending = sess.info.get("duework_pending")
+    if pending is None:
+        pending = sess.info["duework_pending"] = {}
+
+        @event.listens_for(sess, "after_commit")
+        def _fire(session) -> None:
+            actions = list(pending.values())
+            pending.clear()
+            for action in actions:
+                action()
+
+        @event.listens_for(sess, "after_rollback")
+        def _drop(session) -> None:
+            pending.clear()
+
+    return pending
+
+
+def _after_commit(sess, key: str, action: Callable[[object, str], None]) -> None:
+    """Run ``action(redis, tenant_id)`` once per transaction after ``sess`` commits.
+
+    Never raises into the committed work: a lost signal is healed by the reconcile.
+    """
+    tenant_id = str(current_tenant().id)
+
+    def fire() -> None:
+        try:
+            action(current_runtime().redis, tenant_id)
+        except Exception:  # noqa: BLE001 - the reconcile heals a lost signal
+            log.warning("due-work signal lost", extra={"tenant_id": tenant_id, "signal": key})
+
+    _pending(sess).setdefault(key, fire)
+
+
+def outbox_row_added(sess, due_at: datetime | None = None) -> None:
+    """A tenant outbox row is due at ``due_at`` (default now): deliver it seconds after commit."""
+    if due_at is not None and due_at > datetime.now(UTC):
+        _after_commit(
+            sess,
+            f"outbox@{due_at.timestamp()}",
+            lambda redis, tid: duework.signal(redis, tid, "outbox", due_at),
+        )
+        return
+    _after_commit(sess, "outbox", lambda redis, tid: dispatch.run_now(redis, tid, "outbox"))
+
+
+def booking_changed(sess, booking) -> None:
+    """Record when this booking's reminder and deposit expiry fall due (if they do)."""
+    if booking.status == "CONFIRMED" and booking.starts_at is not None:
+        due = booking.starts_at - REMINDER_LEAD
+        _after_commit(
+            sess,
+            f"reminders:{booking.id}",
+            lambda redis, tid: duework.signal(redis, tid, "reminders", due),
+        )
+    if booking.status == "PENDING" and booking.deposit_status == "pending":
+        hold = timedelta(minutes=current_runtime().settings.deposit_hold_minutes)
+        due = (booking.created_at or datetime.now(UTC)) + hold
+        _after_commit(
+            sess,
+            f"deposits:{booking.id}",
+            lambda redis, tid: duework.signal(redis, tid, "deposits", due),
+        )
+
+
+def tombstone_added(sess, tombstone) -> None:
+    """The janitor retries this delete if the immediate try after commit fails."""
+    due = (tombstone.next_attempt_at or datetime.now(UTC)) + JANITOR_FIRST_RETRY
+    _after_commit(
+        sess,
+        f"janitor:{tombstone.id}",
+        lambda redis, tid: duework.signal(redis, tid, "janitor", due),
+    )
