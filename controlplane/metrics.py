@@ -35,7 +35,8 @@ def scrape():
 
 @metrics.on_scrape
 def _job_and_outbox_gauges(runtime) -> None:
-    """Queue depths (Redis), platform outbox backlog and dead letters by kind (control plane).
+    """Queue depths and the due-work index (Redis), platform outbox backlog and dead letters by
+    kind (control plane).
 
     Tenant outbox backlogs live in every tenant schema; their dead letters reach the control-plane
     DLQ index, which is what operators alert on, so the scrape stays one query per gauge.
@@ -43,11 +44,12 @@ def _job_and_outbox_gauges(runtime) -> None:
     from sqlalchemy import func, select
 
     from controlplane.mail.models import PlatformOutboxMessage
-    from jobs import queues
+    from jobs import duework, queues
     from shared.outbox.dlq import DlqEntry
 
     for name in queues.ALL:
         metrics.set_queue_depth(name, queues.queue(name, runtime.redis).count)
+    metrics.set_due_work(duework.stats(runtime.redis))
     with runtime.engine.connect() as conn:
         pending = conn.scalar(
             select(func.count()).where(PlatformOutboxMessage.status.in_(("pending", "sending")))

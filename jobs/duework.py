@@ -188,3 +188,15 @@ def stats(redis, now: float | None = None) -> dict:
         "oldest_due_age_seconds": round(max(0.0, now - oldest), 3) if oldest is not None else 0.0,
         "parked": int(parked),
     }
+
+
+def kind_counts(redis, now: float | None = None) -> list[dict]:
+    """Entries and due-now entries per kind (scans the index: for operators, not hot paths)."""
+    now = _ts(now)
+    counts = {k.name: {"kind": k.name, "entries": 0, "due_now": 0} for k in KINDS}
+    for raw, score in redis.zscan_iter(INDEX_KEY, count=1000):
+        kind, _ = parse_member(raw)
+        if kind in counts:
+            counts[kind]["entries"] += 1
+            counts[kind]["due_now"] += int(score <= now)
+    return list(counts.values())

@@ -53,8 +53,9 @@ def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str)
 
 
 def jobs_report() -> dict:
-    """Every RQ queue with its depth and registry counts, plus worker and scheduler heartbeats."""
-    from jobs import queues
+    """Every RQ queue with its depth and registry counts, worker and scheduler heartbeats, and the
+    due-work index (size, due now, oldest due entry, parked, per kind)."""
+    from jobs import duework, queues
     from jobs.heartbeat import heartbeat_report
 
     redis = current_runtime().redis
@@ -70,4 +71,8 @@ def jobs_report() -> dict:
                 "failed": q.failed_job_registry.count,
             }
         )
-    return {"queues": out, "heartbeats": heartbeat_report(redis)}
+    return {
+        "queues": out,
+        "heartbeats": heartbeat_report(redis),
+        "due_work": {**duework.stats(redis), "kinds": duework.kind_counts(redis)},
+    }
