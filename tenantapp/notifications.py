@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from jobs import signals
 from tenantapp.bookings.links import manage_url
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer
@@ -95,6 +96,7 @@ def _booking_context(tx, booking: Booking) -> tuple[str | None, dict]:
 
 def booking_event(tx, booking: Booking, event: str) -> None:
     """E-mail the customer about a booking: received, confirmed, moved or cancelled."""
+    signals.booking_changed(tx, booking)  # its reminder and deposit hold fall due at known times
     to, context = _booking_context(tx, booking)
     if not to:
         return

@@ -26,9 +26,14 @@ def add_tomb(rt, tenant_id, *, signal: bool = True, fail: bool = False) -> int:
     with tenant_context(ref_of(rt, tenant_id)):
         try:
             with db.transaction() as tx:
-                tomb = add_tombstone(tx, f"tenants/{tenant_id}/photos/{uuid.uuid4().hex}.jpg", None)
+                ref = f"tenants/{tenant_id}/photos/{uuid.uuid4().hex}.jpg"
                 if signal:
-                    signals.tombstone_added(tx, tomb)
+                    tomb = add_tombstone(tx, ref, None)  # signals the janitor itself
+                    signals.tombstone_added(tx, tomb)  # a second signal is one entry
+                else:  # as if the signal were lost
+                    tomb = StorageTombstone(storage_ref=ref, attempts=0, next_attempt_at=func.now())
+                    tx.add(tomb)
+                    tx.flush()
                 if fail:
                     raise RuntimeError("the request failed after the tombstone")
                 return tomb.id
