@@ -204,6 +204,39 @@ def make_work(rt, handle, reminder_booking: int, deposit_booking: int) -> None:
             db.close_session()
 
 
+def work_state(rt, handle, deposit_booking: int) -> dict:
+    """What is left in a tenant (for the log when it did not finish)."""
+    from sqlalchemy import func, select
+
+    from shared import db
+    from shared.tenancy import tenant_context
+    from tenantapp.bookings.models import Booking
+    from tenantapp.messaging.models import OutboxMessage
+    from tenantapp.photos.models import StorageTombstone
+
+    with tenant_context(rt.tenants.by_id(uuid.UUID(handle.id))):
+        sess = db.session()
+        try:
+            return {
+                "outbox": dict(
+                    sess.execute(
+                        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                    ).all()
+                ),
+                "errors": list(
+                    sess.scalars(
+                        select(OutboxMessage.last_error)
+                        .where(OutboxMessage.last_error.is_not(None))
+                        .limit(3)
+                    )
+                ),
+                "deposit_booking": sess.get(Booking, deposit_booking).status,
+                "tombstones": sess.scalar(select(func.count()).select_from(StorageTombstone)),
+            }
+        finally:
+            db.close_session()
+
+
 def work_done(rt, handle, deposit_booking: int, since: datetime) -> tuple[bool, list[float]]:
     """Whether the tenant's work is all done, and created → sent seconds of its new e-mails."""
     from sqlalchemy import func, select
@@ -236,26 +269,18 @@ def work_done(rt, handle, deposit_booking: int, since: datetime) -> tuple[bool, 
     return done, [(s - c).total_seconds() for c, s in sent]
 
 
-def start_processes(env: dict, workers: int) -> list[subprocess.Popen]:
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "jobs.worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+def start_processes(env: dict, workers: int, logs: Path) -> list[subprocess.Popen]:
+    """``workers`` real workers and the real scheduler; their output goes to ``logs``."""
+    logs.mkdir(parents=True, exist_ok=True)
+    commands = [["jobs.worker"]] * workers + [["jobs.scheduler"]]
+    procs = []
+    for i, command in enumerate(commands):
+        out = open(logs / f"{command[0]}-{i}.log", "wb")  # noqa: SIM115 - lives with the process
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", *command], cwd=ROOT, env=env, stdout=out, stderr=out
+            )
         )
-        for _ in range(workers)
-    ]
-    procs.append(
-        subprocess.Popen(
-            [sys.executable, "-m", "jobs.scheduler"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    )
     return procs
 
 
@@ -270,10 +295,10 @@ def stop_processes(procs: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
-def busy_phase(rt, busy, env, workers: int, timeout: float = 300) -> dict:
+def busy_phase(rt, busy, env, workers: int, logs: Path, timeout: float = 300) -> dict:
     from jobs.reconcile import reconcile_tenants
 
-    procs = start_processes(env, workers)
+    procs = start_processes(env, workers, logs)
     try:
         # set-up work (sign-up mail, lead and booking e-mails) is flushed first, as a reconcile
         reconcile_tenants([h.id for h, _, _ in busy])
@@ -298,6 +323,8 @@ def busy_phase(rt, busy, env, workers: int, timeout: float = 300) -> dict:
                     latencies += lat
                     del pending[tid]
         done_s = time.perf_counter() - started
+        for handle, deposit_booking in list(pending.values())[:3]:
+            log(f"not done: {handle.slug}: {work_state(rt, handle, deposit_booking)}")
     finally:
         stop_processes(procs)
     latencies.sort()
@@ -517,7 +544,8 @@ def main() -> None:
             idle_setup_s = time.perf_counter() - t0
             log(f"set-up: busy {busy_setup_s:.0f} s, idle {idle_setup_s:.0f} s")
             rt.tenants.preload()
-            busy_result = busy_phase(rt, busy, env, args.workers)
+            logs = Path(f"/tmp/{name}-logs")
+            busy_result = busy_phase(rt, busy, env, args.workers, logs)
             log(f"busy phase: {busy_result}")
             day = simulated_day(rt, {h.id for h, _, _ in busy}, args.tenants)
     finally:

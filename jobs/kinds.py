@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
+import tenantapp.models  # noqa: F401 - every tenant table, so mappers resolve foreign keys
 from shared import db
 from shared.idempotency import TTL as IDEMPOTENCY_TTL
 from shared.idempotency import TenantIdempotencyKey, purge_expired

@@ -199,3 +199,44 @@ def test_stats_show_size_and_oldest_due_entry(redis):
     stats = duework.stats(redis, now)
     assert stats["size"] == 2 and stats["due_now"] == 1
     assert stats["oldest_due_age_seconds"] == pytest.approx(400, abs=0.01)
+
+
+def test_every_kind_runs_in_a_real_worker(client, rt, tenant, run_worker):
+    """A fresh worker process runs each kind, with work to do (a flush needs every mapper)."""
+    from rq.job import JobStatus
+    from sqlalchemy import update
+
+    from shared import db
+    from shared.tenancy import tenant_context
+    from tenantapp.bookings.models import Booking
+    from tests.bookings.conftest import at, book, make_lead, monday
+
+    lead = make_lead(client, tenant)
+    b = book(client, tenant, lead["lead_id"], at(monday(), "09:00")).get_json()
+    with tenant_context(rt.tenants.by_id(uuid.UUID(tenant.id))):
+        with db.transaction() as tx:  # an unpaid deposit long past its hold
+            tx.execute(
+                update(Booking)
+                .where(Booking.id == b["id"])
+                .values(
+                    status="PENDING",
+                    deposit_status="pending",
+                    created_at=datetime.now(UTC) - timedelta(days=1),
+                )
+            )
+        db.close_session()
+    rt.redis.delete(*[duework.queued_key(k.name, tenant.id) for k in duework.KINDS])
+    for name in (queues.EMAIL, queues.MAINTENANCE):
+        queues.queue(name, rt.redis).empty()
+    jobs = []
+    for kind in duework.KINDS:
+        assert dispatch.run_now(rt.redis, tenant.id, kind.name)
+        jobs += [j for j in due_jobs(rt.redis, kind.queue) if j.args[1] == kind.name]
+    assert len(jobs) == len(duework.KINDS)
+    run_worker(queues.EMAIL, queues.MAINTENANCE)
+    for job in jobs:
+        assert job.get_status(refresh=True) == JobStatus.FINISHED, job.args
+        assert job.return_value()["kind"] == job.args[1]
+    with tenant_context(rt.tenants.by_id(uuid.UUID(tenant.id))):
+        assert db.session().get(Booking, b["id"]).status == "CANCELLED"
+        db.close_session()
