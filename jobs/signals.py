@@ -83,29 +83,27 @@ def outbox_row_added(sess, due_at: datetime | None = None) -> None:
 
 
 def booking_changed(sess, booking) -> None:
-    """Record when this booking's reminder and deposit expiry fall due (if they do)."""
-    if booking.status == "CONFIRMED" and booking.starts_at is not None:
-        due = booking.starts_at - REMINDER_LEAD
-        _after_commit(
-            sess,
-            f"reminders:{booking.id}",
-            lambda redis, tid: duework.signal(redis, tid, "reminders", due),
-        )
-    if booking.status == "PENDING" and booking.deposit_status == "pending":
-        hold = timedelta(minutes=current_runtime().settings.deposit_hold_minutes)
-        due = (booking.created_at or datetime.now(UTC)) + hold
-        _after_commit(
-            sess,
-            f"deposits:{booking.id}",
-            lambda redis, tid: duework.signal(redis, tid, "deposits", due),
-        )
+    """Record when this booking's reminder and deposit expiry fall due (read at commit)."""
+
+    def action(redis, tenant_id) -> None:
+        if booking.status == "CONFIRMED" and booking.starts_at is not None:
+            duework.signal(redis, tenant_id, "reminders", booking.starts_at - REMINDER_LEAD)
+        if booking.status == "PENDING" and booking.deposit_status == "pending":
+            hold = timedelta(minutes=current_runtime().settings.deposit_hold_minutes)
+            created = booking.created_at or datetime.now(UTC)
+            duework.signal(redis, tenant_id, "deposits", created + hold)
+
+    _after_commit(sess, f"booking:{booking.id}", action)
 
 
 def tombstone_added(sess, tombstone) -> None:
-    """The janitor retries this delete if the immediate try after commit fails."""
-    due = (tombstone.next_attempt_at or datetime.now(UTC)) + JANITOR_FIRST_RETRY
-    _after_commit(
-        sess,
-        f"janitor:{tombstone.id}",
-        lambda redis, tid: duework.signal(redis, tid, "janitor", due),
-    )
+    """The janitor's next try of this delete: a new tombstone's delete is tried right after
+    commit, so the janitor comes a minute later; one that already failed, at its next attempt."""
+
+    def action(redis, tenant_id) -> None:
+        due = tombstone.next_attempt_at or datetime.now(UTC)
+        if not tombstone.attempts:
+            due += JANITOR_FIRST_RETRY
+        duework.signal(redis, tenant_id, "janitor", due)
+
+    _after_commit(sess, f"janitor:{tombstone.id}", action)
