@@ -104,22 +104,28 @@ def _dispatch(redis, popped, now: float, totals: dict) -> None:
 
 
 def _enqueue(redis, todo: list[tuple[str, str]], period: str) -> list[tuple[str, str]]:
-    """Enqueue the jobs in one pipeline; returns the entries that could not be enqueued."""
+    """Enqueue one job per tenant for all its due kinds, in one pipeline; returns the entries
+    that could not be enqueued. The job goes to the queue of its most urgent kind."""
     if not todo:
         return []
+    order = {k.name: i for i, k in enumerate(duework.KINDS)}
+    by_tenant: dict[str, list[str]] = {}
+    for kind, tenant_id in todo:
+        by_tenant.setdefault(tenant_id, []).append(kind)
     opened = {}
     try:
         with redis.pipeline() as pipe:
-            for kind, tenant_id in todo:
-                name = duework.kind_of(kind).queue
+            for tenant_id, kinds in by_tenant.items():
+                kinds.sort(key=order.__getitem__)
+                name = duework.kind_of(kinds[0]).queue
                 q = opened.setdefault(name, queues.queue(name, redis))
                 enqueue_tenant(
                     run_due_work,
                     redis,
                     tenant_id,
-                    (kind,),
+                    (kinds[0], tuple(kinds[1:])),
                     pipeline=pipe,
-                    job_id=_job_id(kind, tenant_id, period),
+                    job_id=_job_id("_".join(kinds), tenant_id, period),
                     queue=q,
                 )
             pipe.execute()
@@ -159,19 +165,55 @@ def next_due(kind: str, now: datetime, *, rebuild: bool = False) -> datetime | N
 
 
 @tenant_job(queue=queues.DEFAULT, timeout=600, statuses=("active", "suspended"))
-def run_due_work(tenant_id, kind: str) -> dict:
-    """Job: run one kind of the tenant's due work, then record when that kind is next due."""
+def run_due_work(tenant_id, kind: str, more: tuple = ()) -> dict:
+    """Job: run the tenant's due work of ``kind`` (and ``more`` kinds), then record when each is
+    next due. The mail this run queues (a reminder, a cancellation) is delivered by this same job
+    at its end, not by a second one."""
     redis = current_runtime().redis
-    redis.delete(duework.queued_key(kind, tenant_id))  # work committed from now on needs a job
-    spec = duework.kind_of(kind)
+    kinds = [kind, *(k for k in more if k != kind)]
+    mail = duework.queued_key(OUTBOX, tenant_id)
+    with redis.pipeline(transaction=False) as pipe:
+        for name in kinds:  # work committed from now on needs a new job
+            pipe.delete(duework.queued_key(name, tenant_id))
+        if OUTBOX not in kinds:
+            pipe.set(mail, "in-run", ex=duework.QUEUED_TTL)  # this run delivers its own mail
+        pipe.execute()
     now = datetime.now(UTC)
     status = current_tenant().status
     if status != "active":
-        duework.park(redis, tenant_id, kind, now)
+        for name in kinds:
+            duework.park(redis, tenant_id, name, now)
+        if OUTBOX not in kinds:
+            redis.delete(mail)
         return skipped(status)
+    results: dict[str, dict] = {}
+    failure: Exception | None = None
+    for name in kinds:
+        try:
+            results[name] = _run_kind(redis, tenant_id, name, now)
+        except Exception as exc:  # noqa: BLE001 - the other kinds still run; re-raised below
+            failure = failure or exc
+    if OUTBOX not in kinds:
+        redis.delete(mail)  # mail committed after this point gets its own job
+        if next_due(OUTBOX, now) is not None:
+            results[OUTBOX] = _run_kind(redis, tenant_id, OUTBOX, now)
+        db.session().rollback()
+    if failure is not None:
+        raise failure
+    first = results.pop(kind)
+    return {"kind": kind, **first, **({"more": results} if results else {})}
+
+
+OUTBOX = "outbox"
+
+
+def _run_kind(redis, tenant_id: str, kind: str, now: datetime) -> dict:
+    """Run one kind, then record its next due time (a failed run: after ``RETRY_SECONDS``)."""
+    spec = duework.kind_of(kind)
     try:
         result = import_attribute(spec.run)()
     except Exception:
+        log.exception("due work failed", extra={"tenant_id": tenant_id, "kind": kind})
         duework.signal(redis, tenant_id, kind, now + timedelta(seconds=RETRY_SECONDS))
         raise
     try:
@@ -181,4 +223,4 @@ def run_due_work(tenant_id, kind: str) -> dict:
     if following is not None:
         floor = datetime.now(UTC) + timedelta(seconds=REPEAT_SECONDS)
         duework.signal(redis, tenant_id, kind, following if following > now else floor)
-    return {"kind": kind, "next_due": following.isoformat() if following else None, **result}
+    return {"next_due": following.isoformat() if following else None, **result}

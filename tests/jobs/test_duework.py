@@ -37,18 +37,21 @@ def test_only_due_entries_are_dispatched(redis):
     duework.signal(redis, later, "janitor", now + 60)
     assert dispatch_due(redis, now)["enqueued"] == 1
     [job] = due_jobs(redis)
-    assert job.args == (str(due), "janitor") and job.meta["tenant_id"] == str(due)
+    assert job.args == (str(due), "janitor", ()) and job.meta["tenant_id"] == str(due)
     assert duework.entries(redis) == {("janitor", str(later)): pytest.approx(now + 60)}
     assert dispatch_due(redis, now)["enqueued"] == 0
 
 
-def test_each_kind_goes_to_its_queue(redis):
-    tid = uuid.uuid4()
-    duework.signal(redis, tid, "outbox", 1)
-    duework.signal(redis, tid, "deposits", 1)
-    dispatch_due(redis, time.time())
-    assert [j.args[1] for j in due_jobs(redis, queues.EMAIL)] == ["outbox"]
-    assert [j.args[1] for j in due_jobs(redis, queues.MAINTENANCE)] == ["deposits"]
+def test_one_job_per_tenant_on_the_queue_of_its_most_urgent_kind(redis):
+    mail_and_deposit, deposit_only = uuid.uuid4(), uuid.uuid4()
+    duework.signal(redis, mail_and_deposit, "deposits", 1)
+    duework.signal(redis, mail_and_deposit, "outbox", 1)
+    duework.signal(redis, deposit_only, "deposits", 1)
+    assert dispatch_due(redis, time.time())["enqueued"] == 3  # entries
+    [email] = due_jobs(redis, queues.EMAIL)
+    assert email.args == (str(mail_and_deposit), "outbox", ("deposits",))
+    [maintenance] = due_jobs(redis, queues.MAINTENANCE)
+    assert maintenance.args == (str(deposit_only), "deposits", ())
 
 
 def test_an_idle_index_dispatches_nothing(redis):

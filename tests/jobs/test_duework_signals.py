@@ -121,9 +121,15 @@ def test_reminders_go_exactly_once_per_booking_and_recipient(client, rt, tenant)
                 .values(starts_at=soon, ends_at=soon + timedelta(hours=3))
             )
         db.close_session()
+    for name in (queues.EMAIL, queues.MAINTENANCE):
+        queues.queue(name, rt.redis).empty()
     first = run_due_work(tenant.id, "reminders")
     assert first["queued"] == 1 and first["next_due"] is None
     assert reminders_sent(rt, tenant.id) == 1
+    # the reminder was handed to delivery by the same job (no SMTP here: retried later) ...
+    assert first["more"]["outbox"]["retried"] >= 1  # the reminder and the earlier mails
+    assert due_jobs(rt.redis, queues.EMAIL) == []  # ... not by a second job
+    assert not rt.redis.exists(duework.queued_key("outbox", tenant.id))
     # a second scheduler, a retried job, the reconcile: the dedupe key holds
     assert run_due_work(tenant.id, "reminders")["queued"] == 0
     reconcile_tenants([tenant.id])
