@@ -4,6 +4,8 @@
 #   make test-all   make test, then the slow drills
 #   make lint       ruff check + ruff format --check
 #   make bench      the quick versions of the benchmarks in bench/
+#   make promtool   install promtool (Debian package prometheus) when missing and root; make test
+#                   runs it first, and the alerting tests fail with its message when it cannot
 # Switches (make VAR=value or env): SERVICES=auto|local|embedded, PG_BINARIES=auto|system|wheel,
 # PORT, DATABASE_URL, REDIS_URL, DATABASE_ADMIN_URL, TEST_REDIS_URL, PYTEST_ARGS.
 
@@ -13,7 +15,7 @@ VPY := $(VENV)/bin/python
 EXTRAS ?= dev,devstack
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-all lint bench
+.PHONY: install run test test-slow test-all lint bench promtool
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +30,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VPY) -m devstack.run
 
+promtool: $(STAMP)
+	$(VPY) -m devstack.promtool
+
 test: $(STAMP)
+	-@$(VPY) -m devstack.promtool
 	$(VPY) -m devstack.testrun -n 2 -m "not slow" $(PYTEST_ARGS)
 
 test-slow: $(STAMP)

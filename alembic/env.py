@@ -33,12 +33,25 @@ def run_offline() -> None:
 def run_online() -> None:
     conn = config.attributes.get("connection")
     if conn is None:
-        engine = create_engine(_url())
+        # Autogenerate against ``public`` by name: with ``public`` on the search_path Postgres
+        # reflects it as the unnamed default schema and prints foreign keys without it, so every
+        # ``MetaData(schema="public")`` table and key looked new. ``cp_guard`` is empty.
+        options = {"options": "-c search_path=cp_guard"} if comparing() else {}
+        engine = create_engine(_url(), connect_args=options)
         with engine.begin() as own:
             _run(own)
         engine.dispose()
     else:
         _run(conn)
+
+
+def comparing() -> bool:
+    """True for ``alembic revision --autogenerate`` and ``alembic check`` (or ``compare=True``
+    in ``Config.attributes`` when called from code): runs that reflect, never run DDL."""
+    opts = config.cmd_opts
+    if opts is not None and hasattr(opts, "cmd"):
+        return bool(getattr(opts, "autogenerate", False)) or opts.cmd[0].__name__ == "check"
+    return bool(config.attributes.get("compare"))
 
 
 def _run(conn) -> None:
@@ -48,6 +61,7 @@ def _run(conn) -> None:
         version_table_schema="public",
         include_schemas=True,
         include_name=lambda name, type_, parent: type_ != "schema" or name == "public",
+        compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()

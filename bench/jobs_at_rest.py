@@ -157,6 +157,7 @@ def make_work(rt, handle, reminder_booking: int, deposit_booking: int) -> None:
     from shared import db
     from shared.tenancy import tenant_context
     from tenantapp.bookings.models import Booking
+    from tenantapp.leads.notifications import LEAD_RECEIVED
     from tenantapp.messaging.service import enqueue_email
     from tenantapp.photos.janitor import add_tombstone
 
@@ -167,7 +168,7 @@ def make_work(rt, handle, reminder_booking: int, deposit_booking: int) -> None:
             with db.transaction() as tx:  # a new e-mail
                 enqueue_email(
                     tx,
-                    "lead_received",
+                    LEAD_RECEIVED,
                     f"new-{handle.slug}@example.com",
                     {"name": "Pat", "estimate_cents": 12000},
                     f"bench:{uuid.uuid4().hex}",
@@ -211,7 +212,7 @@ def work_state(rt, handle, deposit_booking: int) -> dict:
     from shared import db
     from shared.tenancy import tenant_context
     from tenantapp.bookings.models import Booking
-    from tenantapp.messaging.models import OutboxMessage
+    from tenantapp.outbox.models import OutboxMessage
     from tenantapp.photos.models import StorageTombstone
 
     with tenant_context(rt.tenants.by_id(uuid.UUID(handle.id))):
@@ -244,7 +245,7 @@ def work_done(rt, handle, deposit_booking: int, since: datetime) -> tuple[bool, 
     from shared import db
     from shared.tenancy import tenant_context
     from tenantapp.bookings.models import Booking
-    from tenantapp.messaging.models import OutboxMessage
+    from tenantapp.outbox.models import OutboxMessage
     from tenantapp.photos.models import StorageTombstone
 
     with tenant_context(rt.tenants.by_id(uuid.UUID(handle.id))):
@@ -345,7 +346,7 @@ def work_done_setup(rt, handle) -> bool:
 
     from shared import db
     from shared.tenancy import tenant_context
-    from tenantapp.messaging.models import OutboxMessage
+    from tenantapp.outbox.models import OutboxMessage
 
     with tenant_context(rt.tenants.by_id(uuid.UUID(handle.id))):
         try:

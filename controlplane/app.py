@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     from controlplane import cli, health
     from controlplane import metrics as metrics_route
+    from controlplane.accounts.pages import bp as invitation_pages
     from controlplane.accounts.routes import blp as accounts_blp
     from controlplane.auth.routes import blp as auth_blp
     from controlplane.billing.routes import blp as billing_blp
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
+    app.register_blueprint(invitation_pages)
     app.register_blueprint(metrics_route.blp)
     cli.init_app(app)
     return app

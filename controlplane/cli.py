@@ -131,9 +131,11 @@ def token_revoke(token_id):
 def init_app(app: Flask) -> None:
     import controlplane.provisioning.cli  # noqa: F401 - registers create, retry and pool
     import controlplane.shards.cli  # noqa: F401 - registers move and shards
+    from controlplane.accounts.keys import keys_cli
     from controlplane.backups import cli as _backups  # noqa: F401 - registers its commands
     from controlplane.billing import cli as billing_cli  # noqa: F401 - registers ``ops plans``
     from controlplane.fleet import cli as _fleet_cli  # noqa: F401 - registers `tenants migrate`
 
     app.cli.add_command(tenants_cli)
     app.cli.add_command(ops_cli)
+    app.cli.add_command(keys_cli)

@@ -1,6 +1,13 @@
-"""``/healthz`` (process up) and ``/readyz`` (database, Redis, ``public`` at head)."""
+"""``/healthz`` (process up) and ``/readyz`` (database, Redis, ``public`` at head).
+
+``/readyz`` shows its details (revisions, tenant counts, heartbeats, the app role's search_path)
+only to operators (Basic or operator token) or to ``Authorization: Bearer <METRICS_TOKEN>``; anyone
+else, a load balancer included, gets the status alone (SPEC §8).
+"""
 
 from __future__ import annotations
+
+import hmac
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
@@ -45,7 +52,31 @@ def readyz():
         ready = False
     if not ready:
         report["status"] = "unavailable"
-    return jsonify(report), 200 if ready else 503
+    if not _may_see_details(runtime.settings):
+        report = {"status": report["status"]}
+    resp = jsonify(report)
+    resp.headers["Cache-Control"] = "no-store"
+    resp.vary.add("Authorization")
+    return resp, 200 if ready else 503
+
+
+def _may_see_details(settings) -> bool:
+    """Operator credentials, or the metrics token (what a Prometheus scraper already holds)."""
+    from shared.auth.guards import authenticate_operator, bearer_token
+    from shared.errors import AppError
+
+    given = bearer_token()
+    expected = settings.metrics_token
+    if given and expected and hmac.compare_digest(given.encode(), expected.encode()):
+        return True
+    try:
+        authenticate_operator()
+    except AppError:
+        return False
+    except Exception:  # noqa: BLE001 - a broken token or an unreachable DB never shows details
+        current_app.logger.warning("readiness: operator check failed", exc_info=True)
+        return False
+    return True
 
 
 def _tenant_counts(runtime) -> dict:

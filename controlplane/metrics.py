@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, Response, current_app
+from sqlalchemy import text
 
 from shared import metrics
 from shared.auth.guards import bearer_token
@@ -55,6 +56,15 @@ def _job_and_outbox_gauges(runtime) -> None:
             select(func.count()).where(PlatformOutboxMessage.status.in_(("pending", "sending")))
         )
         metrics.set_outbox_depth("control", pending)
+        oldest_due = conn.scalar(
+            select(
+                func.extract("epoch", func.now() - func.min(PlatformOutboxMessage.next_attempt_at))
+            ).where(
+                PlatformOutboxMessage.status.in_(("pending", "sending")),
+                PlatformOutboxMessage.next_attempt_at <= func.now(),
+            )
+        )
+        metrics.set_outbox_oldest_due("control", float(oldest_due or 0))
         dead = dict(
             conn.execute(
                 select(DlqEntry.kind, func.coalesce(func.sum(DlqEntry.dead_count), 0)).group_by(
@@ -64,3 +74,37 @@ def _job_and_outbox_gauges(runtime) -> None:
         )
     for kind in ("email", "webhook"):
         metrics.set_dlq_depth(kind, int(dead.get(kind, 0)))
+
+
+@metrics.on_scrape
+def _heartbeat_gauges(runtime) -> None:
+    """Age of the freshest worker, scheduler and pipeline beat (the "heartbeat stale" alert)."""
+    from jobs.heartbeat import PIPELINE, SCHEDULER, WORKER, heartbeat_report
+
+    report = heartbeat_report(runtime.redis)
+    workers = [w["age"] for w in report["workers"]]
+    metrics.set_heartbeat_age(WORKER, min(workers) if workers else None)
+    metrics.set_heartbeat_age(SCHEDULER, report["scheduler_age"])
+    metrics.set_heartbeat_age(PIPELINE, report["pipeline_age"])
+
+
+@metrics.on_scrape
+def _warm_pool_gauges(runtime) -> None:
+    """Ready pool schemas at head against ``TENANT_POOL_SIZE`` (the "warm pool empty" alert)."""
+    from controlplane.provisioning.pool import pool_status
+
+    status = pool_status(runtime)
+    metrics.set_warm_pool(status.ready, status.target)
+
+
+@metrics.on_scrape
+def _db_backend_memory(runtime) -> None:
+    """Memory of one pooled app backend, read through ``extensions.backend_memory_bytes()``.
+
+    The pool hands out its idle connections in turn, so successive scrapes sample every backend;
+    the alert takes the maximum over a window. The function (``shared/dbsetup.py``) is a
+    SECURITY DEFINER wrapper over ``pg_backend_memory_contexts``, which the app role cannot read.
+    """
+    with runtime.engine.connect() as conn:
+        value = conn.scalar(text("SELECT extensions.backend_memory_bytes()"))
+    metrics.set_db_backend_memory(int(value or 0))

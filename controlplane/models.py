@@ -1,6 +1,6 @@
 """Every control-plane table, imported so ``CPBase.metadata`` is complete for Alembic."""
 
-from controlplane.accounts.models import PasswordResetToken  # noqa: F401
+from controlplane.accounts.models import Invitation, PasswordResetToken  # noqa: F401
 from controlplane.billing.models import BillingAccount, MeterReport, StripeEvent  # noqa: F401
 from controlplane.fleet.models import FleetResult, FleetRun  # noqa: F401
 from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401

@@ -171,32 +171,44 @@ def wait_ready(url: str, procs: list[tuple[str, subprocess.Popen]], timeout: flo
 
 
 # ---------------------------------------------------------------------------------- processes
+def web_command(env: dict, host: str, port: str) -> list[str]:
+    """Gunicorn as ``make run`` starts it (the slow-client drill starts exactly this).
+
+    ``gthread``: an idle or half-sent connection ties up one thread of a pool (or nothing while it
+    sends no bytes, since the worker polls), never a whole worker, so slow clients cannot stall
+    the site as they did with two sync workers. Production puts nginx in front as well
+    (docs/operations.md).
+    """
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "wsgi:create_wsgi()",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        env.get("WEB_CONCURRENCY", "2"),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        env.get("WEB_THREADS", "8"),
+        "--timeout",
+        "30",
+        "--keep-alive",
+        "5",
+        "--graceful-timeout",
+        "10",
+        "--no-control-socket",
+        "--access-logfile",
+        "-",
+        "--logger-class",
+        "shared.logs.RedactingGunicornLogger",  # token values out of the access log
+    ]
+
+
 def start_processes(env: dict, host: str, port: str) -> list[tuple[str, subprocess.Popen]]:
     py = sys.executable
-    procs = [
-        (
-            "web",
-            spawn(
-                [
-                    py,
-                    "-m",
-                    "gunicorn",
-                    "wsgi:create_wsgi()",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--workers",
-                    env.get("WEB_CONCURRENCY", "2"),
-                    "--graceful-timeout",
-                    "10",
-                    "--no-control-socket",
-                    "--access-logfile",
-                    "-",
-                ],
-                env=env,
-                cwd=ROOT,
-            ),
-        )
-    ]
+    procs = [("web", spawn(web_command(env, host, port), env=env, cwd=ROOT))]
     for name, module in (("worker", "jobs.worker"), ("scheduler", "jobs.scheduler")):
         if (ROOT / (module.replace(".", "/") + ".py")).exists():
             procs.append((name, spawn([py, "-m", module], env=env, cwd=ROOT)))

@@ -18,11 +18,11 @@ from shared import db
 from shared.idempotency import TTL as IDEMPOTENCY_TTL
 from shared.idempotency import TenantIdempotencyKey, purge_expired
 from shared.runtime import current_runtime
+from tenantapp.bookings.deposits import expire_unpaid_deposits
 from tenantapp.bookings.models import Booking
-from tenantapp.messaging.delivery import deliver_due
-from tenantapp.messaging.models import OutboxMessage
-from tenantapp.messaging.reminders import scan_reminders
-from tenantapp.payments.service import expire_unpaid_deposits
+from tenantapp.bookings.reminders import scan_reminders
+from tenantapp.outbox.delivery import deliver_due
+from tenantapp.outbox.models import OutboxMessage
 from tenantapp.photos.janitor import janitor_run
 from tenantapp.photos.models import StorageTombstone
 

@@ -110,7 +110,7 @@ class Schedule:
         return self.func, (), {}
 
 
-# Later features append here (outbox delivery, reminders, pool refill, retention fan-out, ...).
+# Periodic jobs as data: reconciled at scheduler start by a deterministic id per definition.
 SCHEDULES: list[Schedule] = [
     Schedule("heartbeat", "jobs.heartbeat.pipeline_heartbeat", interval=30),
     Schedule(
@@ -132,7 +132,7 @@ SCHEDULES: list[Schedule] = [
     ),
     Schedule(
         "export-auto-replay",
-        "tenantapp.messaging.delivery.auto_replay_tenant_exports",
+        "tenantapp.exports.jobs.auto_replay_tenant_exports",
         interval=900,
         queue=queues.EXPORT,
         fan_out=True,

@@ -18,9 +18,8 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
-
 from jobs import dispatch, duework
+from shared.aftercommit import on_commit
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 
@@ -30,35 +29,27 @@ REMINDER_LEAD = timedelta(hours=24)
 JANITOR_FIRST_RETRY = timedelta(minutes=1)  # the delete is tried right after commit first
 
 
-def _pending(sess) -> dict:
-    """The signals waiting for ``sess``'s commit, with listeners installed on first use.
-
-    A stand-in for the house's one after-commit hook (``on_commit``): run after a successful
-    commit, dropped on rollback. Re-point ``_after_commit`` at it when it lands.
-    """
-    pending = sess.info.get("duework_pending")
-    if pending is None:
-        pending = sess.info["duework_pending"] = {}
-
-        @event.listens_for(sess, "after_commit")
-        def _fire(session) -> None:
-            actions = list(pending.values())
-            pending.clear()
-            for action in actions:
-                action()
-
-        @event.listens_for(sess, "after_rollback")
-        def _drop(session) -> None:
-            pending.clear()
-
-    return pending
+def _registered(sess) -> set[str]:
+    """Keys already registered in ``sess``'s current (outermost) transaction."""
+    if not sess.in_transaction():
+        sess.begin()  # as on_commit does: lazy, no connection until the first statement
+    root = sess.get_transaction()
+    held = sess.info.get("duework_signals")
+    if held is None or held[0] is not root:
+        held = sess.info["duework_signals"] = (root, set())
+    return held[1]
 
 
 def _after_commit(sess, key: str, action: Callable[[object, str], None]) -> None:
-    """Run ``action(redis, tenant_id)`` once per transaction after ``sess`` commits.
+    """Run ``action(redis, tenant_id)`` once per transaction after ``sess`` commits
+    (``shared.aftercommit.on_commit``: dropped on rollback).
 
     Never raises into the committed work: a lost signal is healed by the reconcile.
     """
+    keys = _registered(sess)
+    if key in keys:
+        return
+    keys.add(key)
     tenant_id = str(current_tenant().id)
 
     def fire() -> None:
@@ -67,7 +58,7 @@ def _after_commit(sess, key: str, action: Callable[[object, str], None]) -> None
         except Exception:  # noqa: BLE001 - the reconcile heals a lost signal
             log.warning("due-work signal lost", extra={"tenant_id": tenant_id, "signal": key})
 
-    _pending(sess).setdefault(key, fire)
+    on_commit(fire, session=sess)
 
 
 def outbox_row_added(sess, due_at: datetime | None = None) -> None:

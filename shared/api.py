@@ -8,6 +8,8 @@ from flask_smorest import Api
 from marshmallow import fields
 from werkzeug.routing import IntegerConverter
 
+from shared import apidocs
+
 BIGINT_MAX = 2**63 - 1
 
 
@@ -127,8 +129,6 @@ def make_api(
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     )
     if servers:
         app.config["API_SPEC_OPTIONS"] = {"servers": servers}
@@ -137,6 +137,7 @@ def make_api(
         spec_kwargs={"extra_plugins": [ProblemResponses(strip_prefix, tenant_scoped)]},
     )
     api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
+    apidocs.init_app(app, title)  # Swagger UI at /v1/docs from vendored files, not a CDN
     api.spec.components.schema("Problem", PROBLEM_SCHEMA)
     api.spec.components.security_scheme(
         "staffToken", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -56,6 +56,7 @@ def make_engine(url: str, *, pool_size: int = 5, recycle: int = 1800, **kw) -> E
         max_overflow=pool_size * 2,
         pool_pre_ping=True,
         pool_recycle=recycle,
+        hide_parameters=True,  # SQL parameters (tokens, e-mails) never reach exception logs
         **kw,
     )
     return engine

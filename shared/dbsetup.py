@@ -92,6 +92,18 @@ def _setup(admin_dsn, admin, dbname, app_role, app_password, owner_role, owner_p
             ident(owner_role)
         ),
         sql.SQL("GRANT USAGE ON SCHEMA extensions TO {}").format(ident(app_role)),
+        # /metrics reads the memory of the app's own backends (catalog caches grow with the tenant
+        # schemas a backend touched, SPEC §12); pg_backend_memory_contexts needs pg_read_all_stats,
+        # so the app role gets this one fixed read through a SECURITY DEFINER function instead.
+        sql.SQL(
+            "CREATE OR REPLACE FUNCTION extensions.backend_memory_bytes() RETURNS bigint "
+            "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS "
+            "'SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts'"
+        ),
+        sql.SQL("REVOKE ALL ON FUNCTION extensions.backend_memory_bytes() FROM PUBLIC"),
+        sql.SQL("GRANT EXECUTE ON FUNCTION extensions.backend_memory_bytes() TO {}").format(
+            ident(app_role)
+        ),
         sql.SQL("ALTER SCHEMA public OWNER TO {}").format(ident(owner_role)),
         sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident(app_role)),

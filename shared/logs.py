@@ -8,6 +8,8 @@ import re
 import sys
 from datetime import UTC, datetime
 
+from gunicorn import glogging
+
 _REDACT_KEYS = re.compile(
     r"(password|secret|token|authorization|api_key|email|phone|cookie)", re.IGNORECASE
 )
@@ -18,11 +20,21 @@ _PHONE = re.compile(
     r"\+\d[\d\s()-]{6,}\d|\(\d{3}\)\s?\d{3}[\s-]\d{4}|\b\d{3}[\s-]\d{3}[\s-]\d{4}\b"
 )
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._-]+", re.IGNORECASE)
+# Tokens in URLs: any ``...token=`` query value (reset, verify, worker invite, downloads) and the
+# invitation link's path segment.
+_TOKEN_QUERY = re.compile(r"([\w.-]*token=)[^&\s\"']+", re.IGNORECASE)
+_TOKEN_PATH = re.compile(r"(/invitations/)[^/?#\s\"']+")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
+def redact_url(text: str) -> str:
+    """``text`` with token values in query strings and invitation paths replaced."""
+    text = _TOKEN_QUERY.sub(r"\1[redacted]", text)
+    return _TOKEN_PATH.sub(r"\1[redacted]", text)
+
+
 def redact_text(text: str) -> str:
-    text = _BEARER.sub(r"\1[redacted]", text)
+    text = redact_url(_BEARER.sub(r"\1[redacted]", text))
     text = _EMAIL.sub("[email]", text)
     return _PHONE.sub("[phone]", text)
 
@@ -64,3 +76,12 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter())
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+class RedactingGunicornLogger(glogging.Logger):
+    """Gunicorn's access log with token values taken out of every atom (request line, path,
+    query, referrer, headers, environ) (``--logger-class shared.logs.RedactingGunicornLogger``)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: redact_url(v) if isinstance(v, str) else v for k, v in atoms.items()}

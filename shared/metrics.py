@@ -16,6 +16,8 @@ Hooks for the other subsystems (call them; they never raise into the caller's wo
 - webhooks: ``webhook_outcome(source, outcome)``;
 - fleet migrations: ``fleet_migration_result(outcome, seconds)`` once per tenant migrated;
 - provisioning: ``observe_provisioning(seconds, path)``;
+- outbox delivery: ``observe_outbox_delivery(plane, kind, lag_seconds)`` once per message sent;
+- heartbeats, warm pool, database backend memory: setters called by the scrape hooks;
 - anything computed at scrape time (a queue depth read from Redis): ``on_scrape(fn)``, where
   ``fn(runtime)`` is called before each scrape and usually calls the setters above.
 """
@@ -135,6 +137,48 @@ WEBHOOK_OUTCOMES = Counter(
     registry=REGISTRY,
 )
 
+OUTBOX_DELIVERY_LAG = Histogram(
+    "cleanplane_outbox_delivery_lag_seconds",
+    "Time from an outbox row's commit to its successful delivery (plane: control, tenant).",
+    ["plane", "kind"],
+    buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0),
+    registry=REGISTRY,
+)
+OUTBOX_OLDEST_DUE = Gauge(
+    "cleanplane_outbox_oldest_due_seconds",
+    "Age of the oldest outbox row that is due and not delivered yet (0 when none).",
+    ["plane"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+HEARTBEAT_AGE = Gauge(
+    "cleanplane_job_heartbeat_age_seconds",
+    "Seconds since the freshest heartbeat of each kind (worker, scheduler, pipeline); "
+    "+Inf when none was seen in the last hour.",
+    ["kind"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+WARM_POOL_READY = Gauge(
+    "cleanplane_warm_pool_ready",
+    "Unclaimed warm-pool schemas at the current tenant head (signup claims one each).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+WARM_POOL_TARGET = Gauge(
+    "cleanplane_warm_pool_target",
+    "TENANT_POOL_SIZE: how many ready pool schemas the refill job keeps.",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+DB_BACKEND_MEMORY = Gauge(
+    "cleanplane_db_backend_memory_bytes",
+    "Private memory (all memory contexts) of a pooled app-role Postgres backend, sampled at "
+    "scrape time; grows with the tenant schemas a backend has touched (catalog caches).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+
 _scrape_hooks: list[Callable] = []
 
 
@@ -194,6 +238,29 @@ def fleet_migration_result(outcome: str, seconds: float | None = None) -> None:
     FLEET_MIGRATIONS.labels(outcome=outcome).inc()
     if seconds is not None:
         FLEET_MIGRATION_SECONDS.observe(seconds)
+
+
+def observe_outbox_delivery(plane: str, kind: str, lag_seconds: float) -> None:
+    """One message delivered ``lag_seconds`` after its row was committed."""
+    OUTBOX_DELIVERY_LAG.labels(plane=plane, kind=kind).observe(max(lag_seconds, 0.0))
+
+
+def set_outbox_oldest_due(plane: str, seconds: float) -> None:
+    OUTBOX_OLDEST_DUE.labels(plane=plane).set(max(seconds, 0.0))
+
+
+def set_heartbeat_age(kind: str, seconds: float | None) -> None:
+    """``None`` (no beat seen) is exported as +Inf so a "stale" alert fires on it too."""
+    HEARTBEAT_AGE.labels(kind=kind).set(float("inf") if seconds is None else seconds)
+
+
+def set_warm_pool(ready: int, target: int) -> None:
+    WARM_POOL_READY.set(ready)
+    WARM_POOL_TARGET.set(target)
+
+
+def set_db_backend_memory(nbytes: int) -> None:
+    DB_BACKEND_MEMORY.set(nbytes)
 
 
 def on_scrape(fn: Callable) -> Callable:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from limits import parse_many
+
+from shared.crypto import DEV_ENCRYPTION_KEY, key_problem
 
 DEV_SECRET = "dev-insecure-secret-change-me-0123456789"
 RATE_LIMIT_SETTINGS = (
@@ -20,7 +23,24 @@ RATE_LIMIT_SETTINGS = (
     "rate_limit_public_tenant",
     "rate_limit_login",
     "rate_limit_signup",
+    "rate_limit_login_account",
+    "rate_limit_operator_auth",
+    "rate_limit_operator_auth_global",
 )
+# The Stripe values dev and test run with; production refuses them (they are in this repo).
+PUBLISHED_STRIPE_DEFAULTS = {
+    "stripe_secret_key": "sk_test_dev",
+    "stripe_webhook_secret": "whsec_dev",
+    "stripe_connect_webhook_secret": "whsec_connect_dev",
+}
+_STRIPE_SHAPES = {
+    "stripe_secret_key": re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9]{20,}$"),
+    "stripe_webhook_secret": re.compile(r"^whsec_[A-Za-z0-9+/=_-]{20,}$"),
+    "stripe_connect_webhook_secret": re.compile(r"^whsec_[A-Za-z0-9+/=_-]{20,}$"),
+}
+OPERATOR_PASSWORD_MIN = 16
+METRICS_TOKEN_MIN = 32
+SECRET_MIN = 32
 
 
 class SettingsError(RuntimeError):
@@ -93,6 +113,12 @@ class Settings:
     rate_limit_public_tenant: str = env("str", "1200/minute", dev_default="100000/minute")
     rate_limit_login: str = env("str", "10/minute", dev_default="10000/minute")
     rate_limit_signup: str = env("str", "5/minute", dev_default="10000/minute")
+    # Failed sign-ins per normalised e-mail (login, MFA code, reset confirm, worker login), every
+    # APP_ENV: the attempt after the limit is refused with 429 whatever the client address.
+    rate_limit_login_account: str = env("str", "10/15minutes")
+    # Failed operator Basic credentials, per client IP and across all clients.
+    rate_limit_operator_auth: str = env("str", "10/15minutes")
+    rate_limit_operator_auth_global: str = env("str", "100/15minutes")
     tenant_pool_size: int = env("int", 5)
     tenant_base_domain: str = env("str", "")
     pool_max_tenants_per_conn: int = env("int", 200)
@@ -128,6 +154,8 @@ class Settings:
     argon2_time_cost: int = env("int", 3)
     argon2_memory_cost: int = env("int", 65536)
     log_level: str = env("str", "INFO")
+    # Fernet keys (comma-separated, newest first) for secrets at rest; required in production.
+    data_encryption_keys: list = env("list", [], dev_default=[DEV_ENCRYPTION_KEY])
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -206,24 +234,56 @@ class Settings:
             raise SettingsError(str(exc)) from exc
         if self.shard_placement != "fewest" and self.shard_placement not in shards:
             raise SettingsError("SHARD_PLACEMENT must be 'fewest' or the name of a shard")
+        for key in self.data_encryption_keys:
+            problem = key_problem(key)
+            if problem:
+                raise SettingsError(f"DATA_ENCRYPTION_KEYS: {problem}")
         if not self.is_prod:
             return
+        problems = self.production_problems()
+        if problems:
+            raise SettingsError("refusing to start in production: " + "; ".join(problems))
+
+    def production_problems(self) -> list[str]:
+        """Every reason production must not start with these settings, each naming its variable
+        (one error lists them all, so a deploy is fixed in one round)."""
         problems = []
         for name in ("secret_key", "jwt_secret"):
             value = getattr(self, name)
-            if value == DEV_SECRET or len(value) < 32:
-                problems.append(f"{name.upper()} must be set to a secret of at least 32 characters")
+            if value == DEV_SECRET or len(value) < SECRET_MIN:
+                problems.append(
+                    f"{name.upper()} must be set to a secret of at least {SECRET_MIN} characters"
+                )
+        if self.secret_key == self.jwt_secret:
+            problems.append("SECRET_KEY and JWT_SECRET must be different secrets")
         if not self.operator_credentials:
             problems.append("OPERATOR_BASIC_AUTH needs at least one user:password pair")
+        short = [
+            u for u, pw in self.operator_credentials.items() if len(pw) < OPERATOR_PASSWORD_MIN
+        ]
+        if short:
+            problems.append(
+                f"OPERATOR_BASIC_AUTH passwords must have at least {OPERATOR_PASSWORD_MIN} "
+                f"characters (too short for: {', '.join(sorted(short))})"
+            )
         if not self.strict_cors:
             problems.append("STRICT_CORS must be on")
         if "*" in self.cors_origins:
             problems.append("CORS_ORIGINS may not contain '*'")
-        if not self.metrics_token:
-            problems.append("METRICS_TOKEN must be set")
+        if len(self.metrics_token) < METRICS_TOKEN_MIN:
+            problems.append(f"METRICS_TOKEN must be set, at least {METRICS_TOKEN_MIN} characters")
+        for name, published in PUBLISHED_STRIPE_DEFAULTS.items():
+            value = getattr(self, name)
+            if value == published:
+                problems.append(f"{name.upper()} is the published development default")
+            elif not _STRIPE_SHAPES[name].match(value):
+                problems.append(f"{name.upper()} does not look like a Stripe value")
+        if not self.data_encryption_keys:
+            problems.append("DATA_ENCRYPTION_KEYS must hold at least one Fernet key")
+        elif DEV_ENCRYPTION_KEY in self.data_encryption_keys:
+            problems.append("DATA_ENCRYPTION_KEYS may not contain the published development key")
         if self.export_webhooks_enabled and not self.export_host_allowlist:
             problems.append("export webhooks need EXPORT_HOST_ALLOWLIST in production")
         if self.export_unsafe_allow_targets:
             problems.append("EXPORT_UNSAFE_ALLOW_TARGETS is for tests and may not be set")
-        if problems:
-            raise SettingsError("refusing to start in production: " + "; ".join(problems))
+        return problems

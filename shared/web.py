@@ -10,6 +10,7 @@ from flask import Flask, g, request
 
 from shared import db
 from shared.errors import BadRequest, register_error_handlers
+from shared.limits import warn_untrusted_forwarding
 from shared.runtime import Runtime, reset_runtime, set_runtime
 from shared.usage import count_api_request
 
@@ -46,6 +47,7 @@ def init_app(app: Flask, runtime: Runtime) -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
+        warn_untrusted_forwarding(runtime.settings)
         refuse_nul_characters()
 
     @app.after_request
@@ -60,8 +62,8 @@ def init_app(app: Flask, runtime: Runtime) -> None:
         if resp.mimetype == "text/html":
             resp.headers.setdefault(
                 "Content-Security-Policy",
-                "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-                "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data:; "
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
                 "frame-ancestors 'none'",
             )
         principal = g.get("principal")

@@ -12,7 +12,8 @@ from tenantapp.checklists.models import (
 )
 from tenantapp.customers.models import Customer, ReferralCredit
 from tenantapp.leads.models import Lead
-from tenantapp.messaging.models import EmailSuppression, OutboxMessage
+from tenantapp.messaging.models import EmailSuppression
+from tenantapp.outbox.models import OutboxMessage
 from tenantapp.payments.models import ConnectEvent
 from tenantapp.photos.models import Photo, StorageTombstone
 from tenantapp.pricing.models import PricingConfig

@@ -5,6 +5,7 @@ import os
 import uuid
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 from shared.dbsetup import drop_database, setup_database
@@ -51,6 +52,8 @@ def settings(database_urls, redis_db, tmp_path_factory) -> Settings:
         storage_dir=str(tmp_path_factory.mktemp("storage")),
         log_level="INFO",  # INFO so every log call with extra= is exercised by the suite
         tenant_pool_size=0,
+        # A fresh key per run (not the published dev key), so nothing depends on that one.
+        data_encryption_keys=[Fernet.generate_key().decode()],
     )
 
 

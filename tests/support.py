@@ -124,11 +124,15 @@ class PlatformMails:
                 .where(m.id > self._start)
                 .order_by(m.id)
             ).all()
+        from shared.crypto import unsealed
+
+        keys = tuple(self._rt.settings.data_encryption_keys)
         return [
             {
                 "template": r.topic,
                 "to": r.recipient,
-                "context": r.payload,
+                "context": unsealed(r.payload, keys),  # what the sender renders
+                "stored": r.payload,  # what sits in the outbox row
                 "dedupe_key": r.dedupe_key,
             }
             for r in rows
@@ -149,3 +153,23 @@ def billing_notices(mails, notice: str) -> list[dict]:
     return [
         m for m in mails if m["template"] == "billing_notice" and m["context"]["notice"] == notice
     ]
+
+
+def invitation_token(runtime, invitation_id) -> str:
+    """The token of an invitation's e-mailed link, read from the (sealed) outbox row."""
+    from sqlalchemy import select
+
+    from controlplane.mail.models import PlatformOutboxMessage as M
+    from shared.crypto import unsealed
+
+    with runtime.engine.connect() as conn:
+        payload = conn.scalar(
+            select(M.payload).where(M.dedupe_key == f"staff_invite:{invitation_id}")
+        )
+    url = unsealed(payload, tuple(runtime.settings.data_encryption_keys))["accept_url"]
+    return url.rsplit("/", 1)[1]
+
+
+def runtime_of(client):
+    """The runtime behind a test client's dispatcher."""
+    return client.application.control_plane.extensions["cleanplane"]

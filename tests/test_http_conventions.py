@@ -97,8 +97,8 @@ def test_tenant_detail_shows_limits_and_usage(client, tenant):
     assert data["usage"]["bookings_created"] == 0
 
 
-def test_healthz_and_readyz(client):
+def test_healthz_and_readyz(client, operator_headers):
     assert client.get("/healthz").status_code == 200
-    ready = client.get("/readyz")
+    ready = client.get("/readyz", headers=operator_headers)
     assert ready.status_code == 200, ready.get_json()
     assert ready.get_json()["search_path"] == "cp_guard"

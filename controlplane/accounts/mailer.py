@@ -13,7 +13,16 @@ from controlplane.mail.service import enqueue_platform_mail
 
 
 def send_platform_mail(
-    sess, template: str, to: str, context: dict[str, Any], dedupe_key: str, tenant_id=None
+    sess,
+    template: str,
+    to: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    tenant_id=None,
+    secrets: dict[str, Any] | None = None,
 ) -> int | None:
-    """Enqueue ``template`` for ``to`` in ``sess``'s transaction (delivered by the outbox job)."""
-    return enqueue_platform_mail(sess, template, to, context, dedupe_key, tenant_id=tenant_id)
+    """Enqueue ``template`` for ``to`` in ``sess``'s transaction (delivered by the outbox job).
+    ``secrets`` (links with tokens) are stored encrypted and opened only at send time."""
+    return enqueue_platform_mail(
+        sess, template, to, context, dedupe_key, tenant_id=tenant_id, secrets=secrets
+    )

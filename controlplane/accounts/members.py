@@ -1,4 +1,5 @@
-"""Workspace members: invite, list, change role, deactivate (SPEC §4.1).
+"""Workspace members: list, change role, deactivate (SPEC §4.1). Invitations, the only way
+in, live in ``invitations.py``.
 
 Membership changes for one tenant are serialised on its ``tenants`` row so two concurrent
 demotions can never leave a workspace without an owner. Every change bumps the tenant version so
@@ -7,17 +8,11 @@ cached session state (role, active) is re-read on the very next request.
 
 from __future__ import annotations
 
-import secrets
-import string
-import time
 import uuid
 from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.exc import IntegrityError
 
-from controlplane.accounts import mailer
-from controlplane.auth.service import passwords
 from controlplane.auth.sessions import forget_after_commit, revoke_sessions
 from shared import db
 from shared.errors import Conflict, Forbidden, NotFound
@@ -27,19 +22,6 @@ from shared.pagination import decode_cursor, page
 from shared.runtime import current_runtime
 from shared.tenancy import TenantRef
 
-_ALPHABET = string.ascii_letters + string.digits
-
-
-def temp_password() -> str:
-    """A random password that meets the policy (upper, lower, digit, ≥ 12 characters)."""
-    core = "".join(secrets.choice(_ALPHABET) for _ in range(16))
-    return (
-        core
-        + secrets.choice(string.ascii_uppercase)
-        + secrets.choice(string.ascii_lowercase)
-        + secrets.choice(string.digits)
-    )
-
 
 def _member_dict(m: Membership, u: User) -> dict:
     return {
@@ -48,6 +30,7 @@ def _member_dict(m: Membership, u: User) -> dict:
         "email": u.email,
         "role": m.role,
         "active": m.active,
+        "status": "active" if m.active else "deactivated",
         "must_change_password": u.must_change_password,
         "email_verified": u.email_verified_at is not None,
         "totp_enabled": u.totp_enabled,
@@ -112,75 +95,6 @@ def _repoint_owner(tx, tenant: Tenant) -> None:
         .limit(1)
     )
     tenant.owner_user_id = owner
-
-
-def invite(tenant: TenantRef, principal, email: str, role: str) -> dict:
-    """Add ``email`` as a member. A new user gets a temporary password, returned once and to be
-    changed at first login; an existing user (of another workspace) keeps their password."""
-    email = email.strip().lower()
-    if role == "owner" and principal.role != "owner":
-        raise Forbidden("Only an owner can add an owner.")
-    temp = None
-    try:
-        with db.transaction() as tx:
-            row = _lock_tenant(tx, tenant.id)
-            user = tx.scalar(select(User).where(User.email == email))
-            membership = None
-            if user is None:
-                temp = temp_password()
-                user = User(
-                    email=email,
-                    password_hash=passwords().hash(temp),
-                    must_change_password=True,
-                    totp_enabled=False,
-                )
-                tx.add(user)
-                tx.flush()
-            else:
-                membership = tx.scalar(
-                    select(Membership)
-                    .where(Membership.tenant_id == tenant.id, Membership.user_id == user.id)
-                    .with_for_update()
-                )
-                if membership is not None and membership.active:
-                    raise Conflict("That person is already a member.", field="email")
-            if membership is None:
-                membership = Membership(
-                    tenant_id=tenant.id, user_id=user.id, role=role, active=True
-                )
-                tx.add(membership)
-            else:  # a deactivated member comes back with the new role
-                membership.role, membership.active = role, True
-            tx.flush()
-            base = current_runtime().settings.public_base_url.rstrip("/")
-            inviter = tx.get(User, uuid.UUID(principal.user_id))
-            mailer.send_platform_mail(
-                tx,
-                "staff_invite",
-                email,
-                {
-                    "email": email,
-                    "inviter": inviter.email if inviter else "A teammate",
-                    "company_name": row.company_name,
-                    "slug": row.slug,
-                    "role": role,
-                    "login_url": f"{base}/login",
-                    "has_temp_password": temp is not None,
-                },
-                f"staff_invite:{membership.id}:{time.time_ns()}",
-                tenant_id=tenant.id,
-            )
-            result = {
-                "id": membership.id,
-                "user_id": user.id,
-                "email": email,
-                "role": role,
-                "temp_password": temp,
-            }
-    except IntegrityError as exc:
-        raise Conflict("That person was just added; reload the member list.") from exc
-    current_runtime().tenants.bump(tenant.id)
-    return result
 
 
 def change_role(tenant: TenantRef, principal, membership_id: uuid.UUID, role: str) -> dict:

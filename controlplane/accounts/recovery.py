@@ -22,6 +22,7 @@ from shared import db
 from shared.auth.passwords import policy_problem
 from shared.auth.tokens import hash_token, new_refresh_token
 from shared.errors import BadRequest, ValidationFailed
+from shared.limits import login_failures
 from shared.models.accounts import Membership, User
 from shared.models.tenants import Tenant
 from shared.runtime import current_runtime
@@ -67,13 +68,9 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
             tx,
             "password_reset",
             user.email,
-            {
-                "email": user.email,
-                "reset_url": f"{_base_url()}/reset-password?token={raw}",
-                "token": raw,
-                "expires_minutes": int(RESET_TTL.total_seconds() // 60),
-            },
+            {"email": user.email, "expires_minutes": int(RESET_TTL.total_seconds() // 60)},
             f"password_reset:{row.id}",
+            secrets={"reset_url": f"{_base_url()}/reset-password?token={raw}", "token": raw},
         )
 
 
@@ -90,9 +87,15 @@ def confirm_password_reset(raw_token: str, new_password: str, now: datetime | No
             .where(PasswordResetToken.token_hash == hash_token(raw_token))
             .with_for_update()
         )
+        # Unknown tokens meet the per-IP login limit; a known token's account also gets the
+        # per-account failure limit shared with login.
+        user = tx.get(User, row.user_id, with_for_update=True) if row is not None else None
+        if user is not None:
+            login_failures.check(user.email)
         if not reset_token_usable(row, now):
+            if user is not None:
+                login_failures.failed(user.email)
             raise BadRequest("This reset link is invalid, used or expired; request a new one.")
-        user = tx.get(User, row.user_id, with_for_update=True)
         user.password_hash = passwords().hash(new_password)
         user.must_change_password = False
         user.email_verified_at = user.email_verified_at or now  # they read the mailbox
@@ -102,7 +105,9 @@ def confirm_password_reset(raw_token: str, new_password: str, now: datetime | No
             .values(used_at=now)
         )
         revoked = revoke_sessions(tx, "password_reset", user_id=user.id)
+        email = user.email
     forget_after_commit(revoked)
+    login_failures.succeeded(email)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -121,12 +126,9 @@ def send_verification(sess, user: User) -> None:
         sess,
         "verify_email",
         user.email,
-        {
-            "email": user.email,
-            "verify_url": f"{_base_url()}/verify-email?token={token}",
-            "token": token,
-        },
+        {"email": user.email},
         f"verify_email:{user.id}:{time.time_ns()}",
+        secrets={"verify_url": f"{_base_url()}/verify-email?token={token}", "token": token},
     )
 
 

@@ -2,10 +2,20 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from controlplane.accounts import members, recovery, schemas, totp
+from controlplane.accounts import invitations, members, recovery, schemas, totp
 from controlplane.limits import limit_login
 from shared.api import problem_ref
-from shared.auth.guards import public, staff
+from shared.auth.guards import authenticate_staff, bearer_token, public, staff
+
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def signed_in_user() -> str | None:
+    """The user id of a valid staff bearer token sent along, if any (an invalid one is 401)."""
+    if bearer_token() is None:
+        return None
+    principal, _ = authenticate_staff(None)
+    return principal.user_id
 
 
 def problems(*codes: str) -> dict:
@@ -30,10 +40,35 @@ class Members(MethodView):
     @blp.doc(responses=problems("409"))
     @blp.response(201, schemas.InviteOut)
     def post(self, data):
-        """Invite a member. A new user's temporary password is in this response only
-        (``Cache-Control: no-store``) and must be changed at first login."""
-        out = members.invite(g.staff_tenant, g.principal, data["email"], data["role"])
-        return out, 201, {"Cache-Control": "no-store", "Pragma": "no-cache"}
+        """Invite someone: an invitation e-mailed as a single-use link valid for 7 days. No
+        membership exists until the link is accepted (a pending one for the address is replaced)."""
+        return invitations.invite(g.staff_tenant, g.principal, data["email"], data["role"]), 201
+
+
+@blp.route("/invitations/<string:token>")
+class InvitationView(MethodView):
+    @public
+    @limit_login
+    @blp.doc(responses=problems("404"))
+    @blp.response(200, schemas.InvitationOut)
+    def get(self, token):
+        """Who invites you to which workspace, and what accepting needs (``account``)."""
+        return invitations.describe(token), 200, NO_STORE
+
+
+@blp.route("/invitations/<string:token>/accept")
+class InvitationAccept(MethodView):
+    @public
+    @limit_login
+    @blp.arguments(schemas.AcceptIn)
+    @blp.doc(responses=problems("404"))
+    @blp.response(200, schemas.AcceptOut)
+    def post(self, data, token):
+        """Accept: a new account sets ``password``; an existing one is signed in as that e-mail
+        (bearer) or gives its ``password``; an unverified one sets a new ``password`` (its TOTP
+        and sessions are cleared). Bad, used or expired link → 404 ``invitation_invalid``."""
+        out = invitations.accept(token, data["password"], signed_in_user())
+        return out, 200, NO_STORE
 
 
 @blp.route("/members/<uuid:membership_id>/role")

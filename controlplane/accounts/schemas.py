@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from controlplane.signup.schemas import TokenPair
 from shared.models.accounts import ROLES
 from shared.pagination import PageArgs, page_schema
 
@@ -10,6 +11,7 @@ class MemberOut(Schema):
     email = fields.String()
     role = fields.String()
     active = fields.Boolean()
+    status = fields.String()
     must_change_password = fields.Boolean()
     email_verified = fields.Boolean()
     totp_enabled = fields.Boolean()
@@ -30,10 +32,39 @@ class InviteIn(Schema):
 
 class InviteOut(Schema):
     id = fields.UUID()
-    user_id = fields.UUID()
     email = fields.String()
     role = fields.String()
-    temp_password = fields.String(allow_none=True)
+    status = fields.String()
+    expires_at = fields.DateTime()
+
+
+class InvitationTenantOut(Schema):
+    slug = fields.String()
+    company_name = fields.String()
+
+
+class InvitationOut(Schema):
+    email = fields.String()
+    role = fields.String()
+    tenant = fields.Nested(InvitationTenantOut)
+    inviter = fields.String(allow_none=True)
+    expires_at = fields.DateTime()
+    account = fields.String(metadata={"enum": ["new", "existing", "unverified"]})
+
+
+class AcceptIn(Schema):
+    password = fields.String(load_default=None, load_only=True, validate=validate.Length(max=256))
+
+
+class AcceptTenantOut(Schema):
+    id = fields.UUID()
+    slug = fields.String()
+
+
+class AcceptOut(TokenPair):
+    tenant = fields.Nested(AcceptTenantOut)
+    role = fields.String()
+    must_change_password = fields.Boolean()
 
 
 class RoleIn(Schema):

@@ -12,7 +12,9 @@ import pyotp
 import redis
 
 from shared import db
+from shared.crypto import encrypt, reveal
 from shared.errors import Conflict, field_error
+from shared.limits import login_failures
 from shared.models.accounts import User
 from shared.runtime import current_runtime
 
@@ -41,15 +43,25 @@ def _user(tx, user_id: str) -> User:
     return tx.get(User, uuid.UUID(user_id), with_for_update=True)
 
 
+def _checked_code(user: User, code: str) -> bool:
+    """``accept_code`` under the per-account failure limit shared with login."""
+    login_failures.check(user.email)
+    if accept_code(user.id, reveal(user.totp_secret), code):
+        return True
+    login_failures.failed(user.email)
+    return False
+
+
 def enroll(user_id: str) -> dict:
     """Start enrolment: a new secret and its otpauth URI; 2FA is on only after ``verify``."""
     with db.transaction() as tx:
         user = _user(tx, user_id)
         if user.totp_enabled:
             raise Conflict("Two-factor authentication is already on; disable it first.")
-        user.totp_secret = pyotp.random_base32()
-        uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-        return {"secret": user.totp_secret, "otpauth_uri": uri}
+        secret = pyotp.random_base32()
+        user.totp_secret = encrypt(secret)  # at rest under DATA_ENCRYPTION_KEYS (SPEC §8)
+        uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+        return {"secret": secret, "otpauth_uri": uri}
 
 
 def verify(user_id: str, code: str) -> dict:
@@ -60,7 +72,7 @@ def verify(user_id: str, code: str) -> dict:
             raise Conflict("Two-factor authentication is already on.")
         if not user.totp_secret:
             raise Conflict("Enrol first: POST /v1/auth/2fa/enroll.")
-        if not accept_code(user.id, user.totp_secret, code):
+        if not _checked_code(user, code):
             raise field_error("code", "code is not valid for this secret")
         user.totp_enabled = True
     return {"totp_enabled": True}
@@ -72,7 +84,7 @@ def disable(user_id: str, code: str) -> dict:
         user = _user(tx, user_id)
         if not user.totp_enabled:
             raise Conflict("Two-factor authentication is not on.")
-        if not accept_code(user.id, user.totp_secret, code):
+        if not _checked_code(user, code):
             raise field_error("code", "code is not valid")
         user.totp_enabled = False
         user.totp_secret = None

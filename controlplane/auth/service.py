@@ -19,7 +19,9 @@ from controlplane.auth.sessions import (
 from shared import db
 from shared.auth.passwords import Passwords, policy_problem
 from shared.auth.tokens import REFRESH_TTL, hash_token, new_refresh_token
+from shared.crypto import reveal
 from shared.errors import Unauthorized, ValidationFailed, field_error
+from shared.limits import login_failures
 from shared.models.accounts import Membership, RefreshToken, User, UserSession
 from shared.models.tenants import Tenant
 from shared.runtime import current_runtime
@@ -36,9 +38,24 @@ def passwords() -> Passwords:
 
 
 def login(email: str, password: str, tenant_slug: str | None, mfa_code: str | None) -> dict:
+    """Open a session; failed attempts count against the e-mail (``RATE_LIMIT_LOGIN_ACCOUNT``)
+    whatever address they come from, and the attempt after the limit gets 429."""
+    email = email.strip().lower()
+    login_failures.check(email)
+    try:
+        pair = _login(email, password, tenant_slug, mfa_code)
+    except Unauthorized as exc:
+        if exc.code != "mfa_required" or mfa_code:  # asking for the code is not a failure
+            login_failures.failed(email)
+        raise
+    login_failures.succeeded(email)
+    return pair
+
+
+def _login(email: str, password: str, tenant_slug: str | None, mfa_code: str | None) -> dict:
     rt = current_runtime()
     sess = db.session()
-    user = sess.scalar(select(User).where(User.email == email.strip().lower()))
+    user = sess.scalar(select(User).where(User.email == email))
     if not passwords().verify(user.password_hash if user else None, password) or user is None:
         raise Unauthorized("The e-mail or password is wrong.")
     rows = sess.execute(
@@ -60,7 +77,7 @@ def login(email: str, password: str, tenant_slug: str | None, mfa_code: str | No
     if user.totp_enabled:
         if not mfa_code:
             raise Unauthorized("Enter the code from your authenticator app.", code="mfa_required")
-        if not accept_code(user.id, user.totp_secret, mfa_code):
+        if not accept_code(user.id, reveal(user.totp_secret), mfa_code):
             raise Unauthorized("The authenticator code is wrong.", code="mfa_required")
     chosen = rows[0]
     with db.transaction() as tx:

@@ -2,7 +2,8 @@
 
 A backup directory holds ``schema.sql`` (pg_dump of the tenant schema, no owners or grants),
 ``control_plane.json`` (tenant row, lifecycle events, memberships, users, usage counters),
-``storage/`` (the tenant's objects under ``tenants/<tenant_id>/`` of the local store) and
+``storage/`` with ``storage.json`` (the tenant's objects under ``tenants/<tenant_id>/`` of the
+configured store, local disk or S3/R2: ``controlplane/backups/storage.py``) and
 ``manifest.json`` (versions, and every table's row count and checksum). The dump, the rows and the
 fingerprints come from one exported snapshot, so they agree even while the tenant keeps working.
 For a tenant on another shard (``tenants.shard``) the schema side (dump, fingerprints, revision)
@@ -25,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -36,6 +36,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from controlplane.backups import rows
+from controlplane.backups import storage as objects
 from controlplane.backups.pgtools import (
     BackupError,
     dump_schema,
@@ -52,11 +53,6 @@ from shared.tenancy import check_schema_name, new_schema_name, quoted_schema, sl
 log = logging.getLogger("cleanplane.backups")
 FORMAT = 1
 
-# Tenant columns holding storage keys (``tenants/<tenant_id>/...``): features that store object
-# keys register ``(table, column)`` here so a copy restored under a new id points at its own
-# objects. Rewritten after the checksums are verified.
-STORAGE_KEY_COLUMNS: list[tuple[str, str]] = []
-
 
 @dataclass
 class RestoreResult:
@@ -67,10 +63,6 @@ class RestoreResult:
     rows: int
     files: int
     shard: str = DEFAULT_SHARD
-
-
-def _storage_root(runtime: Runtime) -> Path:
-    return Path(runtime.settings.storage_dir) / "tenants"
 
 
 def _write_json(path: Path, data) -> None:
@@ -120,7 +112,7 @@ def backup_tenant(runtime: Runtime, slug: str, dest: Path) -> dict:
         dump_schema(owner_url, major, schema, dest / "schema.sql", snapshot)
     (dest / "schema.sql").chmod(0o600)
     _write_json(dest / "control_plane.json", control)
-    files = _copy_tree(_storage_root(runtime) / str(tenant.id), dest / "storage")
+    stored = objects.backup_objects(runtime, tenant.id, dest)
     manifest = {
         "format": FORMAT,
         "created_at": datetime.now(UTC).isoformat(),
@@ -131,19 +123,12 @@ def backup_tenant(runtime: Runtime, slug: str, dest: Path) -> dict:
         "revision": revision,
         "server_version_num": version_num,
         "storage_backend": runtime.settings.storage_backend,
-        "storage_files": files,
+        **stored,
         "tables": tables,
     }
     _write_json(dest / "manifest.json", manifest)
     log.info("tenant backed up", extra={"tenant_id": str(tenant.id), "tables": len(tables)})
     return manifest
-
-
-def _copy_tree(src: Path, dest: Path) -> int:
-    if not src.is_dir():
-        return 0
-    shutil.copytree(src, dest, dirs_exist_ok=True)
-    return sum(1 for p in dest.rglob("*") if p.is_file())
 
 
 def read_backup(src: Path) -> tuple[dict, dict]:
@@ -213,7 +198,6 @@ def restore_tenant(
     with shard_engine.connect() as conn:
         _check_schema_free(conn, final)
         major = server_major(conn)
-    storage_dest = _storage_root(runtime) / str(tenant_id)
     copied_storage = False
     schema_committed = False
     try:
@@ -232,10 +216,9 @@ def restore_tenant(
             _verify(manifest["tables"], restored)
             say(f"verified {len(restored)} tables against the manifest")
             _rewrite_storage_keys(schema_conn, scratch, manifest["tenant_id"], tenant_id)
-            if (src / "storage").is_dir():
-                storage_dest.parent.mkdir(parents=True, exist_ok=True)
-                _copy_tree(src / "storage", storage_dest)
-                copied_storage = True
+            copied_storage = True  # from here a failed copy is cleaned up
+            files = objects.restore_objects(runtime, src, tenant_id)
+            say(f"restored {files} stored objects")
             # The identity checks again, now under the transaction that makes the tenant visible.
             _check_identity(conn, tenant_id, slug, None if remote else final)
             _check_schema_free(schema_conn, final)
@@ -267,7 +250,7 @@ def restore_tenant(
             if schema_committed:  # compensate: the rows never made it
                 conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted_schema(final)} CASCADE")
         if copied_storage and clone:
-            shutil.rmtree(storage_dest, ignore_errors=True)
+            objects.drop_objects(runtime, tenant_id)
         raise
     runtime.tenants.bump(tenant_id)
     log.info(
@@ -279,7 +262,7 @@ def restore_tenant(
         schema=final,
         tables=len(restored),
         rows=sum(t["rows"] for t in restored.values()),
-        files=manifest.get("storage_files", 0),
+        files=files,
         shard=shard,
     )
 
@@ -298,7 +281,18 @@ def _rewrite_storage_keys(conn, schema: str, old_id: str, new_id: uuid.UUID) -> 
     if str(new_id) == old_id:
         return
     old_prefix, new_prefix = f"tenants/{old_id}/", f"tenants/{new_id}/"
-    for table, column in STORAGE_KEY_COLUMNS:
+    present = set(
+        conn.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = :s"
+            ),
+            {"s": schema},
+        ).all()
+    )
+    for table, column in objects.STORAGE_KEY_COLUMNS:
+        if (table, column) not in present:  # a backup from before that feature's migration
+            continue
         col = '"' + column.replace('"', '""') + '"'
         tbl = '"' + table.replace('"', '""') + '"'
         conn.execute(

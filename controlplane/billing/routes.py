@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -70,9 +72,20 @@ class Webhook(MethodView):
     def post(self):
         """Platform-account Stripe events, authenticated by the ``Stripe-Signature`` header."""
         event = _verified_event(current_runtime().settings.stripe_webhook_secret, "stripe")
-        outcome = handle_event(event)
+        with _counted_failure("stripe"):
+            outcome = handle_event(event)
         metrics.webhook_outcome("stripe", outcome)
         return {"received": True, "outcome": outcome}
+
+
+@contextmanager
+def _counted_failure(source: str):
+    """A verified event whose handling raised (Stripe will redeliver): counted for alerting."""
+    try:
+        yield
+    except Exception:
+        metrics.webhook_outcome(source, "failed")
+        raise
 
 
 def _verified_event(secret: str, source: str) -> dict:
@@ -97,7 +110,8 @@ class ConnectWebhook(MethodView):
         event = _verified_event(
             current_runtime().settings.stripe_connect_webhook_secret, "stripe_connect"
         )
-        outcome = route_connect_event(event)
+        with _counted_failure("stripe_connect"):
+            outcome = route_connect_event(event)
         metrics.webhook_outcome("stripe_connect", outcome)
         return {"received": True, "outcome": outcome}
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from controlplane.mail.models import PlatformOutboxMessage
+from shared.crypto import SEALED_KEY, DecryptionFailed, seal, unsealed
 from shared.mail import OutgoingMail, transport_from_settings
 from shared.mail.message import message_id
 from shared.mail.render import render
@@ -38,20 +39,25 @@ def enqueue_platform_mail(
     context: dict,
     dedupe_key: str,
     tenant_id: uuid.UUID | None = None,
+    secrets: dict | None = None,
 ) -> int | None:
     """Queue platform mail in ``sess``'s open transaction; None when ``dedupe_key`` was used.
 
     Pick dedupe keys that name the cause, e.g. ``password_reset:<token id>``,
     ``verify_email:<user id>:<token id>``, ``billing_notice:<stripe event id>``,
-    ``staff_invite:<membership id>``. The template renders once here so a missing value fails
-    the caller's transaction.
+    ``staff_invite:<invitation id>``. The template renders once here so a missing value fails
+    the caller's transaction. ``secrets`` (token links) join the context only when the message
+    is rendered; the outbox row keeps them encrypted (SPEC §8: no raw tokens at rest).
     """
     if template not in TEMPLATES:
         raise ValueError(f"unknown platform template {template!r}")
     address = parseaddr(to)[1]
     if "@" not in address:
         raise ValueError(f"not an e-mail address: {to!r}")
-    render_platform(template, {**context, "recipient": address})
+    render_platform(template, {**context, **(secrets or {}), "recipient": address})
+    payload = dict(context)
+    if secrets:
+        payload[SEALED_KEY] = seal(secrets)
     return enqueue(
         sess,
         PlatformOutboxMessage,
@@ -59,7 +65,7 @@ def enqueue_platform_mail(
         topic=template,
         dedupe_key=dedupe_key,
         recipient=address,
-        payload=context,
+        payload=payload,
         tenant_id=tenant_id,
     )
 
@@ -72,9 +78,11 @@ class PlatformEmailSender:
     def send(self, message: Message, now: datetime) -> str:
         if message.topic not in TEMPLATES:
             raise Permanent("unknown_template", message.topic)
-        rendered = render_platform(
-            message.topic, {**message.payload, "recipient": message.recipient}
-        )
+        try:
+            context = unsealed(message.payload)
+        except DecryptionFailed as exc:  # a key was dropped before the mail went out
+            raise Permanent("undecryptable", str(exc)) from exc
+        rendered = render_platform(message.topic, {**context, "recipient": message.recipient})
         sender = parseaddr(self.settings.mail_from)[1]
         mail = OutgoingMail(
             to=message.recipient,

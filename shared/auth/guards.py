@@ -26,6 +26,7 @@ from sqlalchemy import select
 from shared.auth import tokens
 from shared.auth.permissions import allows
 from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.limits import client_ip, operator_failures_all, operator_failures_ip
 from shared.runtime import current_runtime
 from shared.tenancy import TenantRef
 
@@ -298,13 +299,20 @@ def _basic_operator() -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
         return None
+    # Failed Basic credentials are limited per client IP and across all clients: while either
+    # is exhausted every Basic attempt gets 429 (operator API tokens still work).
+    ip = client_ip()
+    operator_failures_all.check("all")
+    operator_failures_ip.check(ip)
     try:
         user, _, password = base64.b64decode(value).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
-        return None
+        user, password = "", ""
     expected = current_runtime().settings.operator_credentials.get(user)
     if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
         return user
+    operator_failures_ip.failed(ip)
+    operator_failures_all.failed("all")
     return None
 
 

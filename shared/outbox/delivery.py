@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from shared import db
+from shared import circuit, db, metrics
 from shared.errors import ServiceUnavailable
 from shared.outbox import dlq
 from shared.outbox.model import MAX_ATTEMPTS, backoff_seconds
@@ -270,6 +270,11 @@ def _attempt(model, handler, message, now, blocked, report, after_send) -> None:
         after_send(message)
     report.sent += 1
     _finish(model, message.id, status="sent", sent_at=now, provider_ref=ref, last_error=None)
+    if message.created_at is not None:
+        # Wall-clock lag (not the injectable ``now``): what the "outbox lag" alert watches.
+        plane = "control" if model.__table__.schema == "public" else "tenant"
+        lag = (utcnow() - message.created_at).total_seconds()
+        metrics.observe_outbox_delivery(plane, message.kind, lag)
 
 
 def through_breaker(name: str, fn, *args):
@@ -281,8 +286,6 @@ def through_breaker(name: str, fn, *args):
     - ``fn`` returned a ``Permanent`` (refusals are returned, not raised, so they never trip the
       breaker) → raised here.
     """
-    from shared import circuit
-
     ran = False
 
     def tracked(*inner):

@@ -98,6 +98,16 @@ class Storage(ABC):
         """Delete every object whose key starts with ``prefix``; returns how many went."""
         return int(circuit.call(BREAKER, self._delete_prefix, check_prefix(prefix)))
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under ``prefix``, sorted (backups copy a tenant's objects by key).
+
+        Backends whose references are not keys (Cloudflare Images) raise ``NotImplementedError``.
+        """
+        return sorted(circuit.call(BREAKER, self._list_keys, check_prefix(prefix)))
+
+    def _list_keys(self, prefix: str) -> list[str]:
+        raise NotImplementedError(f"{self.name} storage cannot list objects by key prefix")
+
     # ------------------------------------------------------------------ backend hooks
     def _check_ref(self, ref: str) -> str:
         return check_key(ref)

@@ -91,3 +91,19 @@ class S3Storage(Storage):
                 )
                 deleted += len(keys)
         return deleted
+
+    def _list_keys(self, prefix: str) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+    def content_type(self, ref: str) -> str | None:
+        """The stored Content-Type of an object (None when it is missing)."""
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._check_ref(ref))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
+                return None
+            raise
+        return head.get("ContentType")

@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from shared.api import problems
 from shared.auth.guards import public, staff
-from tenantapp.bookings import links, schemas, service
+from tenantapp.bookings import lifecycle, links, schemas, service
 from tenantapp.leads.routes import _day_start
 
 blp = Blueprint("bookings", __name__, url_prefix="/v1", description="Bookings")
@@ -38,7 +38,7 @@ class CustomerCancel(MethodView):
     def post(self, args, booking_id):
         """Cancel under the booking's policy (refund depends on the notice)."""
         links.check_manage_token(args["token"], booking_id)
-        return service.view(service.cancel(booking_id, "customer request", "customer"))
+        return service.view(lifecycle.cancel(booking_id, "customer request", "customer"))
 
 
 @blp.route("/bookings/<int:booking_id>/reschedule")
@@ -50,7 +50,7 @@ class CustomerReschedule(MethodView):
     def post(self, args, data, booking_id):
         """Move to another free slot while the booking can still be cancelled for free."""
         links.check_manage_token(args["token"], booking_id)
-        return service.view(service.move(booking_id, data["starts_at"], None, by="customer"))
+        return service.view(lifecycle.move(booking_id, data["starts_at"], None, by="customer"))
 
 
 @blp.route("/admin/bookings")
@@ -78,7 +78,7 @@ class AdminBooking(MethodView):
     @blp.response(200, schemas.BookingOut)
     def patch(self, data, booking_id):
         """Change notes, photo consent or the team (the new team must be free then)."""
-        return service.view(service.update(booking_id, data))
+        return service.view(lifecycle.update(booking_id, data))
 
 
 @blp.route("/admin/bookings/<int:booking_id>/confirm")
@@ -87,7 +87,7 @@ class Confirm(MethodView):
     @blp.response(200, schemas.BookingOut)
     def post(self, booking_id):
         """PENDING → CONFIRMED (a required deposit must be paid unless it was downgraded)."""
-        return service.view(service.confirm(booking_id))
+        return service.view(lifecycle.confirm(booking_id))
 
 
 @blp.route("/admin/bookings/<int:booking_id>/cancel")
@@ -97,7 +97,7 @@ class Cancel(MethodView):
     @blp.response(200, schemas.BookingOut)
     def post(self, data, booking_id):
         """Cancel; a paid deposit is refunded per the booking's policy snapshot."""
-        return service.view(service.cancel(booking_id, data["reason"], "staff"))
+        return service.view(lifecycle.cancel(booking_id, data["reason"], "staff"))
 
 
 @blp.route("/admin/bookings/<int:booking_id>/complete")
@@ -106,7 +106,7 @@ class Complete(MethodView):
     @blp.response(200, schemas.BookingOut)
     def post(self, booking_id):
         """CONFIRMED → DONE."""
-        return service.view(service.complete(booking_id))
+        return service.view(lifecycle.complete(booking_id))
 
 
 @blp.route("/admin/bookings/<int:booking_id>/move")
@@ -117,7 +117,7 @@ class Move(MethodView):
     def post(self, data, booking_id):
         """Move to another start (and team); the slot is taken like a new booking's."""
         return service.view(
-            service.move(booking_id, data["starts_at"], data["team_id"], by="staff")
+            lifecycle.move(booking_id, data["starts_at"], data["team_id"], by="staff")
         )
 
 
@@ -129,4 +129,4 @@ class Assign(MethodView):
     @blp.response(200, schemas.BookingOut)
     def post(self, data, booking_id):
         """Assign an active worker (any team; the booking keeps its team) or unassign with null."""
-        return service.view(service.assign(booking_id, data["worker_id"]))
+        return service.view(lifecycle.assign(booking_id, data["worker_id"]))

@@ -1,89 +1,133 @@
-"""Taking a slot: serialised per team and local date, re-checked under the lock."""
+"""The slot engine (pure): durations, 30-minute candidates in tenant time, buffers, suggestions.
+
+Inputs are already loaded (windows and busy intervals as aware datetimes); nothing here touches the
+database, so the rules are tested directly at their boundaries.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import contextlib
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from shared.timezones import NonexistentLocalTime, localize
 
-from shared.errors import AppError
-from shared.tenancy import current_tenant
-from tenantapp.bookings.models import Booking
-from tenantapp.scheduling import service as scheduling
-from tenantapp.scheduling.slots import BOOKING_BUFFER, candidates, is_free
+STEP = timedelta(minutes=30)
+BOOKING_BUFFER = timedelta(minutes=30)
+MIN_LEAD_TIME = timedelta(hours=2)
+MAX_SUGGESTIONS = 3
+MAX_DURATION_MINUTES = 540
+DURATION_CLAMPS = {
+    "standard": (60, 270),
+    "deep": (90, 360),
+    "move_out": (150, 420),
+    "move_in": (150, 420),
+}
 
-ACTIVE = ("PENDING", "CONFIRMED")
+
+def duration_minutes(time_on_site_hours: Decimal | float | str, service_type: str) -> int:
+    """ceil(time on site × 60 / 30) × 30, clamped by service type, never above 540."""
+    hours = Decimal(str(time_on_site_hours))
+    minutes = math.ceil(hours * 60 / 30) * 30
+    low, high = DURATION_CLAMPS[service_type]
+    return min(max(minutes, low), high, MAX_DURATION_MINUTES)
 
 
-class SlotUnavailable(AppError):
-    status, code, title = 409, "slot_unavailable", "Slot unavailable"
+@dataclass
+class TeamDay:
+    """One team's day: its working window (local times) and busy intervals (aware)."""
+
+    team_id: int
+    window: tuple[time, time] | None
+    bookings: list[tuple[datetime, datetime]] = field(default_factory=list)
+    blackouts: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    def busy(self) -> list[tuple[datetime, datetime]]:
+        widened = [(s - BOOKING_BUFFER, e + BOOKING_BUFFER) for s, e in self.bookings]
+        return widened + list(self.blackouts)
 
 
-def busy_bookings(team_ids, start, end, exclude=None) -> dict:
-    """Busy source for the slot engine: PENDING/CONFIRMED bookings overlapping [start, end)."""
-    from shared import db
+def window_bounds(
+    day: date, window: tuple[time, time], zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    start = localize(datetime.combine(day, window[0]), zone)
+    end = localize(datetime.combine(day, window[1]), zone)
+    return start, end
 
-    stmt = select(Booking.team_id, Booking.starts_at, Booking.ends_at).where(
-        Booking.team_id.in_(team_ids),
-        Booking.status.in_(ACTIVE),
-        Booking.starts_at < end + BOOKING_BUFFER,
-        Booking.ends_at > start - BOOKING_BUFFER,
-    )
-    if exclude is not None:
-        stmt = stmt.where(Booking.id != exclude)
-    out: dict = {}
-    for team_id, s, e in db.session().execute(stmt):
-        out.setdefault(team_id, []).append((s, e))
+
+def candidates(day: date, window: tuple[time, time], zone: ZoneInfo) -> list[datetime]:
+    """Every 30 minutes of wall-clock time from the window start; skipped local times are left out."""
+    out = []
+    wall = datetime.combine(day, window[0])
+    last = datetime.combine(day, window[1])
+    while wall < last:
+        with contextlib.suppress(NonexistentLocalTime):
+            out.append(localize(wall, zone))
+        wall += STEP
     return out
 
 
-def lock_day(tx, team_ids, day: date) -> None:
-    """Serialise slot taking per (tenant, team, local date); team order avoids deadlocks."""
-    schema = current_tenant().schema_name
-    for team_id in sorted(team_ids):
-        key = f"slot:{schema}:{team_id}:{day.isoformat()}"
-        tx.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+def is_free(team: TeamDay, start: datetime, minutes: int, day: date, zone: ZoneInfo) -> bool:
+    """Does a job of ``minutes`` starting at ``start`` fit this team's window and calendar?"""
+    if team.window is None:
+        return False
+    window_start, window_end = window_bounds(day, team.window, zone)
+    end = start + timedelta(minutes=minutes)
+    if start < window_start or end > window_end:
+        return False
+    return all(not (start < busy_end and end > busy_start) for busy_start, busy_end in team.busy())
 
 
-def take_slot(
-    tx,
-    start: datetime,
-    minutes: int,
-    zone: ZoneInfo,
-    *,
-    team_id: int | None = None,
-    exclude: int | None = None,
-) -> int:
-    """Lock the day, re-check and return the first free team (by id) for ``start``.
-
-    The start must be one of the 30-minute candidates of a team's window; taken → 409.
-    """
-    day = start.astimezone(zone).date()
-    teams = scheduling.team_days(day, zone, exclude)
-    if team_id is not None:
-        teams = [t for t in teams if t.team_id == team_id]
-        if not teams:
-            raise SlotUnavailable("That team does not work then.")
-    lock_day(tx, [t.team_id for t in teams], day)
-    # re-read the calendar under the lock: a concurrent booking may have just committed
-    teams = [
-        t
-        for t in scheduling.team_days(day, zone, exclude)
-        if t.team_id in {x.team_id for x in teams}
-    ]
+def free_team(teams: list[TeamDay], start: datetime, minutes: int, day: date, zone: ZoneInfo):
+    """The first free team by id for this start, or None."""
     for team in sorted(teams, key=lambda t: t.team_id):
-        if team.window is None or start not in candidates(day, team.window, zone):
-            continue
         if is_free(team, start, minutes, day, zone):
             return team.team_id
-    raise SlotUnavailable("That time was just taken or is not offered; pick another slot.")
+    return None
 
 
-def check_lead_time(start: datetime, now: datetime, minimum: timedelta) -> None:
-    from shared.errors import field_error
+@dataclass
+class Suggestion:
+    starts_at: datetime
+    ends_at: datetime
+    team_id: int
 
-    if start <= now:
-        raise field_error("starts_at", "starts_at is in the past")
-    if start - now < minimum:
-        raise field_error("starts_at", "starts_at must be at least 2 hours ahead")
+
+def suggest(
+    day: date,
+    teams: list[TeamDay],
+    minutes: int,
+    zone: ZoneInfo,
+    now: datetime,
+    window_hours: tuple[int, int] | None = None,
+) -> tuple[list[Suggestion], str | None]:
+    """Up to three suggestions (earliest first) and a clarifier when the ask cannot be met."""
+    earliest = now + MIN_LEAD_TIME
+    starts = sorted({c for t in teams if t.window for c in candidates(day, t.window, zone)})
+    free: list[Suggestion] = []
+    for start in starts:
+        if start < earliest:
+            continue
+        team_id = free_team(teams, start, minutes, day, zone)
+        if team_id is not None:
+            free.append(Suggestion(start, start + timedelta(minutes=minutes), team_id))
+    if window_hours is None:
+        picked = free[:MAX_SUGGESTIONS]
+        clarifier = None if picked else f"No free times on {day.isoformat()}; try another day."
+        return picked, clarifier
+    lo, hi = window_hours
+    inside = [s for s in free if lo <= s.starts_at.astimezone(zone).hour < hi]
+    if len(inside) >= 2:
+        return inside[:MAX_SUGGESTIONS], None
+    outside = [s for s in free if s not in inside]
+    picked = (inside + outside)[:MAX_SUGGESTIONS]
+    if not picked:
+        return [], f"No free times on {day.isoformat()}; try another day."
+    fit = "No time fits" if not inside else "Only one time fits"
+    return picked, (
+        f"{fit} between {lo:02d}:00 and {hi:02d}:00 on {day.isoformat()}; "
+        "other times that day are included."
+    )

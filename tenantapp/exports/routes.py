@@ -6,8 +6,8 @@ from shared.auth.guards import staff
 from shared.idempotency import idempotent
 from shared.tenancy import current_tenant
 from tenantapp.exports.service import SIGNATURE_HEADER, signing_secret
-from tenantapp.messaging import outbox
 from tenantapp.messaging.schemas import OutboxListArgs, OutboxOut, OutboxPage
+from tenantapp.outbox import service as outbox
 
 blp = Blueprint("exports", __name__, url_prefix="/v1/admin/exports", description="Lead exports")
 

@@ -2,8 +2,8 @@
 
 Delivery: the first attempt of a row makes up to 3 quick tries (0.2 s and 0.5 s apart); if they
 all fail the row goes back to the outbox schedule (30 s × 2^(n−1), dead after 5 attempts — the
-quick tries count as attempt 1). ``deliver_export_now`` runs that first attempt right after the
-producing transaction commits; the minute job picks up anything it missed.
+quick tries count as attempt 1). The export is a ``webhook`` channel of the tenant outbox: the
+delivery job (every minute) makes that first attempt.
 
 Signature (Stripe-style, so receivers can reuse known code):
 
@@ -29,20 +29,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shared import db
+from shared.crypto import decrypt
 from shared.outbox import dlq, enqueue, replay
 from shared.outbox.delivery import (
     Message,
     Permanent,
     Retryable,
     Skip,
-    deliver_due,
     through_breaker,
 )
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.exports import client
 from tenantapp.exports.guard import UnsafeTarget, check_url
-from tenantapp.messaging.models import OutboxMessage
+from tenantapp.outbox.models import OutboxMessage
 from tenantapp.settings.models import TenantSettings
 
 SIGNATURE_HEADER = "X-Cleanplane-Signature"
@@ -72,10 +72,17 @@ PERMANENT_REASONS = frozenset(
 )
 
 
-def signing_secret(tenant_id) -> str:
-    """The tenant's webhook signing secret, derived from ``SECRET_KEY`` (rotates with it)."""
+def legacy_signing_secret(tenant_id) -> str:
+    """The secret every tenant had before it was stored: derived from ``SECRET_KEY``."""
     key = current_runtime().settings.secret_key.encode()
     return "whsec_" + hmac.new(key, f"export-signing:{tenant_id}".encode(), "sha256").hexdigest()
+
+
+def signing_secret(tenant_id) -> str:
+    """The current tenant's webhook signing secret, stored encrypted in its settings row
+    (SPEC §8); until ``flask keys rotate`` has stored it, the legacy derived value."""
+    stored = db.session().scalar(select(TenantSettings.export_signing_secret))
+    return decrypt(stored) if stored else legacy_signing_secret(tenant_id)
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -191,18 +198,6 @@ class WebhookSender:
                     raise
                 self.sleep(QUICK_PAUSES[min(number, len(QUICK_PAUSES) - 1)])
         raise Retryable("target_failed", "no try was made")  # pragma: no cover - loop returns
-
-
-def deliver_export_now(message_id: int, sleep: Callable[[float], None] = time.sleep):
-    """Run the first attempt (3 quick tries) of one export right after its transaction commits."""
-    from tenantapp.messaging.delivery import handlers
-
-    return deliver_due(
-        OutboxMessage,
-        handlers(db.session(), sleep=sleep),
-        only_ids=[message_id],
-        tenant_id=current_tenant().id,
-    )
 
 
 def _failure_streak(sess: Session, limit: int) -> int:

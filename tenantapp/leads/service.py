@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from datetime import datetime
+from decimal import Decimal
 
 from flask import request
 from sqlalchemy import select
@@ -13,10 +14,11 @@ from shared import db
 from shared.csvsafe import csv_lines
 from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page
-from tenantapp import notifications
 from tenantapp.audit.service import record
+from tenantapp.bookings.slots import duration_minutes
 from tenantapp.customers.models import ReferralCredit
 from tenantapp.customers.service import match_or_create, normalise_email, normalise_phone
+from tenantapp.leads import notifications
 from tenantapp.leads.captcha import captcha_required, verify_turnstile
 from tenantapp.leads.models import Lead
 from tenantapp.pricing.service import estimate_now
@@ -35,6 +37,7 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_conte
 
 
 def new_referral_code() -> str:
+    """A fresh random referral code."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
@@ -99,8 +102,6 @@ def create_lead(data: dict) -> tuple[Lead, dict]:
 
 
 def _jsonable(value):
-    from decimal import Decimal
-
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, Decimal):
@@ -120,6 +121,7 @@ def _lead_query(status: str | None, start: datetime | None, end: datetime | None
 
 
 def list_leads(status, limit, cursor, start=None, end=None) -> dict:
+    """Leads, newest first, one page."""
     stmt = _lead_query(status, start, end).order_by(Lead.id.desc()).limit(limit + 1)
     after = decode_cursor(cursor, int)
     if after:
@@ -179,6 +181,7 @@ def leads_csv(status, start, end):
 
 
 def get_lead(lead_id: int) -> Lead:
+    """One lead, or 404."""
     lead = db.session().get(Lead, lead_id)
     if lead is None:
         raise NotFound("No such lead.")
@@ -187,16 +190,16 @@ def get_lead(lead_id: int) -> Lead:
 
 def booking_minutes(lead: Lead) -> int:
     """A booking's length from the lead's stored estimate (never from the client)."""
-    from tenantapp.scheduling.slots import duration_minutes
-
     return duration_minutes(lead.estimate["time_on_site_hours"], lead_service_type(lead))
 
 
 def lead_service_type(lead: Lead) -> str:
+    """The service type the lead was estimated for."""
     return lead.estimate_request.get("service_type", "standard")
 
 
 def lead_detail(lead_id: int) -> dict:
+    """The staff view of one lead."""
     sess = db.session()
     lead = sess.get(Lead, lead_id)
     if lead is None:
@@ -212,6 +215,7 @@ def lead_detail(lead_id: int) -> dict:
 
 
 def change_status(lead_id: int, to_status: str) -> Lead:
+    """Move a lead through its status machine; audited."""
     with db.transaction() as tx:
         lead = tx.get(Lead, lead_id, with_for_update=True)
         if lead is None:

@@ -5,20 +5,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jobs import signals
 from shared.db import TenantBase
-from shared.outbox.model import OutboxColumns
-
-
-class OutboxMessage(OutboxColumns, TenantBase):
-    """One e-mail or webhook of this tenant, written in the transaction that caused it."""
-
-    __tablename__ = "outbox"
-
-    @staticmethod
-    def announce_due(sess, due_at: datetime | None) -> None:
-        """A row was queued (or put back in line): deliver it seconds after commit."""
-        signals.outbox_row_added(sess, due_at)
 
 
 class EmailSuppression(TenantBase):

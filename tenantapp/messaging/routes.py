@@ -7,8 +7,11 @@ from shared.idempotency import idempotent
 from shared.limits import client_ip
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
-from tenantapp.messaging import outbox, reminders, schemas, service
+from tenantapp.bookings import notifications as booking_notifications
+from tenantapp.bookings import reminders
+from tenantapp.messaging import schemas, service
 from tenantapp.messaging.limits import enforce
+from tenantapp.outbox import service as outbox
 
 blp = Blueprint("messaging", __name__, url_prefix="/v1", description="Outbox and e-mail")
 
@@ -50,7 +53,7 @@ class ResendLastEmail(MethodView):
     @blp.response(200, schemas.OutboxOut)
     def post(self, booking_id):
         """Send the booking's most recent e-mail again (Idempotency-Key: once per key)."""
-        return outbox.resend_last_booking_email(booking_id)
+        return booking_notifications.resend_last_email(booking_id)
 
 
 @blp.route("/admin/email-scan")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr, parseaddr
 from pathlib import Path
@@ -10,39 +12,44 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared.crypto import SEALED_KEY, DecryptionFailed, seal, unsealed
 from shared.errors import BadRequest
 from shared.mail import OutgoingMail, transport_from_settings
 from shared.mail.message import message_id
 from shared.mail.render import render
 from shared.mail.unsubscribe import InvalidUnsubscribeToken, make_token, read_token
 from shared.outbox import enqueue
-from shared.outbox.delivery import Message, Skip
+from shared.outbox.delivery import Message, Permanent, Skip
 from shared.runtime import current_runtime
 from shared.tenancy import TenantRef, current_tenant
-from tenantapp.messaging.models import EmailSuppression, OutboxMessage
+from tenantapp.messaging.models import EmailSuppression
+from tenantapp.outbox.models import OutboxMessage
 from tenantapp.settings.models import TenantSettings
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-# Template → may the recipient opt out of it? Transactional mail (a booking they made, a
-# cancellation, an invitation, staff notifications) always goes out; the reminder and the automatic
-# reply to a lead are optional ("marketing" in SPEC §5.7), carry List-Unsubscribe and honour it.
-TEMPLATES: dict[str, bool] = {
-    "lead_received": True,
-    "lead_notification": False,
-    "booking_pending": False,
-    "booking_confirmed": False,
-    "booking_reminder_24h": True,
-    "booking_cancelled": False,
-    "worker_invite": False,
-}
+
+@dataclass(frozen=True)
+class EmailKind:
+    """One tenant e-mail a feature sends: its template and whether the recipient may opt out.
+
+    Transactional mail (a booking they made, a cancellation, an invitation, staff notifications)
+    always goes out; optional mail (the reminder, the automatic reply to a lead: "marketing" in
+    SPEC §5.7) carries List-Unsubscribe and honours it. Features declare their kinds in their
+    ``notifications`` module; ``tenantapp.outbox.registry`` lists them for delivery.
+    """
+
+    template: str
+    optional: bool = False
 
 
 def tenant_site_url(tenant: TenantRef) -> str:
+    """The tenant's public base URL (``.../t/<slug>``)."""
     return f"{current_runtime().settings.public_base_url.rstrip('/')}/t/{tenant.slug}"
 
 
 def unsubscribe_url(tenant: TenantRef, email: str, now: datetime | None = None) -> str:
+    """The signed one-click unsubscribe link for ``email``."""
     token = make_token(current_runtime().settings.secret_key, str(tenant.id), email, now)
     return f"{tenant_site_url(tenant)}/v1/unsubscribe?token={token}"
 
@@ -60,62 +67,74 @@ def base_context(sess: Session, tenant: TenantRef) -> dict:
     }
 
 
-def render_email(sess: Session, template: str, to: str, context: dict, now=None):
+def render_email(sess: Session, kind: EmailKind, to: str, context: dict, now=None):
+    """Render ``kind`` for ``to`` → ``(rendered, full context)``."""
     tenant = current_tenant()
     full = {**base_context(sess, tenant), **context, "recipient": to}
-    if TEMPLATES[template]:
+    if kind.optional:
         full["unsubscribe_url"] = unsubscribe_url(tenant, to, now)
-    return render(TEMPLATE_DIR, template, full), full
+    return render(TEMPLATE_DIR, kind.template, full), full
 
 
 def enqueue_email(
-    sess: Session, template: str, to: str, context: dict, dedupe_key: str
+    sess: Session,
+    kind: EmailKind,
+    to: str,
+    context: dict,
+    dedupe_key: str,
+    secrets: dict | None = None,
 ) -> int | None:
-    """Queue ``template`` to ``to`` in ``sess``'s open transaction; None if already queued.
+    """Queue the ``kind`` e-mail to ``to`` in ``sess``'s open transaction; None if already queued.
 
     The template is rendered once here so a missing context value fails the caller's transaction
-    instead of a customer's e-mail.
+    instead of a customer's e-mail. ``secrets`` (links carrying a token) are stored encrypted
+    and opened only when the message is sent (SPEC §8).
     """
-    if template not in TEMPLATES:
-        raise ValueError(f"unknown e-mail template {template!r}")
+    if not (TEMPLATE_DIR / f"{kind.template}.txt").is_file():
+        raise ValueError(f"unknown e-mail template {kind.template!r}")
     address = parseaddr(to)[1]
     if "@" not in address:
         raise ValueError(f"not an e-mail address: {to!r}")
-    render_email(sess, template, address, context)
+    render_email(sess, kind, address, {**context, **(secrets or {})})
+    payload = {**context, SEALED_KEY: seal(secrets)} if secrets else context
     return enqueue(
         sess,
         OutboxMessage,
         kind="email",
-        topic=template,
+        topic=kind.template,
         dedupe_key=dedupe_key,
         recipient=address,
-        payload=context,
+        payload=payload,
     )
 
 
 def is_suppressed(sess: Session, email: str) -> bool:
+    """Has ``email`` unsubscribed from this tenant's optional mail?"""
     return sess.get(EmailSuppression, email.strip().lower()) is not None
 
 
 class EmailSender:
     """The outbox handler for ``email`` rows of the current tenant."""
 
-    def __init__(self, sess: Session):
+    def __init__(self, sess: Session, kinds: Mapping[str, EmailKind]):
         self.sess = sess
+        self.kinds = kinds
         self.settings = current_runtime().settings
         self.transport = transport_from_settings(self.settings)
         self.tenant = current_tenant()
 
     def send(self, message: Message, now: datetime) -> str:
-        optional = TEMPLATES.get(message.topic)
-        if optional is None:
-            from shared.outbox.delivery import Permanent
-
+        kind = self.kinds.get(message.topic)
+        if kind is None:
             raise Permanent("unknown_template", message.topic)
-        if optional and is_suppressed(self.sess, message.recipient):
+        if kind.optional and is_suppressed(self.sess, message.recipient):
             self.sess.rollback()
             raise Skip("unsubscribed: the recipient opted out of this kind of e-mail")
-        rendered, full = render_email(self.sess, message.topic, message.recipient, message.payload)
+        try:
+            context = unsealed(message.payload)
+        except DecryptionFailed as exc:  # its key was dropped before the mail went out
+            raise Permanent("undecryptable", str(exc)) from exc
+        rendered, full = render_email(self.sess, kind, message.recipient, context)
         self.sess.rollback()  # end the read transaction before network I/O
         name, sender = parseaddr(self.settings.mail_from)
         headers = {"X-Cleanplane-Outbox": f"{self.tenant.id}/{message.id}"}
@@ -156,6 +175,7 @@ def unsubscribe(sess: Session, token: str, now: datetime | None = None) -> str:
 
 
 def suppressed_emails(sess: Session) -> list[str]:
+    """Every unsubscribed address, sorted."""
     return list(sess.scalars(select(EmailSuppression.email).order_by(EmailSuppression.email)))
 
 

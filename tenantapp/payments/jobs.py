@@ -1,11 +1,6 @@
-"""Deposit jobs."""
+"""Old dotted path of the deposit cleanup job (RQ stores a job's function by path). Remove after
+one release: jobs queued before the move to ``tenantapp.bookings.jobs`` still run."""
 
-from jobs import queues
-from jobs.decorators import tenant_job
-from tenantapp.payments.service import expire_unpaid_deposits
+from tenantapp.bookings.jobs import deposit_cleanup
 
-
-@tenant_job(queue=queues.MAINTENANCE, timeout=300)
-def deposit_cleanup(tenant_id) -> dict:
-    """Job (every 5 minutes, per tenant): cancel bookings whose deposit went unpaid."""
-    return expire_unpaid_deposits()
+__all__ = ["deposit_cleanup"]

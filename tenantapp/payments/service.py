@@ -1,11 +1,13 @@
-"""Deposits through Stripe Connect: onboarding, the deposit checkout, refunds, expiry."""
+"""The Stripe Connect gateway: onboarding, the deposit Checkout Session, refunds, expiry.
+
+Only Stripe calls and the connected-account row live here; what a deposit means for a booking
+(when one is due, what paying or expiring does) is ``tenantapp.bookings.deposits``.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import db
@@ -47,8 +49,11 @@ def connect_onboarding() -> dict:
     return {"account_id": account, "url": link.url}
 
 
-def start_deposit(booking: Booking, settings: TenantSettings) -> None:
-    """Open the deposit Checkout Session (idempotency key ``deposit:<booking id>``)."""
+def open_deposit_checkout(booking: Booking, settings: TenantSettings):
+    """Open the deposit Checkout Session (idempotency key ``deposit:<booking id>``).
+
+    Returns ``(session, expires_at)``; raises ``ServiceUnavailable`` when Stripe cannot be reached.
+    """
     lead = db.session().get(Lead, booking.lead_id)
     expires = stripe_connect.checkout_expiry()
     session = stripe_connect.create_deposit_session(
@@ -61,10 +66,7 @@ def start_deposit(booking: Booking, settings: TenantSettings) -> None:
         return_url=manage_url(booking.id),
         expires_at=expires,
     )
-    booking.deposit_status = "pending"
-    booking.deposit_checkout_session_id = session.id
-    booking.deposit_checkout_url = session.url
-    booking.deposit_expires_at = expires
+    return session, expires
 
 
 def refund_deposit(booking: Booking) -> bool:
@@ -86,33 +88,16 @@ def refund_deposit(booking: Booking) -> bool:
     return True
 
 
-def expire_unpaid_deposits(now: datetime | None = None) -> dict:
-    """Cancel PENDING bookings whose deposit is unpaid past DEPOSIT_HOLD_MINUTES; free the slot
-    and expire their Checkout Session."""
-    from tenantapp.bookings.service import cancel_locked
+def expire_checkouts(session_ids: list[str]) -> int:
+    """Expire these Checkout Sessions on the tenant's account → how many could not be expired.
 
-    now = now or datetime.now(UTC)
-    hold = timedelta(minutes=current_runtime().settings.deposit_hold_minutes)
-    expired = []
-    with db.transaction() as tx:
-        rows = tx.scalars(
-            select(Booking)
-            .where(
-                Booking.status == "PENDING",
-                Booking.deposit_status == "pending",
-                Booking.created_at <= now - hold,
-            )
-            .with_for_update(skip_locked=True)
-        ).all()
-        for booking in rows:
-            cancel_locked(tx, booking, "deposit not paid in time", "system", now)
-            if booking.deposit_checkout_session_id:
-                expired.append(booking.deposit_checkout_session_id)
+    A session left open still expires on its own at its ``expires_at``.
+    """
     account = db.session().get(TenantSettings, 1).stripe_account_id
     failed = 0
-    for session_id in expired:
+    for session_id in session_ids:
         try:
             stripe_connect.expire_session(account, session_id)
         except ServiceUnavailable:
-            failed += 1  # the session still expires on its own at expires_at
-    return {"cancelled": len(rows), "sessions_not_expired": failed}
+            failed += 1
+    return failed

@@ -11,6 +11,7 @@ from sqlalchemy import and_, exists, select, tuple_
 from sqlalchemy.orm import aliased
 
 from shared import db
+from shared.aftercommit import on_commit
 from shared.entitlements import consume
 from shared.errors import Forbidden, NotFound, field_error
 from shared.pagination import decode_cursor, page
@@ -215,7 +216,7 @@ def delete_photo(booking_id: int, photo_id: uuid.UUID, *, only_by: Uploader | No
         consume(tx, tenant, METRIC, -photo.size_bytes)
         tx.delete(photo)
         record(tx, "photo.delete", "photo", photo_id, before={"booking_id": booking_id})
-    janitor.try_delete(tomb.id)
+        on_commit(lambda: janitor.try_delete(tomb.id), tx)
 
 
 def signed_url(booking_id: int, photo_id: uuid.UUID, *, single_use: bool) -> dict:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from shared import db
+from shared.aftercommit import on_commit
 from shared.errors import Conflict, ServiceUnavailable
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
@@ -88,9 +89,6 @@ def update_pricing(raw_config: dict, expected_version: int | None = None) -> Pri
         row = _store_next_version(config, expected_version)
     except IntegrityError as exc:  # only if someone bypassed the lock
         raise Conflict("The pricing config changed meanwhile; reload and retry.") from exc
-    tenant = current_tenant()
-    _current.pop(tenant.id, None)
-    current_runtime().tenants.bump(tenant.id)  # after commit: other processes reload too
     return row
 
 
@@ -127,4 +125,13 @@ def _store_next_version(config: dict, expected_version: int | None) -> PricingCo
             | {k: old.get(k) for k in changed},
             after={"version": row.version, "config_hash": digest} | {k: config[k] for k in changed},
         )
+        on_commit(_forget_cached_config, tx)
     return row
+
+
+def _forget_cached_config() -> None:
+    """After a new version commits: drop this process's copy, and bump the tenant version so
+    every other process reloads too."""
+    tenant = current_tenant()
+    _current.pop(tenant.id, None)
+    current_runtime().tenants.bump(tenant.id)

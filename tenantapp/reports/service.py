@@ -30,9 +30,9 @@ from shared import db
 from shared.csvsafe import csv_lines
 from shared.errors import field_error
 from tenantapp.bookings.models import Booking
+from tenantapp.bookings.slots import window_bounds
 from tenantapp.leads.models import Lead
 from tenantapp.scheduling.models import WorkingHours
-from tenantapp.scheduling.slots import window_bounds
 from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
 from tenantapp.timetracking.models import TimeEntry, TimeSegment

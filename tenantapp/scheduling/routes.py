@@ -2,8 +2,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.auth.guards import public, staff
+from tenantapp.bookings import availability
+from tenantapp.bookings.slots import duration_minutes
 from tenantapp.leads.service import booking_minutes, get_lead
-from tenantapp.scheduling import schemas, service, slots
+from tenantapp.scheduling import schemas, service
 
 blp = Blueprint("scheduling", __name__, url_prefix="/v1", description="Teams, hours and slots")
 
@@ -73,7 +75,7 @@ class Schedule(MethodView):
     @blp.response(200, schemas.ScheduleOut)
     def get(self, args):
         """One day per team: working window, bookings, blackouts and free gaps."""
-        return service.schedule(args["day"])
+        return availability.schedule(args["day"])
 
 
 @blp.route("/slots")
@@ -86,8 +88,8 @@ class Slots(MethodView):
         if args["lead_id"] is not None:
             minutes = booking_minutes(get_lead(args["lead_id"]))
         else:
-            minutes = slots.duration_minutes(args["time_on_site_hours"], args["service_type"])
+            minutes = duration_minutes(args["time_on_site_hours"], args["service_type"])
         window = None
         if args["window_start_hour"] is not None:
             window = (args["window_start_hour"], args["window_end_hour"])
-        return service.find_slots(args["date"], minutes, window)
+        return availability.find_slots(args["date"], minutes, window)

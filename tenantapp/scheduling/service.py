@@ -1,8 +1,9 @@
-"""Teams, working hours, blackouts, and the slot/schedule queries built on the slot engine."""
+"""The calendar: teams, working hours and blackouts (bookings subtract from it elsewhere)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
@@ -10,18 +11,19 @@ from sqlalchemy import delete, or_, select
 from shared import db
 from shared.errors import NotFound, ValidationFailed, field_error
 from tenantapp.audit.service import record
-from tenantapp.scheduling import slots
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
 
 
 def tenant_zone() -> ZoneInfo:
+    """The tenant's time zone."""
     return ZoneInfo(db.session().get(TenantSettings, 1).time_zone)
 
 
 # ------------------------------------------------------------------ teams
 def list_teams() -> list[Team]:
+    """Teams, oldest first."""
     return list(db.session().scalars(select(Team).order_by(Team.id)))
 
 
@@ -79,6 +81,7 @@ def _team(team_id: int) -> Team:
 
 # ------------------------------------------------------------------ working hours
 def working_hours(team_id: int) -> list[WorkingHours]:
+    """The team's working window per weekday (404 for an unknown team)."""
     _team(team_id)
     return list(
         db.session().scalars(
@@ -90,6 +93,7 @@ def working_hours(team_id: int) -> list[WorkingHours]:
 
 
 def replace_working_hours(team_id: int, items: list[dict]) -> list[WorkingHours]:
+    """Replace the team's working hours (every problem reported at once); audited."""
     errors = []
     days = [i["day_of_week"] for i in items]
     if len(set(days)) != len(days):
@@ -132,6 +136,7 @@ def replace_working_hours(team_id: int, items: list[dict]) -> list[WorkingHours]
 
 # ------------------------------------------------------------------ blackouts
 def list_blackouts(start: datetime | None, end: datetime | None) -> list[Blackout]:
+    """Blackouts overlapping [start, end)."""
     stmt = select(Blackout).order_by(Blackout.starts_at, Blackout.id)
     if start is not None:
         stmt = stmt.where(Blackout.ends_at > start)
@@ -141,6 +146,7 @@ def list_blackouts(start: datetime | None, end: datetime | None) -> list[Blackou
 
 
 def create_blackout(data: dict) -> Blackout:
+    """Block one team (or all, without ``team_id``) for a period; audited."""
     if data["starts_at"] >= data["ends_at"]:
         raise field_error("ends_at", "ends_at must be after starts_at")
     if data.get("team_id") is not None:
@@ -161,6 +167,7 @@ def create_blackout(data: dict) -> Blackout:
 
 
 def delete_blackout(blackout_id: int) -> None:
+    """Remove a blackout (404 if unknown); audited."""
     with db.transaction() as tx:
         row = tx.get(Blackout, blackout_id)
         if row is None:
@@ -176,15 +183,29 @@ def delete_blackout(blackout_id: int) -> None:
         tx.delete(row)
 
 
-# ------------------------------------------------------------------ days, slots, schedule
+# ------------------------------------------------------------------ the calendar of a day
+@dataclass(frozen=True)
+class TeamCalendar:
+    """One active team's day as the calendar has it: working window (local) and blackouts."""
+
+    team_id: int
+    name: str
+    window: tuple[time, time] | None
+    blackouts: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC bounds of a tenant-local day."""
     start = datetime.combine(day, datetime.min.time()).replace(tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time()).replace(tzinfo=zone)
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def team_days(day: date, zone: ZoneInfo, exclude: int | None = None) -> list[slots.TeamDay]:
-    """Every active team's window and busy intervals for ``day`` (tenant-local)."""
+def calendar_day(day: date, zone: ZoneInfo) -> list[TeamCalendar]:
+    """Every active team's working window and blackouts for ``day`` (tenant-local), by team id.
+
+    Bookings are not the calendar's business: ``tenantapp.bookings.availability`` subtracts them.
+    """
     sess = db.session()
     teams = list(sess.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id)))
     ids = [t.id for t in teams]
@@ -206,70 +227,12 @@ def team_days(day: date, zone: ZoneInfo, exclude: int | None = None) -> list[slo
             )
         )
     )
-    from tenantapp.bookings.slots import busy_bookings  # bookings block slots
-
-    # ``exclude``: a booking being moved must not collide with itself
-    busy = busy_bookings(ids, start, end, exclude)
     return [
-        slots.TeamDay(
+        TeamCalendar(
             team_id=t.id,
+            name=t.name,
             window=hours.get(t.id),
-            bookings=busy.get(t.id, []),
             blackouts=[(b.starts_at, b.ends_at) for b in blackouts if b.team_id in (None, t.id)],
         )
         for t in teams
     ]
-
-
-def find_slots(day: date, minutes: int, window_hours=None, now: datetime | None = None) -> dict:
-    zone = tenant_zone()
-    suggestions, clarifier = slots.suggest(
-        day, team_days(day, zone), minutes, zone, now or datetime.now(UTC), window_hours
-    )
-    return {
-        "date": day,
-        "duration_minutes": minutes,
-        "suggestions": [
-            {
-                "starts_at": s.starts_at,
-                "starts_at_local": s.starts_at.astimezone(zone),
-                "ends_at": s.ends_at,
-                "team_id": s.team_id,
-            }
-            for s in suggestions
-        ],
-        "clarifier": clarifier,
-    }
-
-
-def schedule(day: date) -> dict:
-    """Per team: window, busy intervals and the free gaps inside the window."""
-    zone = tenant_zone()
-    names = {t.id: t.name for t in list_teams()}
-    out = []
-    for td in team_days(day, zone):
-        free = []
-        window = None
-        if td.window:
-            ws, we = slots.window_bounds(day, td.window, zone)
-            window = {"start": ws, "end": we}
-            cursor = ws
-            for bs, be in sorted(td.busy()):
-                if bs > cursor:
-                    free.append({"starts_at": cursor, "ends_at": min(bs, we)})
-                cursor = max(cursor, be)
-                if cursor >= we:
-                    break
-            if cursor < we:
-                free.append({"starts_at": cursor, "ends_at": we})
-        out.append(
-            {
-                "team_id": td.team_id,
-                "name": names[td.team_id],
-                "window": window,
-                "bookings": [{"starts_at": s, "ends_at": e} for s, e in td.bookings],
-                "blackouts": [{"starts_at": s, "ends_at": e} for s, e in td.blackouts],
-                "free": [f for f in free if f["starts_at"] < f["ends_at"]],
-            }
-        )
-    return {"day": day, "time_zone": zone.key, "teams": out}

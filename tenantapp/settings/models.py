@@ -35,6 +35,8 @@ class TenantSettings(TenantBase):
     retention_lead_days: Mapped[int | None] = mapped_column(Integer)
     stripe_account_id: Mapped[str | None] = mapped_column(String(255))
     payouts_ready: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Fernet token under DATA_ENCRYPTION_KEYS (shared/crypto.py); NULL = the legacy derived one.
+    export_signing_secret: Mapped[str | None] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

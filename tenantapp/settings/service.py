@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared import db
+from shared.aftercommit import on_commit
 from shared.errors import field_error
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
@@ -12,6 +13,7 @@ from tenantapp.settings.models import TenantSettings
 
 
 def get_settings() -> TenantSettings:
+    """The tenant's settings row."""
     return db.session().get(TenantSettings, 1)
 
 
@@ -29,7 +31,7 @@ def update_settings(patch: dict) -> TenantSettings:
         before, after = changes(row, patch)
         if after:
             record(tx, "settings.update", "settings", 1, before, after)
-    if after:
-        # Caches keyed by the tenant version (booking-site CORS origins) pick the change up at once.
-        current_runtime().tenants.bump(current_tenant().id)
+            # Caches keyed by the tenant version (booking-site CORS origins) pick it up at once.
+            tenant_id = current_tenant().id
+            on_commit(lambda: current_runtime().tenants.bump(tenant_id), tx)
     return row

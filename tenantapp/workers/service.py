@@ -14,13 +14,13 @@ from shared.auth.passwords import Passwords, policy_problem
 from shared.auth.tokens import hash_token
 from shared.entitlements import consume
 from shared.errors import BadRequest, Conflict, NotFound, Unauthorized, field_error
+from shared.limits import worker_login_failures
 from shared.pagination import decode_cursor, page
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
-from tenantapp import notifications
 from tenantapp.audit.service import changes, record
 from tenantapp.teams.models import Team
-from tenantapp.workers import sessions
+from tenantapp.workers import notifications, sessions
 from tenantapp.workers.models import Worker
 
 INVITE_TTL = timedelta(days=7)
@@ -32,6 +32,7 @@ def _now() -> datetime:
 
 
 def passwords() -> Passwords:
+    """The password hasher with the deployment's settings."""
     s = current_runtime().settings
     key = (s.argon2_time_cost, s.argon2_memory_cost)
     if key not in _PASSWORDS:
@@ -92,6 +93,7 @@ def create_worker(data: dict) -> tuple[Worker, str]:
 
 
 def get_worker(worker_id: int) -> Worker:
+    """One worker, or 404."""
     worker = db.session().get(Worker, worker_id)
     if worker is None:
         raise NotFound("No such worker.")
@@ -99,6 +101,7 @@ def get_worker(worker_id: int) -> Worker:
 
 
 def list_workers(args: dict) -> dict:
+    """Workers, one page."""
     stmt = select(Worker).order_by(Worker.id).limit(args["limit"] + 1)
     if args.get("active") is not None:
         stmt = stmt.where(Worker.active.is_(args["active"]))
@@ -171,17 +174,24 @@ def accept_invite(token: str, password: str, now: datetime | None = None) -> Wor
 
 
 def login(email: str, password: str) -> tuple[str, datetime]:
-    """Check the worker's credentials and open a portal session (12 h token)."""
+    """Check the worker's credentials and open a portal session (12 h token). Failures count
+    per workspace and e-mail (``RATE_LIMIT_LOGIN_ACCOUNT``); the attempt after the limit is 429."""
+    email = email.strip().lower()
+    account = f"{current_tenant().id}:{email}"
+    worker_login_failures.check(account)
     sess = db.session()
-    worker = sess.scalar(select(Worker).where(Worker.email == email.strip().lower()))
+    worker = sess.scalar(select(Worker).where(Worker.email == email))
     ok = passwords().verify(worker.password_hash if worker else None, password)
     if not ok or worker is None or not worker.active:
+        worker_login_failures.failed(account)
         raise Unauthorized("The e-mail or password is wrong.")
+    worker_login_failures.succeeded(account)
     with db.transaction() as tx:
         return sessions.open_session(tx, worker)
 
 
 def view(worker: Worker) -> dict:
+    """The API view of a worker."""
     return {
         "id": worker.id,
         **_fields(worker),

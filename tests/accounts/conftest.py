@@ -32,15 +32,38 @@ def invite(client, tenant_headers, role, email=None):
     return resp.get_json()
 
 
+def accept(client, invitation_id, **body):
+    from tests.support import invitation_token, runtime_of
+
+    token = invitation_token(runtime_of(client), invitation_id)
+    return client.post(f"/v1/invitations/{token}/accept", json=body)
+
+
 def member(client, tenant, role) -> dict:
-    """An invited member who has logged in and replaced the temporary password."""
+    """An invited person who accepted with a new account (password ``NEW_PASSWORD``); ``id`` is
+    their membership id."""
     data = invite(client, tenant.headers, role)
-    token = login(client, data["email"], data["temp_password"]).get_json()["access_token"]
-    resp = client.post(
-        "/v1/auth/change-password",
-        json={"current_password": data["temp_password"], "new_password": NEW_PASSWORD},
-        headers=bearer(token),
-    )
-    assert resp.status_code == 204
-    data["headers"] = bearer(token)
+    resp = accept(client, data["id"], password=NEW_PASSWORD)
+    assert resp.status_code == 200, resp.get_json()
+    data["invitation_id"] = data["id"]
+    data["headers"] = bearer(resp.get_json()["access_token"])
+    me = client.get("/v1/members", headers=tenant.headers).get_json()["items"]
+    data["id"] = next(m["id"] for m in me if m["email"] == data["email"])
     return data
+
+
+def other_tenant_verified(client, handle) -> None:
+    """Mark a signed-up owner's e-mail verified, as the signup e-mail's link would."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from shared.models.accounts import User
+    from tests.support import runtime_of
+
+    with runtime_of(client).owner_engine.begin() as conn:
+        conn.execute(
+            update(User)
+            .where(User.email == handle.email)
+            .values(email_verified_at=datetime.now(UTC))
+        )

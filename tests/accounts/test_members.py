@@ -1,4 +1,4 @@
-"""Members: invite with a temporary password, roles and owner rules, deactivation, isolation."""
+"""Members: invitations, roles and owner rules, deactivation, isolation."""
 
 from __future__ import annotations
 
@@ -6,52 +6,31 @@ import uuid
 
 import pytest
 
-from tests.accounts.conftest import NEW_PASSWORD, bearer, invite, login, member
+from tests.accounts.conftest import (
+    NEW_PASSWORD,
+    accept,
+    invite,
+    login,
+    member,
+    other_tenant_verified,
+)
 
 
-def test_invite_shows_the_temporary_password_once_with_no_store(client, tenant, mails):
+def test_invite_creates_an_invitation_and_no_membership(client, tenant, mails):
     email = f"new-{uuid.uuid4().hex[:8]}@example.com"
     resp = client.post(
         "/v1/members", json={"email": email, "role": "dispatcher"}, headers=tenant.headers
     )
     assert resp.status_code == 201
-    assert "no-store" in resp.headers["Cache-Control"]
     data = resp.get_json()
     assert data["email"] == email and data["role"] == "dispatcher"
-    assert len(data["temp_password"]) >= 12
+    assert data["status"] == "invited" and data["expires_at"]
+    assert "temp_password" not in data and "user_id" not in data
     (mail,) = [m for m in mails if m["template"] == "staff_invite"]
-    assert mail["to"] == email and data["temp_password"] not in str(mail["context"])
+    assert mail["to"] == email and "/invitations/" in mail["context"]["accept_url"]
     listed = client.get("/v1/members", headers=tenant.headers).get_json()["items"]
-    assert all("temp_password" not in m for m in listed)
-    assert {m["email"] for m in listed} == {tenant.email, email}
-
-
-def test_temporary_password_must_be_changed_before_anything_else(client, tenant):
-    data = invite(client, tenant.headers, "admin")
-    resp = login(client, data["email"], data["temp_password"])
-    assert resp.status_code == 200 and resp.get_json()["must_change_password"] is True
-    headers = bearer(resp.get_json()["access_token"])
-    for method, url in (
-        ("get", "/v1/tenant"),
-        ("get", "/v1/members"),
-        ("get", "/v1/billing/status"),
-        ("get", tenant.url("/admin/settings")),
-    ):
-        blocked = getattr(client, method)(url, headers=headers)
-        assert blocked.status_code == 403, url
-        assert blocked.get_json()["code"] == "password_change_required"
-    me = client.get("/v1/auth/me", headers=headers).get_json()
-    assert me["must_change_password"] is True
-    assert (
-        client.post(
-            "/v1/auth/change-password",
-            json={"current_password": data["temp_password"], "new_password": NEW_PASSWORD},
-            headers=headers,
-        ).status_code
-        == 204
-    )
-    assert client.get("/v1/tenant", headers=headers).status_code == 200
-    assert login(client, data["email"], NEW_PASSWORD).get_json()["must_change_password"] is False
+    assert {m["email"] for m in listed} == {tenant.email}
+    assert login(client, email, NEW_PASSWORD).status_code == 401
 
 
 def test_only_admins_manage_members(client, tenant):
@@ -150,33 +129,39 @@ def test_cannot_deactivate_yourself(client, tenant):
 
 
 def test_duplicate_invite_is_409_and_reinvite_reactivates(client, tenant):
-    data = invite(client, tenant.headers, "viewer")
+    data = member(client, tenant, "viewer")
     dup = client.post(
         "/v1/members", json={"email": data["email"], "role": "viewer"}, headers=tenant.headers
     )
     assert dup.status_code == 409
     client.post(f"/v1/members/{data['id']}/deactivate", headers=tenant.headers)
-    again = client.post(
-        "/v1/members", json={"email": data["email"], "role": "finance"}, headers=tenant.headers
-    )
-    assert again.status_code == 201
-    assert again.get_json()["id"] == data["id"] and again.get_json()["temp_password"] is None
+    again = invite(client, tenant.headers, "finance", email=data["email"])
+    assert again["status"] == "invited"
+    resp = accept(client, again["id"], password=NEW_PASSWORD)
+    assert resp.status_code == 200 and resp.get_json()["role"] == "finance"
+    listed = client.get("/v1/members", headers=tenant.headers).get_json()["items"]
+    (back,) = [m for m in listed if m["email"] == data["email"]]
+    assert back["id"] == data["id"] and back["role"] == "finance" and back["active"] is True
 
 
 def test_inviting_a_user_of_another_workspace_keeps_their_password(client, tenant, other_tenant):
+    from tests.support import PASSWORD
+
     resp = client.post(
         "/v1/members", json={"email": other_tenant.email, "role": "viewer"}, headers=tenant.headers
     )
-    assert resp.status_code == 201 and resp.get_json()["temp_password"] is None
-    from tests.support import PASSWORD
-
+    assert resp.status_code == 201 and resp.get_json()["status"] == "invited"
+    # nothing to log in to until the invitation is accepted
+    assert login(client, other_tenant.email, PASSWORD, tenant=tenant.slug).status_code == 401
+    other_tenant_verified(client, other_tenant)
+    assert accept(client, resp.get_json()["id"], password=PASSWORD).status_code == 200
     joined = login(client, other_tenant.email, PASSWORD, tenant=tenant.slug)
     assert joined.status_code == 200 and joined.get_json()["tenant"]["slug"] == tenant.slug
 
 
 def test_member_list_paginates(client, tenant):
     for role in ("viewer", "finance"):
-        invite(client, tenant.headers, role)
+        member(client, tenant, role)
     first = client.get("/v1/members?limit=2", headers=tenant.headers).get_json()
     assert len(first["items"]) == 2 and first["next_cursor"]
     rest = client.get(
@@ -188,7 +173,7 @@ def test_member_list_paginates(client, tenant):
 
 @pytest.mark.parametrize("action", ["role", "deactivate"])
 def test_another_tenants_member_ids_get_nothing(client, tenant, other_tenant, action):
-    theirs = invite(client, other_tenant.headers, "viewer")
+    theirs = member(client, other_tenant, "viewer")
     url = f"/v1/members/{theirs['id']}/{action}"
     body = {"role": "admin"} if action == "role" else None
     resp = client.post(url, json=body, headers=tenant.headers)

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from shared import db
 from shared.tenancy import tenant_context
-from tenantapp.messaging.models import OutboxMessage
-from tenantapp.messaging.reminders import scan_reminders
+from tenantapp.bookings.reminders import scan_reminders
+from tenantapp.outbox.models import OutboxMessage
 from tests.bookings.conftest import at, book, make_lead
 
 

@@ -145,3 +145,34 @@ def test_dockerfile_builds_the_image_the_app_services_use(compose):
     assert "pip install" in dockerfile
     for name in APP_SERVICES:
         assert compose["services"][name]["build"] == "."
+
+
+def test_web_sits_behind_a_buffering_nginx_and_runs_threaded_workers(compose):
+    """Slow clients (issue 18): nginx buffers whole requests and responses; only it is published;
+    gunicorn uses gthread like ``make run``."""
+    services = compose["services"]
+    assert "ports" not in services["web"], "web must be reached through the proxy only"
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert proxy["ports"] == ["8000:80"]
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    mount = proxy["volumes"][0].split(":")
+    conf = (ROOT / mount[0]).read_text()
+    assert mount[1] == "/etc/nginx/conf.d/default.conf"
+    for directive in (
+        "server web:8000;",
+        "proxy_request_buffering on;",
+        "proxy_buffering on;",
+        "client_body_timeout",
+        "client_header_timeout",
+        "X-Forwarded-For $proxy_add_x_forwarded_for;",
+    ):
+        assert directive in conf, directive
+    web = services["web"]["command"]
+    assert web[web.index("--worker-class") + 1] == "gthread"
+    assert int(web[web.index("--threads") + 1]) >= 4
+    from devstack.run import web_command
+
+    launched = web_command({}, "127.0.0.1", "8000")
+    for flag in ("--worker-class", "--threads", "--timeout", "--keep-alive"):
+        assert launched[launched.index(flag) + 1] == web[web.index(flag) + 1], flag

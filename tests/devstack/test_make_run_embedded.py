@@ -7,6 +7,7 @@ again on the same folder to prove a second run reuses .data/ (the demo tenant is
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -22,16 +23,19 @@ from pathlib import Path
 import pytest
 
 from devstack import services
-from devstack.run import DEMO_EMAIL, DEMO_PASSWORD
+from devstack.run import DEMO_EMAIL, DEMO_PASSWORD, DEV_OPERATOR
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
+OPS = {"Authorization": "Basic " + base64.b64encode(DEV_OPERATOR.encode()).decode()}
 SHARED_PG, SHARED_REDIS = 5432, 6379
 
 
-def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
+def http(
+    method: str, url: str, body: dict | None = None, headers: dict | None = None
+) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=10) as resp:
@@ -78,6 +82,7 @@ class Launcher:
             PORT=str(port),
             DEVSTACK_DATA=str(data),
             WEB_CONCURRENCY="1",
+            OPERATOR_BASIC_AUTH=DEV_OPERATOR,
         )
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
@@ -96,7 +101,8 @@ class Launcher:
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"launcher exited early:\n{self.output()[-3000:]}"
             try:
-                status, body = http("GET", f"http://127.0.0.1:{self.port}/readyz")
+                # /readyz details are for operators only (SPEC §8)
+                status, body = http("GET", f"http://127.0.0.1:{self.port}/readyz", headers=OPS)
             except OSError:
                 status, body = 0, {}
             if status == 200 and "make run: ready in" in self.output():  # banner printed too

@@ -25,8 +25,8 @@ from shared import db
 from shared.outbox.delivery import utcnow
 from shared.runtime import Runtime, use_runtime
 from shared.tenancy import tenant_context
-from tenantapp.messaging.delivery import deliver_tenant_outbox
-from tenantapp.messaging.models import OutboxMessage
+from tenantapp.outbox.delivery import deliver_tenant_outbox
+from tenantapp.outbox.models import OutboxMessage
 from tests.drills.support import ROOT, run_burst_worker, worker_env
 from tests.messaging.conftest import SmtpServer, _Collector
 from tests.messaging.support import dlq_count, outbox_row, queue_email

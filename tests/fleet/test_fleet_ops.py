@@ -46,7 +46,7 @@ def test_operator_view_shows_revisions_last_run_and_failures(
     assert failure["from_revision"] == tenant_head()
     assert failure["to_revision"] == scratch_revision_id(1)
 
-    ready = fleet_client.get("/readyz")
+    ready = fleet_client.get("/readyz", headers=operator_headers)
     assert ready.status_code == 200, ready.get_data(as_text=True)
     assert ready.get_json()["tenants"]["failed"] == 1
     assert ready.get_json()["tenants"]["migration_failed"] == 1
@@ -59,16 +59,18 @@ def test_operator_view_shows_revisions_last_run_and_failures(
     assert migrate_fleet(fleet_rt, MigrateOptions(track_location=drill_track.location)).ok
     body = fleet_client.get("/v1/ops/migrations", headers=operator_headers).get_json()
     assert body["failed"] == 0 and body["failures"] == []
-    assert fleet_client.get("/readyz").get_json()["tenants"]["failed"] == 0
+    assert (
+        fleet_client.get("/readyz", headers=operator_headers).get_json()["tenants"]["failed"] == 0
+    )
 
 
-def test_readyz_reports_tenants_behind_without_failing(fleet_rt, fleet_client):
+def test_readyz_reports_tenants_behind_without_failing(fleet_rt, fleet_client, operator_headers):
     tenants = make_tenants(fleet_rt, 2)
     with fleet_rt.owner_engine.begin() as conn:
         conn.exec_driver_sql(
             f"UPDATE public.tenants SET schema_revision = 'old' WHERE id = '{tenants[0]['id']}'"
         )
-    resp = fleet_client.get("/readyz")
+    resp = fleet_client.get("/readyz", headers=operator_headers)
     assert resp.status_code == 200
     assert resp.get_json()["tenants"] == {
         "at_head": 1,

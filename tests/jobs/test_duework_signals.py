@@ -14,8 +14,9 @@ from jobs.dispatch import dispatch_due, run_due_work
 from shared import db
 from shared.tenancy import tenant_context
 from tenantapp.bookings.models import Booking
-from tenantapp.messaging.models import OutboxMessage
+from tenantapp.leads.notifications import LEAD_RECEIVED
 from tenantapp.messaging.service import enqueue_email
+from tenantapp.outbox.models import OutboxMessage
 from tests.bookings.conftest import at, book, make_lead, monday
 from tests.jobs.duework_support import due_jobs
 
@@ -27,7 +28,7 @@ def queue_mail(rt, tenant_id, count: int = 1, fail: bool = False) -> None:
                 for _ in range(count):
                     enqueue_email(
                         tx,
-                        "lead_received",
+                        LEAD_RECEIVED,
                         "pat@example.com",
                         {"name": "Pat", "estimate_cents": 100},
                         f"test:{uuid.uuid4().hex}",

@@ -73,9 +73,9 @@ def test_pipeline_heartbeat_job_beats(rt):
     assert rt.redis.zscore("cp:heartbeats:" + PIPELINE, queues.MAINTENANCE) is not None
 
 
-def test_readyz_reports_job_heartbeats(client, runtime):
+def test_readyz_reports_job_heartbeats(client, runtime, operator_headers):
     beat(runtime.redis, SCHEDULER, "s1")
-    body = client.get("/readyz").get_json()
+    body = client.get("/readyz", headers=operator_headers).get_json()
     assert body["jobs"]["scheduler_ok"] is True
     assert body["jobs"]["workers"] == []
 

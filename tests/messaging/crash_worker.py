@@ -12,7 +12,7 @@ import time
 from shared.runtime import Runtime, use_runtime
 from shared.settings import Settings
 from shared.tenancy import tenant_context
-from tenantapp.messaging.delivery import deliver_due
+from tenantapp.outbox.delivery import deliver_due
 
 
 def main() -> None:

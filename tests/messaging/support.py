@@ -7,8 +7,9 @@ from sqlalchemy import select
 from shared import db
 from shared.outbox.dlq import DlqEntry
 from shared.runtime import current_runtime
-from tenantapp.messaging.models import OutboxMessage
-from tenantapp.messaging.service import enqueue_email
+from tenantapp.messaging.service import EmailKind, enqueue_email
+from tenantapp.outbox.models import OutboxMessage
+from tenantapp.outbox.registry import EMAIL_KINDS
 
 BOOKING_CONTEXT = {
     "customer_name": "Ada Lovelace",
@@ -28,7 +29,13 @@ def ref(handle):
 
 def queue_email(template="booking_confirmed", to="ada@example.com", key="k-1", context=None):
     with db.transaction() as tx:
-        return enqueue_email(tx, template, to, context or BOOKING_CONTEXT, key)
+        return enqueue_email(
+            tx,
+            EMAIL_KINDS.get(template) or EmailKind(template),
+            to,
+            context or BOOKING_CONTEXT,
+            key,
+        )
 
 
 def outbox_row(message_id: int) -> OutboxMessage:

@@ -11,7 +11,7 @@ from shared.outbox.delivery import utcnow
 from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
 from tenantapp.exports.service import auto_replay_dead_exports
-from tenantapp.messaging.models import OutboxMessage
+from tenantapp.outbox.models import OutboxMessage
 from tests.messaging.support import outbox_row, ref
 
 NOW = utcnow()

@@ -15,7 +15,7 @@ import pytest
 from shared.outbox.delivery import DEFAULT_LEASE_SECONDS, utcnow
 from shared.tenancy import tenant_context
 from tenantapp.exports.service import DELIVERY_HEADER, enqueue_lead_export
-from tenantapp.messaging.delivery import deliver_due
+from tenantapp.outbox.delivery import deliver_due
 from tests.messaging.support import dlq_count, outbox_row, queue_email, ref
 
 ROOT = Path(__file__).resolve().parents[2]

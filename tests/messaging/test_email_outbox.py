@@ -12,8 +12,8 @@ from shared.outbox import MAX_ATTEMPTS, backoff_seconds
 from shared.outbox.delivery import utcnow
 from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
-from tenantapp.messaging.delivery import deliver_due
-from tenantapp.messaging.models import OutboxMessage
+from tenantapp.outbox.delivery import deliver_due
+from tenantapp.outbox.models import OutboxMessage
 from tests.messaging.support import dlq_count, outbox_row, queue_email, ref
 
 
@@ -187,3 +187,21 @@ def test_parallel_delivery_runs_never_send_a_row_twice(tenant, mail_rt, smtp_ser
     assert sum(r.sent for r in reports) == 12
     recipients = sorted(m["to"][0] for m in smtp_server.messages)
     assert recipients == sorted(f"p{n}@example.com" for n in range(12))
+
+
+def test_worker_invite_link_is_sealed_in_the_outbox_and_sent_whole(
+    client, tenant, mail_rt, smtp_server
+):
+    from tests.workforce.helpers import create_worker, default_team_id
+
+    created = create_worker(client, tenant, team_id=default_team_id(client, tenant))
+    invite_url = created.get_json()["invite_url"]
+    token = invite_url.rsplit("token=", 1)[1]
+    with tenant_context(ref(tenant)):
+        row = db.session().scalar(
+            select(OutboxMessage).where(OutboxMessage.topic == "worker_invite")
+        )
+        assert token not in str(row.payload) and "login_url" not in row.payload
+        deliver_due()
+    msg = smtp_server.messages[0]["message"]
+    assert invite_url in msg.get_body(("plain",)).get_content()

@@ -14,7 +14,7 @@ from shared.outbox.delivery import utcnow
 from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
 from tenantapp.exports import service as exports
-from tenantapp.messaging.delivery import deliver_due
+from tenantapp.outbox.delivery import deliver_due
 from tenantapp.settings.models import TenantSettings
 from tests.messaging.support import dlq_count, outbox_row, ref
 
@@ -53,7 +53,7 @@ def test_target_500_quick_tries_then_outbox_then_dead_then_replay_succeeds(
         _turn_on(webhook_target.url())
         message_id = _queue()
         # right after the lead's transaction: 3 quick tries, counted as the first attempt
-        exports.deliver_export_now(message_id, sleep=pauses.append)
+        deliver_due(only_ids=[message_id], sleep=pauses.append)
         assert len(webhook_target.requests) == 3
         assert pauses == list(exports.QUICK_PAUSES)
         row = outbox_row(message_id)
@@ -173,7 +173,7 @@ def test_a_4xx_answer_is_final_after_one_try(tenant, export_rt, webhook_target):
     with tenant_context(ref(tenant)):
         _turn_on(webhook_target.url())
         message_id = _queue()
-        exports.deliver_export_now(message_id, sleep=lambda s: None)
+        deliver_due(only_ids=[message_id], sleep=lambda s: None)
         row = outbox_row(message_id)
     assert row.status == "dead" and row.last_error == "target_rejected: HTTP 410"
     assert len(webhook_target.requests) == 1
@@ -194,7 +194,7 @@ def test_quick_tries_stop_at_the_first_success(tenant, export_rt, webhook_target
     with tenant_context(ref(tenant)):
         _turn_on(webhook_target.url())
         message_id = _queue()
-        exports.deliver_export_now(message_id, sleep=lambda s: None)
+        deliver_due(only_ids=[message_id], sleep=lambda s: None)
         row = outbox_row(message_id)
     assert row.status == "sent" and row.attempts == 1
     assert len(webhook_target.requests) == 2

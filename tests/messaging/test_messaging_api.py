@@ -11,10 +11,9 @@ from shared import db
 from shared.mail.unsubscribe import MAX_AGE_SECONDS, InvalidUnsubscribeToken, make_token, read_token
 from shared.outbox.delivery import utcnow
 from shared.tenancy import tenant_context
-from tenantapp import notifications
-from tenantapp.messaging import reminders
-from tenantapp.messaging.delivery import deliver_due
-from tenantapp.messaging.models import OutboxMessage
+from tenantapp.bookings import reminders
+from tenantapp.outbox.delivery import deliver_due
+from tenantapp.outbox.models import OutboxMessage
 from tests.messaging.support import BOOKING_CONTEXT, outbox_row, queue_email, ref
 
 
@@ -143,7 +142,7 @@ def test_email_scan_queues_each_reminder_once_per_booking_and_recipient(
         reminders.ReminderDue("bk-1", "partner@example.com", BOOKING_CONTEXT),
         reminders.ReminderDue("bk-2", "ada@example.com", BOOKING_CONTEXT),
     ]
-    monkeypatch.setattr(notifications, "due_reminders", lambda now: due)
+    monkeypatch.setattr(reminders, "reminders_due", lambda now: due)
     first = client.post(tenant.url("/admin/email-scan"), headers=tenant.headers).get_json()
     assert first == {"queued": 3, "skipped": 0}
     again = client.post(tenant.url("/admin/email-scan"), headers=tenant.headers).get_json()
@@ -240,8 +239,9 @@ def test_openapi_documents_the_idempotency_key_header(client, tenant):
 def test_job_entry_points_run_per_tenant_and_skip_unknown_tenants(tenant, mail_rt, smtp_server):
     import uuid
 
-    from tenantapp.messaging.delivery import auto_replay_tenant_exports, deliver_tenant_outbox
-    from tenantapp.messaging.reminders import scan_tenant_reminders
+    from tenantapp.bookings.jobs import scan_tenant_reminders
+    from tenantapp.exports.jobs import auto_replay_tenant_exports
+    from tenantapp.outbox.delivery import deliver_tenant_outbox
 
     with tenant_context(ref(tenant)):
         queue_email(key="job-1")

@@ -19,7 +19,7 @@ from shared.outbox.delivery import utcnow
 from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
 from tenantapp.exports import service as exports
-from tenantapp.messaging.delivery import deliver_due
+from tenantapp.outbox.delivery import deliver_due
 from tests.messaging.conftest import WebhookTarget
 from tests.messaging.support import dlq_count, outbox_row, queue_email, ref
 from tests.messaging.test_exports import _queue, _turn_on
@@ -96,7 +96,7 @@ def test_export_target_down_then_up_dead_letter_replay_exactly_once(
     with use_runtime(rt), tenant_context(ref(tenant)):
         _turn_on(target.url())
         message_id = _queue(f"lead-{uuid.uuid4().hex[:6]}")
-        exports.deliver_export_now(message_id, sleep=lambda s: None)  # quick tries: refused
+        deliver_due(only_ids=[message_id], sleep=lambda s: None)  # quick tries: refused
         assert outbox_row(message_id).last_error.startswith("target_unreachable")
         _until_dead(message_id)
         assert dlq_count(str(tenant.id), "webhook") == 1

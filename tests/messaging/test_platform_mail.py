@@ -16,9 +16,9 @@ from shared.outbox import MAX_ATTEMPTS
 from shared.outbox.delivery import utcnow
 from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
-from tenantapp.messaging.delivery import deliver_due
-from tenantapp.messaging.service import TEMPLATES as TENANT_TEMPLATES
 from tenantapp.messaging.service import render_email
+from tenantapp.outbox.delivery import deliver_due
+from tenantapp.outbox.registry import EMAIL_KINDS
 from tests.messaging.support import BOOKING_CONTEXT, dlq_count, queue_email, ref
 
 RESET = {"email": "user@example.com", "reset_url": "https://x/reset/abc", "expires_minutes": 30}
@@ -28,7 +28,8 @@ PLATFORM_CONTEXTS = {
         "company_name": "Sparkle Co",
         "inviter": "Owner O.",
         "role": "dispatcher",
-        "login_url": "https://x/login",
+        "accept_url": "https://x/invitations/abc",
+        "expires_days": 7,
     },
     "password_reset": RESET,
     "verify_email": {"email": "user@example.com", "verify_url": "https://x/verify/abc"},
@@ -79,17 +80,17 @@ def test_every_platform_template_renders_text_and_html(rt, cp_session):
 
 
 def test_every_tenant_template_renders_with_the_tenants_name_zone_and_links(tenant, rt):
-    assert set(TENANT_CONTEXTS) == set(TENANT_TEMPLATES)
+    assert set(TENANT_CONTEXTS) == set(EMAIL_KINDS)
     with tenant_context(ref(tenant)):
         for name, context in TENANT_CONTEXTS.items():
-            rendered, full = render_email(db.session(), name, "c@example.com", context)
+            rendered, full = render_email(db.session(), EMAIL_KINDS[name], "c@example.com", context)
             assert f"{tenant.slug} Cleaning" in rendered.text, name
             assert f"{tenant.slug} Cleaning" in rendered.html, name
             assert f"/t/{tenant.slug}" in rendered.text, name
             assert rendered.subject, name
             if "booking" in context:
                 assert "09:00" in rendered.text, name  # America/Edmonton, not UTC
-            assert (full["unsubscribe_url"] is not None) == TENANT_TEMPLATES[name], name
+            assert (full["unsubscribe_url"] is not None) == EMAIL_KINDS[name].optional, name
         db.session().commit()
 
 

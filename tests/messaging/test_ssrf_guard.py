@@ -148,10 +148,14 @@ def test_production_refuses_to_start_with_the_test_allowance():
         "APP_ENV": "prod",
         "SECRET_KEY": "s" * 40,
         "JWT_SECRET": "j" * 40,
-        "OPERATOR_BASIC_AUTH": "ops:pw-long-enough",
+        "OPERATOR_BASIC_AUTH": "ops:pw-long-enough-16",
         "STRICT_CORS": "true",
-        "METRICS_TOKEN": "m" * 20,
+        "METRICS_TOKEN": "m" * 32,
         "EXPORT_HOST_ALLOWLIST": "hooks.example.com",
+        "STRIPE_SECRET_KEY": "sk_live_" + "a" * 24,
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + "b" * 32,
+        "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_" + "c" * 32,
+        "DATA_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     }
     Settings.from_env(env)  # a valid production configuration
     with pytest.raises(SettingsError, match="EXPORT_UNSAFE_ALLOW_TARGETS"):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from shared import db
 from shared.tenancy import tenant_context
-from tenantapp.messaging.models import OutboxMessage
+from tenantapp.outbox.models import OutboxMessage
 from tests.bookings.conftest import at, book, make_lead, monday
 from tests.payments.conftest import post_connect_event
 
@@ -195,7 +195,7 @@ def test_stripe_outage_books_without_a_deposit_never_half_written(client, connec
 
 
 def test_unpaid_deposits_are_cancelled_after_the_hold(client, connected, rt, stripe_stub):
-    from tenantapp.payments.service import expire_unpaid_deposits
+    from tenantapp.bookings.deposits import expire_unpaid_deposits
 
     tenant, _ = connected
     b = _book_with_deposit(client, tenant)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tenantapp.scheduling.slots import TeamDay, candidates, duration_minutes, suggest
+from tenantapp.bookings.slots import TeamDay, candidates, duration_minutes, suggest
 
 ZONE = ZoneInfo("America/Edmonton")
 DAY = date(2026, 12, 7)  # a Monday

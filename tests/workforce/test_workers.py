@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from shared.auth.tokens import hash_token
 from shared.errors import ServiceUnavailable
-from tenantapp import notifications
+from tenantapp.workers import notifications
 from tenantapp.workers import service as workers_service
 from tests.support import PASSWORD, ApiClient
 from tests.workforce.helpers import (

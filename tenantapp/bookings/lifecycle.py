@@ -1,0 +1,246 @@
+"""The booking status machine and its side effects (audit, referral credit, e-mails, refunds).
+
+PENDING → CONFIRMED → DONE, and PENDING/CONFIRMED → CANCELLED. Every action locks the booking row,
+checks the transition, changes it and queues its e-mail in one transaction; the deposit refund of
+a cancellation goes to Stripe only after that transaction commits (``on_commit``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from shared import db
+from shared.aftercommit import on_commit
+from shared.errors import Conflict, NotFound, field_error
+from tenantapp.audit.service import record
+from tenantapp.bookings import notifications, policy
+from tenantapp.bookings.availability import check_lead_time, take_slot
+from tenantapp.bookings.models import Booking
+from tenantapp.bookings.slots import MIN_LEAD_TIME
+from tenantapp.customers.models import ReferralCredit
+from tenantapp.leads.models import Lead
+from tenantapp.payments import service as payments
+from tenantapp.settings.models import TenantSettings
+from tenantapp.workers.models import Worker
+
+TRANSITIONS = {
+    "PENDING": {"CONFIRMED", "CANCELLED"},
+    "CONFIRMED": {"DONE", "CANCELLED"},
+    "DONE": set(),
+    "CANCELLED": set(),
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _settings(sess) -> TenantSettings:
+    return sess.get(TenantSettings, 1)
+
+
+def is_first_time(sess, customer_id: int, exclude: int | None = None) -> bool:
+    stmt = select(func.count()).where(
+        Booking.customer_id == customer_id, Booking.status.in_(("CONFIRMED", "DONE"))
+    )
+    if exclude is not None:
+        stmt = stmt.where(Booking.id != exclude)
+    return sess.scalar(stmt) == 0
+
+
+def award_referral_credit(tx, booking: Booking) -> None:
+    """The referred customer's first confirmed booking credits the referrer once."""
+    lead = tx.get(Lead, booking.lead_id)
+    codes = tx.scalars(
+        select(Lead.referred_by_code)
+        .where(Lead.customer_id == booking.customer_id, Lead.referred_by_code.isnot(None))
+        .order_by(Lead.id)
+    ).all()
+    code = lead.referred_by_code or (codes[0] if codes else None)
+    if code is None or not is_first_time(tx, booking.customer_id, exclude=booking.id):
+        return
+    referrer = tx.scalar(select(Lead.customer_id).where(Lead.referral_code == code))
+    if referrer is None or referrer == booking.customer_id:
+        return
+    tx.execute(
+        insert(ReferralCredit)
+        .values(
+            customer_id=referrer,
+            referred_customer_id=booking.customer_id,
+            amount_cents=_settings(tx).referral_credit_cents,
+        )
+        .on_conflict_do_nothing(index_elements=["referred_customer_id"])
+    )
+
+
+def confirm_locked(tx, booking: Booking) -> None:
+    """PENDING → CONFIRMED in ``tx``: referral credit, confirmation e-mail."""
+    award_referral_credit(tx, booking)
+    booking.status, booking.confirmed_at = "CONFIRMED", _now()
+    notifications.booking_event(tx, booking, "confirmed")
+
+
+def _locked(tx, booking_id: int) -> Booking:
+    booking = tx.get(Booking, booking_id, with_for_update=True)
+    if booking is None:
+        raise NotFound("No such booking.")
+    return booking
+
+
+def _transition(booking: Booking, to_status: str) -> None:
+    if to_status not in TRANSITIONS[booking.status]:
+        raise Conflict(
+            f"A {booking.status} booking cannot become {to_status}.", code="invalid_transition"
+        )
+
+
+def _status_fields(b: Booking) -> dict:
+    return {
+        "status": b.status,
+        "deposit_status": b.deposit_status,
+        "team_id": b.team_id,
+        "starts_at": b.starts_at.isoformat(),
+        "worker_id": b.worker_id,
+    }
+
+
+def confirm(booking_id: int) -> Booking:
+    """Staff confirm a PENDING booking (its deposit, if any, must be paid); audited."""
+    with db.transaction() as tx:
+        booking = _locked(tx, booking_id)
+        _transition(booking, "CONFIRMED")
+        if booking.deposit_required and booking.deposit_status not in ("paid", None):
+            raise Conflict("The deposit is not paid yet.")
+        before = _status_fields(booking)
+        confirm_locked(tx, booking)
+        record(tx, "booking.confirm", "booking", booking.id, before, _status_fields(booking))
+    return booking
+
+
+def cancel(booking_id: int, reason: str | None, by: str, now: datetime | None = None) -> Booking:
+    """Cancel under the policy snapshot: the refund of a paid deposit depends on the notice.
+
+    The refund goes to Stripe after the cancellation commits (a Stripe outage never blocks a
+    cancellation; the refund is retried by the next cancel call or by staff)."""
+    now = now or _now()
+    with db.transaction() as tx:
+        booking = _locked(tx, booking_id)
+        cancel_locked(tx, booking, reason, by, now)
+    return booking
+
+
+def cancel_locked(tx, booking: Booking, reason: str | None, by: str, now: datetime) -> None:
+    """The cancellation itself, in ``tx`` on a locked booking (also used by payment events)."""
+    _transition(booking, "CANCELLED")
+    before = _status_fields(booking)
+    booking.status, booking.cancelled_at = "CANCELLED", now
+    booking.cancelled_by, booking.cancel_reason = by, reason
+    if booking.deposit_status == "paid":
+        booking.refund_cents = policy.refund_for(
+            booking.policy_snapshot, booking.deposit_amount_cents, booking.starts_at, now
+        )
+    elif booking.deposit_status == "pending":
+        booking.deposit_status = "expired"
+    if by != "system":
+        record(tx, "booking.cancel", "booking", booking.id, before, _status_fields(booking))
+    notifications.booking_event(tx, booking, "cancelled")
+    if booking.refund_cents and booking.deposit_payment_intent_id:
+        on_commit(lambda: payments.refund_deposit(booking), tx)
+
+
+def complete(booking_id: int) -> Booking:
+    """Mark a CONFIRMED booking DONE (its lead too); audited."""
+    with db.transaction() as tx:
+        booking = _locked(tx, booking_id)
+        _transition(booking, "DONE")
+        before = _status_fields(booking)
+        booking.status, booking.completed_at = "DONE", _now()
+        lead = tx.get(Lead, booking.lead_id, with_for_update=True)
+        if lead.status == "BOOKED":
+            lead.status = "DONE"
+        record(tx, "booking.complete", "booking", booking.id, before, _status_fields(booking))
+    return booking
+
+
+def move(booking_id: int, start: datetime, team_id: int | None, *, by: str) -> Booking:
+    """Move to another start (and optionally team); the new slot is checked like a new one."""
+    sess = db.session()
+    zone = ZoneInfo(_settings(sess).time_zone)
+    now = _now()
+    if by == "customer":
+        check_lead_time(start, now, MIN_LEAD_TIME)
+    else:
+        check_lead_time(start, now, timedelta(0))
+    with db.transaction() as tx:
+        booking = _locked(tx, booking_id)
+        if booking.status not in ("PENDING", "CONFIRMED"):
+            raise Conflict(
+                f"A {booking.status} booking cannot be moved.", code="invalid_transition"
+            )
+        if by == "customer" and not policy.may_reschedule(
+            booking.policy_snapshot, booking.starts_at, now
+        ):
+            hours = booking.policy_snapshot["cancellation"]["free_hours"]
+            raise Conflict(
+                f"Bookings can be rescheduled online up to {hours} hours ahead; please contact us."
+            )
+        before = _status_fields(booking)
+        booking.team_id = take_slot(
+            tx, start, booking.duration_minutes, zone, team_id=team_id, exclude=booking.id
+        )
+        booking.starts_at = start
+        booking.ends_at = start + timedelta(minutes=booking.duration_minutes)
+        if by != "customer":
+            record(tx, "booking.move", "booking", booking.id, before, _status_fields(booking))
+        notifications.booking_event(tx, booking, "rescheduled")
+    return booking
+
+
+def assign(booking_id: int, worker_id: int | None) -> Booking:
+    """Assign an active worker (of any team: the booking keeps its team) or unassign (None).
+
+    Only PENDING and CONFIRMED bookings can be (re)assigned.
+    """
+    with db.transaction() as tx:
+        booking = _locked(tx, booking_id)
+        if booking.status not in ("PENDING", "CONFIRMED"):
+            raise Conflict(
+                f"A {booking.status} booking cannot be reassigned.", code="invalid_transition"
+            )
+        if worker_id is not None:
+            worker = tx.get(Worker, worker_id, with_for_update=True)
+            if worker is None:
+                raise field_error("worker_id", "No such worker.")
+            if not worker.active:
+                raise field_error("worker_id", "This worker is deactivated.")
+        if booking.worker_id != worker_id:
+            before = _status_fields(booking)
+            booking.worker_id = worker_id
+            record(tx, "booking.assign", "booking", booking.id, before, _status_fields(booking))
+    return booking
+
+
+def update(booking_id: int, data: dict) -> Booking:
+    """Change a booking's editable fields (a new team moves it like a reschedule); audited."""
+    if "team_id" in data:
+        booking = db.session().get(Booking, booking_id)
+        if booking is None:
+            raise NotFound("No such booking.")
+        if data["team_id"] != booking.team_id:
+            move(booking_id, booking.starts_at, data["team_id"], by="staff")
+        data = {k: v for k, v in data.items() if k != "team_id"}
+        db.close_session()
+    with db.transaction() as tx:
+        booking = _locked(tx, booking_id)
+        before, after = {}, {}
+        for key, value in data.items():
+            if getattr(booking, key) != value:
+                before[key], after[key] = getattr(booking, key), value
+                setattr(booking, key, value)
+        if after:
+            record(tx, "booking.update", "booking", booking.id, before, after)
+    return booking
