@@ -50,7 +50,7 @@ def run_outbox() -> dict:
 
 
 def outbox_next_due(now: datetime, rebuild: bool = False) -> Select:
-    """The earliest pending or leased row (partial index ``ix_outbox_messages_due``)."""
+    """The earliest pending or leased row (partial index ``ix_outbox_due``)."""
     return select(func.min(OutboxMessage.next_attempt_at)).where(
         OutboxMessage.status.in_(("pending", "sending"))
     )
