@@ -52,7 +52,10 @@ class DueKind:
 # plan horizons) append here with their feature's run and next-due functions.
 KINDS: tuple[DueKind, ...] = (
     DueKind("outbox", "jobs.kinds.run_outbox", "jobs.kinds.outbox_next_due", queues.EMAIL),
-    DueKind("reminders", "jobs.kinds.run_reminders", "jobs.kinds.reminders_next_due", queues.EMAIL),
+    # a scan, not a delivery: the e-mail queue stays free for the outbox's fast path
+    DueKind(
+        "reminders", "jobs.kinds.run_reminders", "jobs.kinds.reminders_next_due", queues.DEFAULT
+    ),
     DueKind(
         "deposits", "jobs.kinds.run_deposits", "jobs.kinds.deposits_next_due", queues.MAINTENANCE
     ),
