@@ -229,14 +229,14 @@ def test_every_kind_runs_in_a_real_worker(client, rt, tenant, run_worker):
             )
         db.close_session()
     rt.redis.delete(*[duework.queued_key(k.name, tenant.id) for k in duework.KINDS])
-    for name in (queues.EMAIL, queues.MAINTENANCE):
+    for name in (queues.EMAIL, queues.DEFAULT, queues.MAINTENANCE):
         queues.queue(name, rt.redis).empty()
     jobs = []
     for kind in duework.KINDS:
         assert dispatch.run_now(rt.redis, tenant.id, kind.name)
         jobs += [j for j in due_jobs(rt.redis, kind.queue) if j.args[1] == kind.name]
     assert len(jobs) == len(duework.KINDS)
-    run_worker(queues.EMAIL, queues.MAINTENANCE)
+    run_worker(queues.EMAIL, queues.DEFAULT, queues.MAINTENANCE)
     for job in jobs:
         assert job.get_status(refresh=True) == JobStatus.FINISHED, job.args
         assert job.return_value()["kind"] == job.args[1]

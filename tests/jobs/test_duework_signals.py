@@ -136,7 +136,7 @@ def test_reminders_go_exactly_once_per_booking_and_recipient(client, rt, tenant)
     reconcile_tenants([tenant.id])
     assert ("reminders", tenant.id) in duework.entries(rt.redis)  # it cannot know: it re-checks
     dispatch_due(rt.redis, time.time())
-    [job] = [j for j in due_jobs(rt.redis, queues.EMAIL) if j.args[1] == "reminders"]
+    [job] = [j for j in due_jobs(rt.redis, queues.DEFAULT) if j.args[1] == "reminders"]
     assert run_due_work(*job.args)["queued"] == 0
     assert reminders_sent(rt, tenant.id) == 1
     assert ("reminders", tenant.id) not in duework.entries(rt.redis)
