@@ -42,6 +42,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from shared import circuit
+from shared.models.tenants import TENANT_STATUSES, Tenant
+
 log = logging.getLogger("cleanplane.metrics")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -318,8 +321,6 @@ class _ScrapeTimeCollector:
         self.runtime = runtime
 
     def collect(self):
-        from shared import circuit
-
         tenants = GaugeMetricFamily(
             "cleanplane_tenants", "Tenants by lifecycle status.", labels=["status"]
         )
@@ -349,8 +350,6 @@ class _ProcessCollector:
 
 def tenant_counts(runtime) -> dict[str, int]:
     from sqlalchemy import func, select
-
-    from shared.models.tenants import TENANT_STATUSES, Tenant
 
     counts = dict.fromkeys(TENANT_STATUSES, 0)
     with runtime.engine.connect() as conn:

@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from controlplane.auth.service import passwords
 from controlplane.limits import limit_signup
 from controlplane.signup import schemas, service
 from shared.auth.guards import public
@@ -16,6 +17,5 @@ class Signup(MethodView):
     @blp.response(201, schemas.SignupOut)
     def post(self, data):
         """Sign up: a new workspace on the free plan and its owner's first session."""
-        from controlplane.auth.service import passwords
 
         return service.signup(data, passwords())
