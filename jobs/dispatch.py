@@ -39,6 +39,10 @@ RETRY_SECONDS = 60  # a failed run's work is tried again this much later
 # a tenant with stuck work costs a job per REPEAT_SECONDS, not one per scheduler poll.
 REPEAT_SECONDS = 10
 BATCH = 1000  # entries popped per round trip
+SAFETY_SECONDS = (
+    60  # fast path absorbed by a waiting job: an entry this much later, in case it died
+)
+IN_RUN = "in-run"  # marker value of a running job that delivers its own mail before it ends
 
 
 def _job_id(kind: str, tenant_id: str, period: str) -> str:
@@ -143,11 +147,15 @@ def run_now(redis, tenant_id, kind: str) -> bool:
     """Fast path: enqueue ``kind`` for ``tenant_id`` now unless a job for it is already waiting.
 
     Returns True when a job was enqueued. When one is waiting it will see the new work (which
-    committed before the caller got here), so nothing else is needed.
+    committed before the caller got here); an index entry ``SAFETY_SECONDS`` later covers the case
+    where that job is lost (a worker killed before it started): the work is late, never dropped.
     """
     tid = str(uuid.UUID(str(tenant_id)))
     spec = duework.kind_of(kind)
-    if not redis.set(duework.queued_key(kind, tid), "now", nx=True, ex=duework.QUEUED_TTL):
+    marker = duework.queued_key(kind, tid)
+    if not redis.set(marker, "now", nx=True, ex=duework.QUEUED_TTL):
+        if redis.get(marker) != IN_RUN.encode():
+            duework.signal(redis, tid, kind, time.time() + SAFETY_SECONDS)
         return False
     try:
         enqueue_tenant(run_due_work, redis, tid, (kind,), queue=queues.queue(spec.queue, redis))
@@ -176,7 +184,7 @@ def run_due_work(tenant_id, kind: str, more: tuple = ()) -> dict:
         for name in kinds:  # work committed from now on needs a new job
             pipe.delete(duework.queued_key(name, tenant_id))
         if OUTBOX not in kinds:
-            pipe.set(mail, "in-run", ex=duework.QUEUED_TTL)  # this run delivers its own mail
+            pipe.set(mail, IN_RUN, ex=duework.QUEUED_TTL)  # this run delivers its own mail
         pipe.execute()
     now = datetime.now(UTC)
     status = current_tenant().status

@@ -29,7 +29,7 @@ from jobs import queues
 
 INDEX_KEY = "cp:duework"
 PARKED_KEY = "cp:duework:parked"
-QUEUED_TTL = 900  # seconds: a queued marker whose job died is forgotten after this
+QUEUED_TTL = 300  # seconds: a queued marker whose job died is forgotten after this
 
 
 @dataclass(frozen=True)
