@@ -39,7 +39,7 @@ def enforce(limit: str, *identifiers: str) -> None:
         if allowed:
             return
         stats = limiter.get_window_stats(item, "tenant-op", *identifiers)
-    except Exception:  # noqa: BLE001 - Redis down: serve rather than refuse
+    except Exception:  # Redis down: serve rather than refuse
         log.warning("operation limiter unavailable; allowing %s", identifiers)
         return
     retry_after = max(1, math.ceil(stats.reset_time - time.time()))
