@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING = {
@@ -160,15 +160,25 @@ def isolated_session_scope(opener: SessionOpener | None = None) -> Iterator[None
     finally:
         inner = _session.get()
         if inner is not None:
-            inner.close()
+            _close_quietly(inner)
         if opener_token is not None:
             _opener.reset(opener_token)
         _session.reset(token)
+
+
+def _close_quietly(sess: Session) -> None:
+    """Close ``sess``; if the database went away mid-request, the ROLLBACK that closing sends
+    fails too: drop the connection instead of raising from a request's teardown (SPEC §8, the
+    request already answered 503 or will)."""
+    try:
+        sess.close()
+    except DBAPIError:
+        sess.invalidate()
 
 
 def close_session() -> None:
     """Close the current context's session (end of a request, job or CLI command)."""
     current = _session.get()
     if current is not None:
-        current.close()
         _session.set(None)
+        _close_quietly(current)

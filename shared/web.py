@@ -10,6 +10,7 @@ from flask import Flask, current_app, g, request
 
 from shared import db
 from shared.errors import BadRequest, register_error_handlers
+from shared.input_limits import check_request_input
 from shared.limits import warn_untrusted_forwarding
 from shared.runtime import Runtime, reset_runtime, set_runtime
 from shared.usage import count_api_request
@@ -53,6 +54,7 @@ def init_app(app: Flask, runtime: Runtime) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
         warn_untrusted_forwarding(runtime.settings)
+        check_request_input()  # before the NUL check: it bounds what the JSON parser may see
         refuse_nul_characters()
 
     @app.after_request

@@ -74,4 +74,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     guards.register_worker_session_loader(worker_sessions.load_session)
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
+    from tenantapp.workers.pages import blp as worker_pages_blp
+
+    app.register_blueprint(worker_pages_blp)  # HTML, outside the OpenAPI document
     return app

@@ -71,7 +71,15 @@ class MoveResult:
 
 
 def move_tenant(runtime: Runtime, slug: str, target: str, actor: str = "cli") -> MoveResult:
-    """Move tenant ``slug`` to shard ``target``, or resume its unfinished move there."""
+    """Move tenant ``slug`` to shard ``target``, or resume its unfinished move there.
+
+    Refuses to start while Redis is unavailable: requests read the write freeze failing open,
+    so a freeze that cannot be set would not stop writes (SPEC §8).
+    """
+    try:
+        freeze.require_redis(runtime.redis)
+    except freeze.FreezeUnavailable as exc:
+        raise MoveError(f"cannot move {slug} now: {exc}; try again when Redis is back") from exc
     move_id = open_move(runtime, slug, target, actor)
     return run_move(runtime, move_id)
 
@@ -231,6 +239,9 @@ def _verify_and_flip(runtime: Runtime, move) -> None:
     q = quoted_schema(schema)
     with runtime.shard_owner_engine(source.name).connect() as src, src.begin():
         checkpoint("verify")
+        # Abort (the run records it; a rerun resumes at freeze) when Redis went away or the
+        # freeze lapsed: requests would then be writing, the freeze failing open.
+        freeze.require_frozen(runtime.redis, move.tenant_id)
         src.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         names = pgtools.tables(src, schema)
         if names:
@@ -247,6 +258,7 @@ def _verify_and_flip(runtime: Runtime, move) -> None:
         checkpoint("verify:done")
         _record(runtime, move.id, step="verify", verified=expected)
         checkpoint("flip")
+        freeze.require_frozen(runtime.redis, move.tenant_id)
         src.exec_driver_sql(f'REVOKE USAGE ON SCHEMA {q} FROM "{source.app_role}"')
         with runtime.owner_engine.begin() as cp:
             cp.execute(
