@@ -9,8 +9,8 @@ from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.bookings import notifications as booking_notifications
 from tenantapp.bookings import reminders
-from tenantapp.limits import enforce
 from tenantapp.messaging import schemas, service
+from tenantapp.oplimits import enforce
 from tenantapp.outbox import service as outbox
 
 blp = Blueprint("messaging", __name__, url_prefix="/v1", description="Outbox and e-mail")
