@@ -51,19 +51,32 @@ class DueKind:
 # An explicit registry (no import side effects). Later kinds (dunning, SMS quiet-hour releases,
 # plan horizons) append here with their feature's run and next-due functions.
 KINDS: tuple[DueKind, ...] = (
-    DueKind("outbox", "jobs.kinds.run_outbox", "jobs.kinds.outbox_next_due", queues.EMAIL),
+    DueKind(
+        "outbox", "tenantapp.duework.run_outbox", "tenantapp.duework.outbox_next_due", queues.EMAIL
+    ),
     # a scan, not a delivery: the e-mail queue stays free for the outbox's fast path
     DueKind(
-        "reminders", "jobs.kinds.run_reminders", "jobs.kinds.reminders_next_due", queues.DEFAULT
+        "reminders",
+        "tenantapp.duework.run_reminders",
+        "tenantapp.duework.reminders_next_due",
+        queues.DEFAULT,
     ),
     DueKind(
-        "deposits", "jobs.kinds.run_deposits", "jobs.kinds.deposits_next_due", queues.MAINTENANCE
+        "deposits",
+        "tenantapp.duework.run_deposits",
+        "tenantapp.duework.deposits_next_due",
+        queues.MAINTENANCE,
     ),
-    DueKind("janitor", "jobs.kinds.run_janitor", "jobs.kinds.janitor_next_due", queues.MAINTENANCE),
+    DueKind(
+        "janitor",
+        "tenantapp.duework.run_janitor",
+        "tenantapp.duework.janitor_next_due",
+        queues.MAINTENANCE,
+    ),
     DueKind(
         "idempotency",
-        "jobs.kinds.run_idempotency_purge",
-        "jobs.kinds.idempotency_next_due",
+        "tenantapp.duework.run_idempotency_purge",
+        "tenantapp.duework.idempotency_next_due",
         queues.MAINTENANCE,
     ),
 )

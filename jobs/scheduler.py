@@ -69,7 +69,7 @@ class Scheduler(rq_scheduler.Scheduler):
         """Stop on SIGINT/SIGTERM even while Redis is away (rq-scheduler's own handler raised
         the Redis error instead of exiting, and the retry loop would start it again)."""
 
-        def stop(signum, frame):  # noqa: ARG001
+        def stop(signum, frame):
             with contextlib.suppress(redis.RedisError):
                 self.register_death()
                 self.remove_lock()

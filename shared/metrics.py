@@ -306,7 +306,7 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-def gunicorn_child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def gunicorn_child_exit(server, worker) -> None:  # gunicorn's hook signature
     """Gunicorn ``child_exit`` hook: drop a dead worker's live gauges from the shared files."""
     if multiprocess_dir():
         from prometheus_client import multiprocess
@@ -326,7 +326,7 @@ class _ScrapeTimeCollector:
         )
         try:
             counts = tenant_counts(self.runtime)
-        except Exception:  # noqa: BLE001 - /readyz reports the database; the scrape carries on
+        except Exception:  # /readyz reports the database; the scrape carries on
             log.warning("metrics: tenant counts unavailable")
             counts = {}
         for status, count in counts.items():
@@ -365,7 +365,7 @@ def render(runtime) -> tuple[bytes, str]:
     for hook in list(_scrape_hooks):
         try:
             hook(runtime)
-        except Exception:  # noqa: BLE001 - a broken hook must not break the scrape
+        except Exception:  # a broken hook must not break the scrape
             log.warning("metrics scrape hook %s failed", getattr(hook, "__name__", hook))
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess_dir():

@@ -25,7 +25,8 @@ from tenantapp.bookings.slots import (
     suggest,
     window_bounds,
 )
-from tenantapp.scheduling.service import calendar_day, day_bounds, tenant_zone
+from tenantapp.scheduling.service import calendar_day, day_bounds
+from tenantapp.settings.service import tenant_zone
 
 ACTIVE = ("PENDING", "CONFIRMED")
 

@@ -1,4 +1,4 @@
-"""The slot engine (pure): durations, 30-minute candidates in tenant time, buffers, suggestions.
+"""The slot engine (pure): 30-minute candidates in tenant time, buffers, suggestions.
 
 Inputs are already loaded (windows and busy intervals as aware datetimes); nothing here touches the
 database, so the rules are tested directly at their boundaries.
@@ -7,10 +7,8 @@ database, so the rules are tested directly at their boundaries.
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from shared.timezones import NonexistentLocalTime, localize
@@ -19,21 +17,6 @@ STEP = timedelta(minutes=30)
 BOOKING_BUFFER = timedelta(minutes=30)
 MIN_LEAD_TIME = timedelta(hours=2)
 MAX_SUGGESTIONS = 3
-MAX_DURATION_MINUTES = 540
-DURATION_CLAMPS = {
-    "standard": (60, 270),
-    "deep": (90, 360),
-    "move_out": (150, 420),
-    "move_in": (150, 420),
-}
-
-
-def duration_minutes(time_on_site_hours: Decimal | float | str, service_type: str) -> int:
-    """ceil(time on site × 60 / 30) × 30, clamped by service type, never above 540."""
-    hours = Decimal(str(time_on_site_hours))
-    minutes = math.ceil(hours * 60 / 30) * 30
-    low, high = DURATION_CLAMPS[service_type]
-    return min(max(minutes, low), high, MAX_DURATION_MINUTES)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from shared.outbox import dlq, replay
 from shared.pagination import decode_cursor, page
 from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
-from tenantapp.messaging.limits import enforce
+from tenantapp.oplimits import enforce
 from tenantapp.outbox.models import OutboxMessage
 
 REPLAY_LIMIT = "5/minute"

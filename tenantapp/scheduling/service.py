@@ -12,13 +12,7 @@ from shared import db
 from shared.errors import NotFound, ValidationFailed, field_error
 from tenantapp.audit.service import record
 from tenantapp.scheduling.models import Blackout, WorkingHours
-from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
-
-
-def tenant_zone() -> ZoneInfo:
-    """The tenant's time zone."""
-    return ZoneInfo(db.session().get(TenantSettings, 1).time_zone)
 
 
 # ------------------------------------------------------------------ teams

@@ -153,12 +153,12 @@ def test_a_run_records_the_next_due_time_of_remaining_work(rt, tenant):
 
 
 def test_a_failed_run_comes_back_later(rt, tenant, monkeypatch):
-    import jobs.kinds
+    import tenantapp.duework
 
     def broken():
         raise RuntimeError("storage client bug")
 
-    monkeypatch.setattr(jobs.kinds, "run_janitor", broken)
+    monkeypatch.setattr(tenantapp.duework, "run_janitor", broken)
     before = time.time()
     with pytest.raises(RuntimeError):
         run_due_work(tenant.id, "janitor")

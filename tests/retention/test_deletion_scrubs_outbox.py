@@ -45,7 +45,7 @@ def test_deletion_erases_queued_and_dead_outbox_rows_and_nothing_reaches_them(
     client,
     runtime,
     tenant,
-    smtp_server,  # noqa: F811 - the imported fixture
+    smtp_server,  # the imported fixture
 ):
     with in_tenant(runtime, tenant) as sess:
         sess.execute(
