@@ -2,7 +2,7 @@
 #   make run        the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)
 #   make test       the suite (not slow) against real Postgres and Redis, 2 processes
 #   make test-all   make test, then the slow drills
-#   make lint       ruff check + ruff format --check
+#   make lint       ruff check + ruff format --check + lint-imports (layering contracts)
 #   make bench      the quick versions of the benchmarks in bench/
 #   make promtool   install promtool (Debian package prometheus) when missing and root; make test
 #                   runs it first, and the alerting tests fail with its message when it cannot
@@ -45,6 +45,7 @@ test-all: test test-slow
 lint: $(STAMP)
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: $(STAMP)
 	$(VPY) -m devstack.bench

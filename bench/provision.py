@@ -55,7 +55,7 @@ class PreHashed:
     def __init__(self, password_hash: str):
         self._hash = password_hash
 
-    def hash(self, password: str) -> str:  # noqa: ARG002
+    def hash(self, password: str) -> str:
         return self._hash
 
 

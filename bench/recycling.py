@@ -63,7 +63,7 @@ class PreHashed:
     def __init__(self, password_hash: str):
         self._hash = password_hash
 
-    def hash(self, password: str) -> str:  # noqa: ARG002
+    def hash(self, password: str) -> str:
         return self._hash
 
 
@@ -145,7 +145,7 @@ class Probe:
             self.connects += 1
 
         @event.listens_for(rt.engine, "invalidate")
-        def _invalidate(dbapi_conn, record, exc):  # noqa: ARG001
+        def _invalidate(dbapi_conn, record, exc):
             # Recycling invalidates the connection before closing it: the backend is still there,
             # at its largest. Periodic samples alone can alias with the recycling period.
             pid = record.info.get("pid")
@@ -154,7 +154,7 @@ class Probe:
                 self.peaks.append(mem)
 
         @event.listens_for(rt.engine, "before_cursor_execute")
-        def _count(conn, cursor, statement, *args):  # noqa: ARG001
+        def _count(conn, cursor, statement, *args):
             self.statements += 1
             lowered = statement.lower()
             if "search_path" in lowered:

@@ -150,12 +150,12 @@ def dump_restore(owner_url: str, engine, schema: str, scratch: str, keep_owner: 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "one.dump"
         started = time.perf_counter()
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [pg_tool(engine, "pg_dump"), "-Fc", f"--schema={schema}", f"--file={path}", owner_url],
             check=True,
             capture_output=True,
         )
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [pg_tool(engine, "pg_restore"), *flags, "--exit-on-error", f"--dbname={target}", path],
             check=True,
             capture_output=True,
@@ -192,7 +192,7 @@ def run(m: int, role_count: int, transactions: int, rounds: int) -> dict:
         print(f"with {role_count} more roles: baseline {mb:.0f} tx/s, SET LOCAL ROLE {mr:.0f}")
 
         started = time.perf_counter()
-        dumped = subprocess.run(  # noqa: S603
+        dumped = subprocess.run(
             [pg_tool(owner, "pg_dumpall"), "--roles-only", f"--dbname={ADMIN_URL}"],
             check=True,
             capture_output=True,

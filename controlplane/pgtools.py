@@ -61,7 +61,7 @@ def libpq_target(url: str) -> tuple[str, dict[str, str]]:
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         name = Path(args[0]).name
         raise PgToolError(f"{name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")

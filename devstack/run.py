@@ -297,7 +297,7 @@ def main() -> int:
     except ServiceError as exc:
         say(str(exc))
         rc = 1
-    except Exception:  # noqa: BLE001 - report anything else clearly, then clean up
+    except Exception:  # report anything else clearly, then clean up
         say("failed:\n" + traceback.format_exc())
         rc = 1
     finally:

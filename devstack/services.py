@@ -95,7 +95,7 @@ def spawn(argv: list[str], *, env: dict | None = None, log: Path | None = None, 
             stderr=subprocess.STDOUT if out else None,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only calls prctl
+            preexec_fn=_die_with_parent,  # only calls prctl
             **kw,
         )
     finally:

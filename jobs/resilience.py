@@ -21,7 +21,7 @@ MAX_DELAY = 15.0
 HEALTHY_AFTER = 60.0  # a loop that ran this long before failing starts again from FIRST_DELAY
 
 
-def _exit_on_signal(signum, frame) -> None:  # noqa: ARG001
+def _exit_on_signal(signum, frame) -> None:
     raise SystemExit(0)
 
 
@@ -47,7 +47,7 @@ def run_resiliently(
             reason = "its loop ended"
         except (SystemExit, KeyboardInterrupt):
             raise
-        except Exception as exc:  # noqa: BLE001 - an outage must not end the process
+        except Exception as exc:  # an outage must not end the process
             reason = f"{type(exc).__name__}: {exc}"
         if time.monotonic() - began >= HEALTHY_AFTER:
             delay = first_delay

@@ -66,7 +66,7 @@ def _after_end(sess: Session, transaction: SessionTransaction) -> None:
     for fn in callbacks:
         try:
             fn()
-        except Exception as exc:  # noqa: BLE001 - run the rest, then raise the first
+        except Exception as exc:  # run the rest, then raise the first
             first_error = first_error or exc
     if first_error is not None:
         raise first_error

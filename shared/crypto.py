@@ -13,21 +13,11 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-# A published key for dev and test only (like DEV_SECRET): production refuses to start with it.
-DEV_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LWNsZWFucGxhbmUtMDEyMzQ1Njc="
+from shared.runtime import current_runtime
 
 
 class DecryptionFailed(RuntimeError):
     """A stored value could not be decrypted with any configured key."""
-
-
-def key_problem(key: str) -> str | None:
-    """Why ``key`` is not a Fernet key (32 url-safe base64 bytes), or None."""
-    try:
-        Fernet(key.encode())
-    except (ValueError, TypeError):
-        return "not a Fernet key (32 url-safe base64-encoded bytes)"
-    return None
 
 
 @lru_cache(maxsize=8)
@@ -38,8 +28,6 @@ def _multi(keys: tuple[str, ...]) -> MultiFernet:
 
 
 def _keys() -> tuple[str, ...]:
-    from shared.runtime import current_runtime
-
     return tuple(current_runtime().settings.data_encryption_keys)
 
 

@@ -74,7 +74,7 @@ def install_tenant_recycling(engine: Engine, max_tenants: int) -> None:
     """
 
     @event.listens_for(engine, "checkout")
-    def _checkout(dbapi_conn, record, proxy):  # noqa: ARG001
+    def _checkout(dbapi_conn, record, proxy):
         seen = record.info.get("tenants")
         if seen is not None and len(seen) >= max_tenants:
             record.info["tenants"] = set()

@@ -44,7 +44,7 @@ class IdempotencyColumns:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     @declared_attr.directive
-    def __table_args__(cls):  # noqa: N805
+    def __table_args__(cls):
         return (Index(f"ix_{cls.__tablename__}_created_at", "created_at"),)
 
 

@@ -11,6 +11,7 @@ worker's files. Without it, the values live in this process only.
 Hooks for the other subsystems (call them; they never raise into the caller's work):
 - jobs: ``track_job(name)`` around a run, or ``observe_job(name, seconds, ok)``;
 - queues: ``set_queue_depth(queue, depth)``; outbox: ``set_outbox_depth(plane, depth)``;
+  due-work index: ``set_due_work(stats)``;
   dead letters: ``set_dlq_depth(kind, depth)``;
 - webhooks: ``webhook_outcome(source, outcome)``;
 - fleet migrations: ``fleet_migration_result(outcome, seconds)`` once per tenant migrated;
@@ -118,6 +119,19 @@ DLQ_DEPTH = Gauge(
     multiprocess_mode="mostrecent",
     registry=REGISTRY,
 )
+DUE_WORK_ENTRIES = Gauge(
+    "cleanplane_due_work_entries",
+    "(tenant, kind) entries in the due-work index (state: scheduled, due, parked).",
+    ["state"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+DUE_WORK_OLDEST_AGE = Gauge(
+    "cleanplane_due_work_oldest_due_seconds",
+    "How long the oldest due entry of the due-work index has been due (0: none due).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
 WEBHOOK_OUTCOMES = Counter(
     "cleanplane_webhook_outcomes_total",
     "Incoming webhooks by source (stripe, stripe_connect) and outcome "
@@ -210,6 +224,14 @@ def set_dlq_depth(kind: str, depth: int) -> None:
     DLQ_DEPTH.labels(kind=kind).set(depth)
 
 
+def set_due_work(stats: dict) -> None:
+    """The due-work index figures (``jobs.duework.stats``)."""
+    DUE_WORK_ENTRIES.labels(state="scheduled").set(stats["size"] - stats["due_now"])
+    DUE_WORK_ENTRIES.labels(state="due").set(stats["due_now"])
+    DUE_WORK_ENTRIES.labels(state="parked").set(stats["parked"])
+    DUE_WORK_OLDEST_AGE.set(stats["oldest_due_age_seconds"])
+
+
 def webhook_outcome(source: str, outcome: str) -> None:
     WEBHOOK_OUTCOMES.labels(source=source, outcome=outcome).inc()
 
@@ -284,7 +306,7 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-def gunicorn_child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def gunicorn_child_exit(server, worker) -> None:  # gunicorn's hook signature
     """Gunicorn ``child_exit`` hook: drop a dead worker's live gauges from the shared files."""
     if multiprocess_dir():
         from prometheus_client import multiprocess
@@ -304,7 +326,7 @@ class _ScrapeTimeCollector:
         )
         try:
             counts = tenant_counts(self.runtime)
-        except Exception:  # noqa: BLE001 - /readyz reports the database; the scrape carries on
+        except Exception:  # /readyz reports the database; the scrape carries on
             log.warning("metrics: tenant counts unavailable")
             counts = {}
         for status, count in counts.items():
@@ -343,7 +365,7 @@ def render(runtime) -> tuple[bytes, str]:
     for hook in list(_scrape_hooks):
         try:
             hook(runtime)
-        except Exception:  # noqa: BLE001 - a broken hook must not break the scrape
+        except Exception:  # a broken hook must not break the scrape
             log.warning("metrics scrape hook %s failed", getattr(hook, "__name__", hook))
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess_dir():

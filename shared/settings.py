@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.fernet import Fernet
 from limits import parse_many
 
-from shared.crypto import DEV_ENCRYPTION_KEY, key_problem
 from shared.shards import shard_map
 
 DEV_SECRET = "dev-insecure-secret-change-me-0123456789"
+# A published key for dev and test only (like DEV_SECRET): production refuses to start with it.
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LWNsZWFucGxhbmUtMDEyMzQ1Njc="
 RATE_LIMIT_SETTINGS = (
     "rate_limit_public",
     "rate_limit_public_tenant",
@@ -42,6 +44,15 @@ _STRIPE_SHAPES = {
 OPERATOR_PASSWORD_MIN = 16
 METRICS_TOKEN_MIN = 32
 SECRET_MIN = 32
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` is not a Fernet key (32 url-safe base64 bytes), or None."""
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        return "not a Fernet key (32 url-safe base64-encoded bytes)"
+    return None
 
 
 class SettingsError(RuntimeError):

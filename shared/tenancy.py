@@ -78,7 +78,7 @@ def current_tenant_or_none() -> TenantRef | None:
     return _current_tenant.get()
 
 
-class tenant_context:  # noqa: N801 - used as a context manager and a decorator
+class tenant_context:  # used as a context manager and a decorator
     """Enter ``tenant`` (a ``TenantRef``) with its own session; restore the previous on exit."""
 
     def __init__(self, tenant: TenantRef):

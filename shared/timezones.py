@@ -40,13 +40,3 @@ def parse_instant(value: str, zone):
     if parsed.tzinfo is None:
         parsed = localize(parsed, zone)
     return parsed.astimezone(UTC)
-
-
-def iso_utc(value) -> str:
-    from datetime import UTC
-
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def iso_local(value, zone) -> str:
-    return value.astimezone(zone).isoformat()

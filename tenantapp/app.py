@@ -28,6 +28,7 @@ from tenantapp.scheduling.routes import blp as scheduling_blp
 from tenantapp.settings.routes import blp as settings_blp
 from tenantapp.timetracking.routes import blp as timetracking_blp
 from tenantapp.workers import sessions as worker_sessions
+from tenantapp.workers.pages import blp as worker_pages_blp
 from tenantapp.workers.routes import blp as workers_blp
 
 # In the order the OpenAPI document lists them.
@@ -74,7 +75,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     guards.register_worker_session_loader(worker_sessions.load_session)
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
-    from tenantapp.workers.pages import blp as worker_pages_blp
-
     app.register_blueprint(worker_pages_blp)  # HTML, outside the OpenAPI document
     return app

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from marshmallow import ValidationError, fields
 
 from shared.timezones import NonexistentLocalTime, parse_instant
-from tenantapp.scheduling.service import tenant_zone
+from tenantapp.settings.service import tenant_zone
 
 
 class UtcDateTime(fields.DateTime):

@@ -3,8 +3,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from shared.crypto import DEV_ENCRYPTION_KEY
-from shared.settings import DEV_SECRET, Settings, SettingsError
+from shared.settings import DEV_ENCRYPTION_KEY, DEV_SECRET, Settings, SettingsError
 
 GOOD_PROD = {
     "APP_ENV": "prod",

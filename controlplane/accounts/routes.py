@@ -2,7 +2,8 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from controlplane.accounts import invitations, members, recovery, schemas, totp
+from controlplane.accounts import invitations, members, recovery, schemas
+from controlplane.auth import totp
 from controlplane.limits import limit_login
 from shared.api import problems
 from shared.auth.guards import authenticate_staff, bearer_token, public, staff

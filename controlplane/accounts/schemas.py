@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from controlplane.signup.schemas import TokenPair
+from controlplane.auth.schemas import TokenPair
 from shared.models.accounts import ROLES
 from shared.pagination import PageArgs, page_schema
 

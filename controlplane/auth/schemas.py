@@ -1,6 +1,10 @@
 from marshmallow import Schema, fields, validate
 
-from controlplane.signup.schemas import TokenPair
+
+class TokenPair(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    expires_at = fields.DateTime()
 
 
 class LoginIn(Schema):

@@ -9,13 +9,13 @@ from functools import lru_cache
 from flask import g
 from sqlalchemy import select
 
-from controlplane.accounts.totp import accept_code
 from controlplane.auth.sessions import (
     forget_after_commit,
     issue_tokens,
     open_session,
     revoke_sessions,
 )
+from controlplane.auth.totp import accept_code
 from shared import db
 from shared.auth.passwords import Passwords, policy_problem
 from shared.auth.tokens import REFRESH_TTL, hash_token, new_refresh_token

@@ -255,7 +255,7 @@ def _rewrite_storage_keys(conn, schema: str, old_id: str, new_id: uuid.UUID) -> 
         tbl = '"' + table.replace('"', '""') + '"'
         conn.execute(
             text(
-                f"UPDATE {quoted_schema(schema)}.{tbl} SET {col} = "  # noqa: S608
+                f"UPDATE {quoted_schema(schema)}.{tbl} SET {col} = "
                 f":new || substr({col}, length(:old) + 1) WHERE {col} LIKE :like"
             ),
             {"new": new_prefix, "old": old_prefix, "like": old_prefix + "%"},

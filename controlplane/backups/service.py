@@ -80,7 +80,7 @@ def backup_tenant(runtime: Runtime, slug: str, dest: Path) -> dict:
         major = server_major(schema_conn)
         version_num = int(schema_conn.execute(text("SHOW server_version_num")).scalar())
         revision = schema_conn.execute(
-            text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version")  # noqa: S608
+            text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version")
         ).scalar()
         # Tables only: sequences are not transactional, so the snapshot cannot pin them.
         tables = table_fingerprints(fingerprints(schema_conn, schema))

@@ -136,5 +136,5 @@ def drop_objects(runtime: Runtime, tenant_id) -> None:
     """Undo ``restore_objects`` for a copy whose restore failed (best effort)."""
     try:
         storage_of(runtime).delete_prefix(prefix_of(tenant_id))
-    except Exception:  # noqa: BLE001 - the restore's own error is the one to report
+    except Exception:  # the restore's own error is the one to report
         log.warning("restore: could not remove the copied objects of %s", tenant_id)

@@ -8,7 +8,7 @@ from shared import db
 from shared.models.connect import ConnectAccount
 from shared.runtime import current_runtime
 from shared.tenancy import SERVED_STATUSES, tenant_context
-from tenantapp.payments.webhooks import handle_connect_event
+from tenantapp.connect_events import handle_connect_event
 
 
 def route_connect_event(event: dict) -> str:

@@ -91,6 +91,6 @@ def acquire_run_lock(runtime: Runtime) -> RunLock:
                 .where(FleetRun.status == "running")
                 .order_by(FleetRun.started_at.desc())
             ).first()
-        except Exception:  # noqa: BLE001 - public not migrated yet: the refusal is what matters
+        except Exception:  # public not migrated yet: the refusal is what matters
             running = None
     raise RunInProgress(running)

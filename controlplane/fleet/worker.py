@@ -136,7 +136,7 @@ def migrate_schema(runtime: Runtime, track: TenantTrack, target: Target, job: Jo
                     duration_ms = _record_success(
                         conn, result_id, target, job, (from_revision, head), started
                     )
-        except Exception as exc:  # noqa: BLE001 - one tenant's failure never stops the fleet
+        except Exception as exc:  # one tenant's failure never stops the fleet
             error = describe(exc)
             if shard_committed and not isinstance(exc, TenantMoved):
                 error = (
@@ -220,7 +220,7 @@ def _record_revision(conn, target: Target, job: Job, head: str) -> None:
     elif job.pool_revision_column in POOL_REVISION_COLUMNS:
         conn.execute(
             text(
-                f"UPDATE public.tenant_pool SET {job.pool_revision_column} = :head"  # noqa: S608
+                f"UPDATE public.tenant_pool SET {job.pool_revision_column} = :head"
                 " WHERE schema_name = :schema"
             ),
             {"head": head, "schema": target.schema},

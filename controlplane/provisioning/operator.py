@@ -171,7 +171,7 @@ def _provision(
     try:
         with runtime.owner_engine.begin() as conn:
             provision(conn, runtime, new, tenant_id=tenant_id)
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+    except Exception as exc:  # every failure is recorded on the row
         reason = str(exc) if isinstance(exc, ProvisioningError) else f"commit: {exc}"
         reason = reason[:2000]
         with runtime.owner_engine.begin() as conn:

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from controlplane.auth.schemas import TokenPair
+
 
 class SignupIn(Schema):
     company_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -15,12 +17,6 @@ class TenantSummary(Schema):
     slug = fields.String()
     status = fields.String()
     plan = fields.String()
-
-
-class TokenPair(Schema):
-    access_token = fields.String()
-    refresh_token = fields.String()
-    expires_at = fields.DateTime()
 
 
 class SignupOut(TokenPair):

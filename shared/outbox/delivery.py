@@ -55,7 +55,7 @@ class Permanent(DeliveryError):
     permanent = True
 
 
-class Skip(Exception):  # noqa: N818 - an outcome, not an error
+class Skip(Exception):  # an outcome, not an error
     """Nothing to send any more (e.g. the recipient unsubscribed from optional mail)."""
 
     def __init__(self, reason: str):
@@ -249,7 +249,7 @@ def _attempt(model, handler, message, now, blocked, report, after_send) -> None:
         report.skipped += 1
         _finish(model, message.id, status="skipped", last_error=_clip(exc.reason))
         return
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+    except Exception as exc:  # every failure is recorded on the row
         reason = str(exc) if isinstance(exc, DeliveryError) else f"error: {exc!r}"
         if not isinstance(exc, DeliveryError):
             log.exception("outbox handler failed for row %s", message.id)

@@ -64,7 +64,7 @@ class OutboxColumns:
     dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @declared_attr.directive
-    def __table_args__(cls):  # noqa: N805 - SQLAlchemy passes the class
+    def __table_args__(cls):  # SQLAlchemy passes the class
         name = cls.__tablename__
         return (
             CheckConstraint(f"kind IN ({_quoted(KINDS)})", name="kind"),

@@ -50,7 +50,7 @@ class LocalStorage(Storage):
 
     def _open(self, ref: str) -> BinaryIO | None:
         try:
-            return open(self._path(ref), "rb")  # noqa: SIM115 - the caller closes the stream
+            return open(self._path(ref), "rb")  # the caller closes the stream
         except FileNotFoundError:
             return None
 

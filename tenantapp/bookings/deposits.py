@@ -3,7 +3,7 @@
 ``none`` (not required) | ``pending`` (Checkout Session open) → ``paid`` → ``refunded``, or
 ``pending`` → ``expired`` (the booking is cancelled and its slot freed). The Stripe calls go through
 the Connect gateway (``tenantapp.payments.service``); connected-account events arrive through
-``tenantapp.payments.webhooks`` and call the ``checkout_*``/``charge_refunded`` actions here, in the
+``tenantapp.connect_events`` and call the ``checkout_*``/``charge_refunded`` actions here, in the
 transaction that records the event id. Stripe calls never run inside a transaction: they are
 registered with ``on_commit``.
 """
@@ -21,11 +21,19 @@ from shared.errors import ServiceUnavailable
 from shared.runtime import current_runtime
 from tenantapp.audit.service import record
 from tenantapp.bookings.lifecycle import cancel_locked, confirm_locked
+from tenantapp.bookings.links import manage_url
 from tenantapp.bookings.models import Booking
+from tenantapp.leads.models import Lead
 from tenantapp.payments import service as payments
 from tenantapp.settings.models import TenantSettings
 
 log = logging.getLogger("cleanplane.payments")
+
+
+def deposit_currency(booking: Booking) -> str:
+    """The currency of the estimate the booking was made from (CAD when it names none)."""
+    lead = db.session().get(Lead, booking.lead_id)
+    return lead.estimate.get("currency", "CAD")
 
 
 def start_deposit(tx, booking: Booking, settings: TenantSettings) -> None:
@@ -34,7 +42,13 @@ def start_deposit(tx, booking: Booking, settings: TenantSettings) -> None:
         booking.downgraded_reason = "stripe_unavailable"
         return
     try:
-        session, expires = payments.open_deposit_checkout(booking, settings)
+        session, expires = payments.open_deposit_checkout(
+            settings,
+            booking_id=booking.id,
+            amount_cents=booking.deposit_amount_cents,
+            currency=deposit_currency(booking),
+            return_url=manage_url(booking.id),
+        )
     except ServiceUnavailable:  # Stripe down or the breaker open: book without a deposit
         booking.downgraded_reason = "stripe_unavailable"
         return
@@ -76,7 +90,12 @@ def checkout_completed(tx, obj: dict) -> str:
         log.warning(
             "deposit paid for a cancelled booking; refunding", extra={"booking_id": booking.id}
         )
-        on_commit(lambda: payments.refund_deposit(booking), tx)
+        on_commit(
+            lambda: payments.refund_deposit(
+                booking.deposit_payment_intent_id, booking.refund_cents, booking.id
+            ),
+            tx,
+        )
         return "refund_after_cancel"
     if booking.status == "PENDING" and booking.risk_band != "HIGH":
         confirm_locked(tx, booking)

@@ -153,7 +153,12 @@ def cancel_locked(tx, booking: Booking, reason: str | None, by: str, now: dateti
         record(tx, "booking.cancel", "booking", booking.id, before, _status_fields(booking))
     notifications.booking_event(tx, booking, "cancelled")
     if booking.refund_cents and booking.deposit_payment_intent_id:
-        on_commit(lambda: payments.refund_deposit(booking), tx)
+        on_commit(
+            lambda: payments.refund_deposit(
+                booking.deposit_payment_intent_id, booking.refund_cents, booking.id
+            ),
+            tx,
+        )
 
 
 def complete(booking_id: int) -> Booking:

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from shared.api import problems
 from shared.auth.guards import public, staff
 from tenantapp.bookings import lifecycle, links, schemas, service
-from tenantapp.leads.routes import _day_start
+from tenantapp.settings.service import local_day_start
 
 blp = Blueprint("bookings", __name__, url_prefix="/v1", description="Bookings")
 
@@ -65,7 +65,9 @@ class AdminBookings(MethodView):
     @blp.response(200, schemas.BookingPage)
     def get(self, args):
         """Bookings by start time, filtered by local dates [from, to), status and team."""
-        result = service.list_bookings(args, _day_start(args["start"]), _day_start(args["end"]))
+        result = service.list_bookings(
+            args, local_day_start(args["start"]), local_day_start(args["end"])
+        )
         result["items"] = [service.view(b) for b in result["items"]]
         return result
 

@@ -1,4 +1,4 @@
-"""The slot engine (pure): durations, 30-minute candidates in tenant time, buffers, suggestions.
+"""The slot engine (pure): 30-minute candidates in tenant time, buffers, suggestions.
 
 Inputs are already loaded (windows and busy intervals as aware datetimes); nothing here touches the
 database, so the rules are tested directly at their boundaries.
@@ -7,11 +7,9 @@ database, so the rules are tested directly at their boundaries.
 from __future__ import annotations
 
 import contextlib
-import math
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -22,21 +20,6 @@ STEP = timedelta(minutes=30)
 BOOKING_BUFFER = timedelta(minutes=30)
 MIN_LEAD_TIME = timedelta(hours=2)
 MAX_SUGGESTIONS = 3
-MAX_DURATION_MINUTES = 540
-DURATION_CLAMPS = {
-    "standard": (60, 270),
-    "deep": (90, 360),
-    "move_out": (150, 420),
-    "move_in": (150, 420),
-}
-
-
-def duration_minutes(time_on_site_hours: Decimal | float | str, service_type: str) -> int:
-    """ceil(time on site × 60 / 30) × 30, clamped by service type, never above 540."""
-    hours = Decimal(str(time_on_site_hours))
-    minutes = math.ceil(hours * 60 / 30) * 30
-    low, high = DURATION_CLAMPS[service_type]
-    return min(max(minutes, low), high, MAX_DURATION_MINUTES)
 
 
 @dataclass
@@ -89,14 +72,6 @@ def is_free(team: TeamDay, start: datetime, minutes: int, day: date, zone: ZoneI
     if start < window_start or end > window_end:
         return False
     return all(not (start < busy_end and end > busy_start) for busy_start, busy_end in team.busy())
-
-
-def free_team(teams: list[TeamDay], start: datetime, minutes: int, day: date, zone: ZoneInfo):
-    """The first free team by id for this start, or None."""
-    for team in sorted(teams, key=lambda t: t.team_id):
-        if is_free(team, start, minutes, day, zone):
-            return team.team_id
-    return None
 
 
 class _FreeCheck:

@@ -25,7 +25,7 @@ DEFAULT_ITEMS = (
 )
 
 
-def seed_checklist(conn: Connection, seed: TenantSeed) -> None:  # noqa: ARG001 - seeder signature
+def seed_checklist(conn: Connection, seed: TenantSeed) -> None:  # seeder signature
     """The default template; identical on every provisioning path."""
     template_id = conn.scalar(
         insert(ChecklistTemplate)

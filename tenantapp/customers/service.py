@@ -7,10 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import db
-from shared.errors import NotFound, field_error
+from shared.errors import field_error
 from shared.pagination import decode_cursor, page
-from tenantapp.customers.models import Customer, ReferralCredit
-from tenantapp.leads.models import Lead
+from tenantapp.customers.models import Customer
 
 DEFAULT_REGION = "CA"  # North American numbering; numbers with +country codes parse anywhere
 
@@ -68,27 +67,3 @@ def list_customers(limit: int, cursor: str | None) -> dict:
         stmt = stmt.where(Customer.id < after[0])
     rows = list(db.session().scalars(stmt))
     return page(rows, limit, lambda c: [c.id])
-
-
-def customer_detail(customer_id: int) -> dict:
-    """One customer with their leads and referral credits; 404 if unknown."""
-    sess = db.session()
-    customer = sess.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("No such customer.")
-    leads = sess.scalars(select(Lead).where(Lead.customer_id == customer_id).order_by(Lead.id))
-    credits = sess.scalars(
-        select(ReferralCredit)
-        .where(ReferralCredit.customer_id == customer_id)
-        .order_by(ReferralCredit.id)
-    )
-    return {
-        "id": customer.id,
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "created_at": customer.created_at,
-        "leads": list(leads),
-        "credits": list(credits),
-        "bookings": [],
-    }

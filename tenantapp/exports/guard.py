@@ -31,7 +31,7 @@ METADATA = {
 }
 
 
-class UnsafeTarget(Exception):  # noqa: N818 - a refusal with a reason code
+class UnsafeTarget(Exception):  # a refusal with a reason code
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason

@@ -86,6 +86,7 @@ def signing_secret(tenant_id) -> str:
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The ``X-Cleanplane-Signature`` value: ``t=<unix time>,v1=<HMAC-SHA256 of "t.body">``."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
 

@@ -1,26 +1,14 @@
-from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo
-
 from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared import db
 from shared.auth.guards import public, staff
 from shared.pagination import PageArgs
 from tenantapp.customers import service as customers
 from tenantapp.leads import schemas, service
-from tenantapp.settings.models import TenantSettings
+from tenantapp.settings.service import local_day_start
 
 blp = Blueprint("leads", __name__, url_prefix="/v1", description="Leads and customers")
-
-
-def _day_start(day):
-    """Midnight of ``day`` in the tenant's zone, as UTC (date params are tenant-local)."""
-    if day is None:
-        return None
-    zone = ZoneInfo(db.session().get(TenantSettings, 1).time_zone)
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 @blp.route("/leads")
@@ -59,7 +47,7 @@ class AdminLeads(MethodView):
     )
     def get(self, args):
         """Leads, newest first; ``format=csv`` streams a formula-safe export (from/to dates)."""
-        start, end = _day_start(args["start"]), _day_start(args["end"])
+        start, end = local_day_start(args["start"]), local_day_start(args["end"])
         if args["format"] == "csv":
             lines = service.leads_csv(args["status"], start, end)
             return Response(
@@ -105,4 +93,4 @@ class AdminCustomer(MethodView):
     @blp.response(200, schemas.CustomerDetail)
     def get(self, customer_id):
         """One customer with their leads, bookings and credits."""
-        return customers.customer_detail(customer_id)
+        return service.customer_detail(customer_id)

@@ -15,13 +15,13 @@ from shared.csvsafe import csv_lines
 from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page
 from tenantapp.audit.service import record
-from tenantapp.bookings.slots import duration_minutes
-from tenantapp.customers.models import ReferralCredit
+from tenantapp.customers.models import Customer, ReferralCredit
 from tenantapp.customers.service import match_or_create, normalise_email, normalise_phone
 from tenantapp.leads import notifications
 from tenantapp.leads.captcha import captcha_required, verify_turnstile
 from tenantapp.leads.models import Lead
 from tenantapp.leads.proof import new_lead_token
+from tenantapp.pricing.estimator import duration_minutes
 from tenantapp.pricing.service import estimate_now
 from tenantapp.settings.models import TenantSettings
 
@@ -231,3 +231,28 @@ def change_status(lead_id: int, to_status: str) -> Lead:
         record(tx, "lead.status", "lead", lead.id, {"status": lead.status}, {"status": to_status})
         lead.status = to_status
     return lead
+
+
+def customer_detail(customer_id: int) -> dict:
+    """One customer with their leads and referral credits; 404 if unknown (here, not in
+    ``customers``: customers sit below leads, and a customer's page lists their leads)."""
+    sess = db.session()
+    customer = sess.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("No such customer.")
+    leads = sess.scalars(select(Lead).where(Lead.customer_id == customer_id).order_by(Lead.id))
+    credits = sess.scalars(
+        select(ReferralCredit)
+        .where(ReferralCredit.customer_id == customer_id)
+        .order_by(ReferralCredit.id)
+    )
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "created_at": customer.created_at,
+        "leads": list(leads),
+        "credits": list(credits),
+        "bookings": [],
+    }

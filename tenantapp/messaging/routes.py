@@ -10,7 +10,7 @@ from shared.tenancy import current_tenant
 from tenantapp.bookings import notifications as booking_notifications
 from tenantapp.bookings import reminders
 from tenantapp.messaging import schemas, service
-from tenantapp.messaging.limits import enforce
+from tenantapp.oplimits import enforce
 from tenantapp.outbox import service as outbox
 
 blp = Blueprint("messaging", __name__, url_prefix="/v1", description="Outbox and e-mail")

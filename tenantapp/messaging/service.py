@@ -8,7 +8,6 @@ from datetime import datetime
 from email.utils import formataddr, parseaddr
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -172,11 +171,6 @@ def unsubscribe(sess: Session, token: str, now: datetime | None = None) -> str:
         .on_conflict_do_nothing(index_elements=["email"])
     )
     return email
-
-
-def suppressed_emails(sess: Session) -> list[str]:
-    """Every unsubscribed address, sorted."""
-    return list(sess.scalars(select(EmailSuppression.email).order_by(EmailSuppression.email)))
 
 
 def mask_email(email: str) -> str:

@@ -16,9 +16,6 @@ from shared.models.connect import ConnectAccount
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
-from tenantapp.bookings.links import manage_url
-from tenantapp.bookings.models import Booking
-from tenantapp.leads.models import Lead
 from tenantapp.payments import stripe_connect
 from tenantapp.settings.models import TenantSettings
 
@@ -49,43 +46,59 @@ def connect_onboarding() -> dict:
     return {"account_id": account, "url": link.url}
 
 
-def open_deposit_checkout(booking: Booking, settings: TenantSettings):
+def open_deposit_checkout(
+    settings: TenantSettings, *, booking_id: int, amount_cents: int, currency: str, return_url: str
+):
     """Open the deposit Checkout Session (idempotency key ``deposit:<booking id>``).
 
+    The booking's figures come from ``bookings.deposits``: the gateway reads no booking.
     Returns ``(session, expires_at)``; raises ``ServiceUnavailable`` when Stripe cannot be reached.
     """
-    lead = db.session().get(Lead, booking.lead_id)
     expires = stripe_connect.checkout_expiry()
     session = stripe_connect.create_deposit_session(
         account=settings.stripe_account_id,
-        booking_id=booking.id,
+        booking_id=booking_id,
         tenant_id=str(current_tenant().id),
-        amount_cents=booking.deposit_amount_cents,
-        currency=lead.estimate.get("currency", "CAD"),
+        amount_cents=amount_cents,
+        currency=currency,
         description=f"Deposit for your cleaning with {settings.company_name}",
-        return_url=manage_url(booking.id),
+        return_url=return_url,
         expires_at=expires,
     )
     return session, expires
 
 
-def refund_deposit(booking: Booking) -> bool:
-    """Send the booking's refund to Stripe (after the cancellation committed)."""
+def refund_deposit(payment_intent_id: str, amount_cents: int, booking_id: int) -> bool:
+    """Send a booking's refund to Stripe (after the cancellation committed)."""
     settings = db.session().get(TenantSettings, 1)
     try:
         stripe_connect.refund(
-            settings.stripe_account_id,
-            booking.deposit_payment_intent_id,
-            booking.refund_cents,
-            booking.id,
+            settings.stripe_account_id, payment_intent_id, amount_cents, booking_id
         )
     except ServiceUnavailable:
         log.warning(
             "deposit refund failed; it is retried from the booking",
-            extra={"booking_id": booking.id},
+            extra={"booking_id": booking_id},
         )
         return False
     return True
+
+
+def apply_account_update(tx, account: dict) -> str:
+    """``account.updated`` on the connected account: keep ``payouts_ready`` in step; audited."""
+    settings = tx.get(TenantSettings, 1, with_for_update=True)
+    ready = bool(account.get("charges_enabled")) and bool(account.get("payouts_enabled"))
+    if settings.payouts_ready != ready:
+        record(
+            tx,
+            "payments.account",
+            "settings",
+            1,
+            {"payouts_ready": settings.payouts_ready},
+            {"payouts_ready": ready},
+        )
+        settings.payouts_ready = ready
+    return "updated"
 
 
 def expire_checkouts(session_ids: list[str]) -> int:

@@ -9,7 +9,7 @@ from shared.pagination import PageArgs
 from tenantapp.checklists import schemas as checklist_schemas
 from tenantapp.checklists import service as checklists
 from tenantapp.portal import schemas, service
-from tenantapp.timetracking.routes import add_timer_routes
+from tenantapp.timetracking.endpoints import add_timer_routes
 
 blp = Blueprint("portal", __name__, url_prefix="/v1", description="Worker portal")
 

@@ -8,6 +8,7 @@ except where the algorithm says so (time on site up to the step), money only at 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -17,6 +18,13 @@ from shared.errors import ValidationFailed
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 MAX_ADD_ON_UNITS = 1000
+MAX_DURATION_MINUTES = 540
+DURATION_CLAMPS = {
+    "standard": (60, 270),
+    "deep": (90, 360),
+    "move_out": (150, 420),
+    "move_in": (150, 420),
+}
 
 
 @dataclass(frozen=True)
@@ -241,3 +249,11 @@ def estimate(request: EstimateRequest, pricing: PricingSnapshot) -> Estimate:
         add_ons=add_ons,
         total_before_tax=labor - discount + add_ons,  # 11
     )
+
+
+def duration_minutes(time_on_site_hours: Decimal | float | str, service_type: str) -> int:
+    """ceil(time on site × 60 / 30) × 30, clamped by service type, never above 540."""
+    hours = Decimal(str(time_on_site_hours))
+    minutes = math.ceil(hours * 60 / 30) * 30
+    low, high = DURATION_CLAMPS[service_type]
+    return min(max(minutes, low), high, MAX_DURATION_MINUTES)

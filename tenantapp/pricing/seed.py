@@ -10,7 +10,7 @@ from tenantapp.pricing.models import PricingConfig
 from tenantapp.settings.seed import TenantSeed
 
 
-def seed_pricing(conn: Connection, seed: TenantSeed) -> None:  # noqa: ARG001 - seeder signature
+def seed_pricing(conn: Connection, seed: TenantSeed) -> None:  # seeder signature
     """Version 1 is the SPEC §5.2 default; identical on every provisioning path."""
     conn.execute(
         insert(PricingConfig).values(

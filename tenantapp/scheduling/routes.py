@@ -3,9 +3,9 @@ from flask_smorest import Blueprint
 
 from shared.auth.guards import public, staff
 from tenantapp.bookings import availability
-from tenantapp.bookings.slots import duration_minutes
 from tenantapp.leads.proof import lead_by_proof
 from tenantapp.leads.service import booking_minutes
+from tenantapp.pricing.estimator import duration_minutes
 from tenantapp.scheduling import schemas, service
 
 blp = Blueprint("scheduling", __name__, url_prefix="/v1", description="Teams, hours and slots")

@@ -11,7 +11,7 @@ DEFAULT_DAYS = range(0, 6)  # Monday (0) … Saturday (5)
 DEFAULT_START, DEFAULT_END = time(9, 0), time(18, 0)
 
 
-def seed_working_hours(conn, seed) -> None:  # noqa: ARG001 - seeder signature
+def seed_working_hours(conn, seed) -> None:  # seeder signature
     """Monday–Saturday 09:00–18:00 for the default team."""
     team_id = conn.scalar(select(Team.id).where(Team.is_default.is_(True)))
     conn.execute(

@@ -19,7 +19,6 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    union_all,
 )
 
 from shared import db
@@ -31,11 +30,6 @@ from tenantapp.audit.service import record
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
-
-
-def tenant_zone() -> ZoneInfo:
-    """The tenant's time zone."""
-    return ZoneInfo(db.session().get(TenantSettings, 1).time_zone)
 
 
 # ------------------------------------------------------------------ teams
@@ -302,15 +296,6 @@ def calendar_from_rows(day: date, rows) -> tuple[ZoneInfo, list[TeamCalendar]]:
         )
         for team_id in sorted(names)
     ]
-
-
-def calendar_day(day: date) -> tuple[ZoneInfo, list[TeamCalendar]]:
-    """The tenant zone and every active team's working window and blackouts for ``day`` (local).
-
-    Bookings are not the calendar's business: ``tenantapp.bookings.availability`` subtracts them.
-    """
-    rows = db.session().connection().execute(union_all(*calendar_parts()), calendar_params(day))
-    return calendar_from_rows(day, rows)
 
 
 # The calendar of a day per tenant, cached in-process under the tenant's directory version (read

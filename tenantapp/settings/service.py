@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
 from shared import db
 from shared.aftercommit import on_commit
 from shared.errors import field_error
@@ -15,6 +18,19 @@ from tenantapp.settings.models import TenantSettings
 def get_settings() -> TenantSettings:
     """The tenant's settings row."""
     return db.session().get(TenantSettings, 1)
+
+
+def tenant_zone() -> ZoneInfo:
+    """The tenant's time zone."""
+    return ZoneInfo(get_settings().time_zone)
+
+
+def local_day_start(day: date | None) -> datetime | None:
+    """Midnight of ``day`` in the tenant's zone, as UTC (date parameters are tenant-local)."""
+    if day is None:
+        return None
+    zone = tenant_zone()
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 def update_settings(patch: dict) -> TenantSettings:

@@ -11,6 +11,6 @@ from tenantapp.teams.models import Team
 DEFAULT_TEAM = "Team A"
 
 
-def seed_default_team(conn: Connection, seed: TenantSeed) -> None:  # noqa: ARG001 - seeder signature
+def seed_default_team(conn: Connection, seed: TenantSeed) -> None:  # seeder signature
     """The default team (later seeders, e.g. working hours, hang off it)."""
     conn.execute(insert(Team).values(name=DEFAULT_TEAM, is_default=True))

@@ -68,7 +68,7 @@ def test_enrol_verify_login_and_disable(client, tenant):
 def test_codes_are_accepted_one_step_either_side_only(rt):
     import uuid
 
-    from controlplane.accounts.totp import accept_code
+    from controlplane.auth.totp import accept_code
 
     secret = pyotp.random_base32()
     totp = pyotp.TOTP(secret)

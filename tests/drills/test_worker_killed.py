@@ -45,7 +45,7 @@ class StallingCollector(_Collector):
         self.release = threading.Event()
         self.drop = False
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         if not self.release.is_set():
             self.stalled.set()
             while not self.release.is_set():
@@ -71,7 +71,7 @@ def _descendants(pid: int) -> list[int]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                stat = open(f"/proc/{entry}/stat").read()  # noqa: PTH123, SIM115
+                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
             except OSError:
                 continue
             ppid = int(stat.rsplit(")", 1)[1].split()[1])

@@ -11,7 +11,7 @@ class _Turnstile(BaseHTTPRequestHandler):
 
     calls: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
         type(self).calls.append(body)
         ok = body.get("response") == ["good"] and body.get("secret") == ["turnstile-secret"]

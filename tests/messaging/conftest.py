@@ -27,7 +27,7 @@ class _Collector:
         self.messages = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(
@@ -103,8 +103,8 @@ class WebhookTarget:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_POST = _answer  # noqa: N815
-            do_GET = _answer  # noqa: N815
+            do_POST = _answer
+            do_GET = _answer
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]

@@ -87,7 +87,7 @@ def tls_server(tmp_path):
     context.sni_callback = lambda sock, name, ctx: names.append(name)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             self.send_response(200)
             self.end_headers()
 

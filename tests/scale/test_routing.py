@@ -14,7 +14,7 @@ from tests.support import signup
 def counting(*engines):
     seen: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # noqa: ARG001
+    def count(conn, cursor, statement, *args):
         seen.append(statement)
 
     for engine in engines:

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tenantapp.bookings.slots import TeamDay, candidates, duration_minutes, suggest
+from tenantapp.bookings.slots import TeamDay, candidates, suggest
+from tenantapp.pricing.estimator import duration_minutes
 
 ZONE = ZoneInfo("America/Edmonton")
 DAY = date(2026, 12, 7)  # a Monday

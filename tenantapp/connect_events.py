@@ -1,8 +1,9 @@
 """Connected-account events (SPEC §5.4): each applied once, in any order, in the tenant schema.
 
 The event id is inserted in the same transaction as its effect, so a redelivery finds it and does
-nothing. Booking deposits are the domain's business: this module parses the event and calls the
-``tenantapp.bookings.deposits`` action (one way); Stripe calls run only after the commit.
+nothing. This module only routes: deposits are ``tenantapp.bookings.deposits``' business, the
+connected account's state is ``tenantapp.payments``'; both are called one way, and Stripe calls
+run only after the commit. It sits above both features (payments, the gateway, knows no booking).
 """
 
 from __future__ import annotations
@@ -10,26 +11,9 @@ from __future__ import annotations
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import db
-from tenantapp.audit.service import record
 from tenantapp.bookings import deposits
 from tenantapp.payments.models import ConnectEvent
-from tenantapp.settings.models import TenantSettings
-
-
-def _account(tx, obj: dict) -> str:
-    settings = tx.get(TenantSettings, 1, with_for_update=True)
-    ready = bool(obj.get("charges_enabled")) and bool(obj.get("payouts_enabled"))
-    if settings.payouts_ready != ready:
-        record(
-            tx,
-            "payments.account",
-            "settings",
-            1,
-            {"payouts_ready": settings.payouts_ready},
-            {"payouts_ready": ready},
-        )
-        settings.payouts_ready = ready
-    return "updated"
+from tenantapp.payments.service import apply_account_update
 
 
 def handle_connect_event(event: dict) -> str:
@@ -52,7 +36,7 @@ def handle_connect_event(event: dict) -> str:
         elif etype == "charge.refunded":
             outcome = deposits.charge_refunded(tx, obj)
         elif etype == "account.updated":
-            outcome = _account(tx, obj)
+            outcome = apply_account_update(tx, obj)
         else:
             outcome = "ignored"
     return outcome

@@ -1,6 +1,8 @@
 """Per-tenant operation limits (e.g. 5 replays a minute) with the ``limits`` library on Redis.
 
 Fails open when Redis is unreachable, like the request limiter: availability over throttling.
+A module of the app, not of a feature: the outbox and messaging both limit their operations, and
+neither may import the other's package (no cycles between features).
 """
 
 from __future__ import annotations
@@ -14,14 +16,10 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from shared.errors import AppError
 from shared.runtime import current_runtime
+from tenantapp.limits import RateLimited
 
 log = logging.getLogger("cleanplane.limits")
-
-
-class RateLimited(AppError):
-    status, code, title = 429, "rate_limited", "Too many requests"
 
 
 @lru_cache(maxsize=4)
@@ -39,7 +37,7 @@ def enforce(limit: str, *identifiers: str) -> None:
         if allowed:
             return
         stats = limiter.get_window_stats(item, "tenant-op", *identifiers)
-    except Exception:  # noqa: BLE001 - Redis down: serve rather than refuse
+    except Exception:  # Redis down: serve rather than refuse
         log.warning("operation limiter unavailable; allowing %s", identifiers)
         return
     retry_after = max(1, math.ceil(stats.reset_time - time.time()))
