@@ -223,7 +223,13 @@ def write_docs(r: dict, command: str) -> None:
         "per-IP and per-tenant fixed-window counters, the write-freeze check and the "
         "`api_requests` meter run as one Lua script (`tenantapp/limits.py`); before, they were "
         "five round trips. No SQL for `/estimate` (the pricing config is cached under the tenant "
-        "version); `/slots` reads settings, teams, working hours, blackouts and bookings. "
+        "version). `/slots` makes one SQL statement, on its own autocommit connection (no "
+        "BEGIN/ROLLBACK; the pool's pre-ping remains): the day's calendar (zone, active teams, "
+        "hours, blackouts) is cached in-process under the tenant version, which every calendar "
+        "or settings write bumps, so only the PENDING/CONFIRMED bookings near the day are read; "
+        "on a miss calendar and bookings come in one `UNION ALL`. `POOL_SIZE` (default 8) must "
+        "be at least the threads per worker: with 5 for 8 threads overflow connections were "
+        "closed and reopened, halving `/slots` throughput. "
         "JSON: `bench/results/public_api.json`.",
     ]
     replace_section("## Public API", "\n".join(lines) + "\n")

@@ -135,7 +135,7 @@ class Settings:
     tenant_base_domain: str = env("str", "")
     pool_max_tenants_per_conn: int = env("int", 200)
     pool_recycle_seconds: int = env("int", 1800)
-    pool_size: int = env("int", 5)
+    pool_size: int = env("int", 8)  # ≥ gunicorn threads per worker: overflow connections churn
     shards: list = env("list", [])
     shard_owner_urls: list = env("list", [])
     shard_placement: str = env("str", "fewest")

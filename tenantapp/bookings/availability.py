@@ -9,12 +9,14 @@ date, re-checked under the lock).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, union_all
 
 from shared import db
 from shared.errors import AppError, field_error
+from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import (
@@ -25,8 +27,17 @@ from tenantapp.bookings.slots import (
     suggest,
     window_bounds,
 )
-from tenantapp.scheduling.service import calendar_day, day_bounds
-from tenantapp.settings.service import tenant_zone
+from tenantapp.scheduling.service import (
+    TeamCalendar,
+    cached_calendar,
+    calendar_from_rows,
+    calendar_params,
+    calendar_parts,
+    calendar_row,
+    day_bounds,
+    remember_calendar,
+    utc_margin_bounds,
+)
 
 ACTIVE = ("PENDING", "CONFIRMED")
 
@@ -35,31 +46,74 @@ class SlotUnavailable(AppError):
     status, code, title = 409, "slot_unavailable", "Slot unavailable"
 
 
-def busy_bookings(team_ids, start, end, exclude=None) -> dict:
-    """PENDING/CONFIRMED bookings overlapping [start, end) (buffers included), per team."""
-    stmt = select(Booking.team_id, Booking.starts_at, Booking.ends_at).where(
-        Booking.team_id.in_(team_ids),
-        Booking.status.in_(ACTIVE),
-        Booking.starts_at < end + BOOKING_BUFFER,
-        Booking.ends_at > start - BOOKING_BUFFER,
+@lru_cache(maxsize=4)
+def _day_statement(excluding: bool, with_calendar: bool):
+    """The calendar (unless cached) plus PENDING/CONFIRMED bookings near a day, built once."""
+    bk = Booking.__table__
+    bookings = select(
+        *calendar_row("booking", team_id=bk.c.team_id, s=bk.c.starts_at, e=bk.c.ends_at)
+    ).where(
+        bk.c.status.in_(ACTIVE),
+        bk.c.starts_at < bindparam("busy_hi"),
+        bk.c.ends_at > bindparam("busy_lo"),
     )
-    if exclude is not None:
-        stmt = stmt.where(Booking.id != exclude)
-    out: dict = {}
-    for team_id, s, e in db.session().execute(stmt):
-        out.setdefault(team_id, []).append((s, e))
-    return out
+    if excluding:
+        bookings = bookings.where(bk.c.id != bindparam("exclude"))
+    return union_all(*calendar_parts(), bookings) if with_calendar else bookings
 
 
-def team_days(day: date, zone: ZoneInfo, exclude: int | None = None) -> list[TeamDay]:
-    """Every active team's window and busy intervals for ``day`` (tenant-local).
+def _day_params(day: date, exclude: int | None) -> dict:
+    lo, hi = utc_margin_bounds(day)  # cut exactly once the zone is known
+    params = calendar_params(day)
+    params.update(busy_lo=lo - BOOKING_BUFFER, busy_hi=hi + BOOKING_BUFFER, exclude=exclude)
+    return params
 
-    ``exclude``: a booking being moved must not collide with itself.
+
+def _read_only_rows(stmt, params: dict) -> list:
+    """Rows of one read-only statement on a connection of its own, in autocommit.
+
+    One statement sees one snapshot, so it needs no transaction: no BEGIN and no ROLLBACK round
+    trip, and no session to build. The request's session (if any) is left as it was.
     """
-    calendar = calendar_day(day, zone)
+    tenant = current_tenant()
+    engine = current_runtime().tenant_engine(tenant.schema_name, tenant.shard)
+    with engine.connect() as conn:
+        conn.info.setdefault("tenants", set()).add(tenant.schema_name)  # as db.note_tenant does
+        return conn.execution_options(isolation_level="AUTOCOMMIT").execute(stmt, params).all()
+
+
+def read_day(
+    day: date, exclude: int | None = None, *, read_only: bool = False
+) -> tuple[ZoneInfo, list[TeamCalendar], list[TeamDay]]:
+    """The zone, calendar and every active team's busy day for ``day`` — one SQL round trip.
+
+    ``exclude``: a booking being moved must not collide with itself. ``read_only``: the caller
+    writes nothing after this read in the current transaction (the public slot finder, the staff
+    schedule), so it may run outside one and may take the calendar from the per-version cache
+    (bookings are always read).
+    """
+    hit = cached_calendar(day) if read_only else None
+    stmt = _day_statement(exclude is not None, hit is None)
+    params = _day_params(day, exclude)
+    if read_only:
+        rows = _read_only_rows(stmt, params)
+    else:
+        rows = db.session().connection().execute(stmt, params).all()
+    if hit is None:
+        zone, calendar = calendar_from_rows(day, rows)
+        if read_only:
+            remember_calendar(day, zone, calendar)
+    else:
+        zone, calendar = hit
     start, end = day_bounds(day, zone)
-    busy = busy_bookings([t.team_id for t in calendar], start, end, exclude)
-    return [
+    busy: dict = {}
+    for _kind, team_id, _, _, s, e, _ in sorted(
+        (r for r in rows if r[0] == "booking"), key=lambda r: (r[4], r[5])
+    ):
+        # PENDING/CONFIRMED bookings overlapping [start, end), buffers included
+        if s < end + BOOKING_BUFFER and e > start - BOOKING_BUFFER:
+            busy.setdefault(team_id, []).append((s, e))
+    teams = [
         TeamDay(
             team_id=t.team_id,
             window=t.window,
@@ -68,13 +122,14 @@ def team_days(day: date, zone: ZoneInfo, exclude: int | None = None) -> list[Tea
         )
         for t in calendar
     ]
+    return zone, calendar, teams
 
 
 def find_slots(day: date, minutes: int, window_hours=None, now: datetime | None = None) -> dict:
     """Up to three free starts on ``day`` (any free team) and a clarifier when the ask misses."""
-    zone = tenant_zone()
+    zone, _, teams = read_day(day, read_only=True)
     suggestions, clarifier = suggest(
-        day, team_days(day, zone), minutes, zone, now or datetime.now(UTC), window_hours
+        day, teams, minutes, zone, now or datetime.now(UTC), window_hours
     )
     return {
         "date": day,
@@ -111,11 +166,10 @@ def _free_gaps(day: date, td: TeamDay, zone: ZoneInfo) -> tuple[dict | None, lis
 
 def schedule(day: date) -> dict:
     """Per team: window, busy intervals and the free gaps inside the window."""
-    zone = tenant_zone()
-    calendar = calendar_day(day, zone)
+    zone, calendar, teams = read_day(day, read_only=True)
     names = {t.team_id: t.name for t in calendar}
     out = []
-    for td in team_days(day, zone):
+    for td in teams:
         window, free = _free_gaps(day, td, zone)
         out.append(
             {
@@ -152,7 +206,7 @@ def take_slot(
     The start must be one of the 30-minute candidates of a team's window; taken → 409.
     """
     day = start.astimezone(zone).date()
-    teams = team_days(day, zone, exclude)
+    teams = read_day(day, exclude)[2]
     if team_id is not None:
         teams = [t for t in teams if t.team_id == team_id]
         if not teams:
@@ -160,7 +214,7 @@ def take_slot(
     lock_day(tx, [t.team_id for t in teams], day)
     # re-read the calendar under the lock: a concurrent booking may have just committed
     wanted = {x.team_id for x in teams}
-    teams = [t for t in team_days(day, zone, exclude) if t.team_id in wanted]
+    teams = [t for t in read_day(day, exclude)[2] if t.team_id in wanted]
     for team in sorted(teams, key=lambda t: t.team_id):
         if team.window is None or start not in candidates(day, team.window, zone):
             continue

@@ -7,8 +7,11 @@ database, so the rules are tested directly at their boundaries.
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from shared.timezones import NonexistentLocalTime, localize
@@ -33,16 +36,18 @@ class TeamDay:
         return widened + list(self.blackouts)
 
 
+@lru_cache(maxsize=4096)
 def window_bounds(
     day: date, window: tuple[time, time], zone: ZoneInfo
 ) -> tuple[datetime, datetime]:
+    """The aware bounds of a local working window on ``day`` (immutable, so cached)."""
     start = localize(datetime.combine(day, window[0]), zone)
     end = localize(datetime.combine(day, window[1]), zone)
     return start, end
 
 
-def candidates(day: date, window: tuple[time, time], zone: ZoneInfo) -> list[datetime]:
-    """Every 30 minutes of wall-clock time from the window start; skipped local times are left out."""
+@lru_cache(maxsize=4096)
+def _candidates(day: date, window: tuple[time, time], zone: ZoneInfo) -> tuple[datetime, ...]:
     out = []
     wall = datetime.combine(day, window[0])
     last = datetime.combine(day, window[1])
@@ -50,7 +55,12 @@ def candidates(day: date, window: tuple[time, time], zone: ZoneInfo) -> list[dat
         with contextlib.suppress(NonexistentLocalTime):
             out.append(localize(wall, zone))
         wall += STEP
-    return out
+    return tuple(out)
+
+
+def candidates(day: date, window: tuple[time, time], zone: ZoneInfo) -> list[datetime]:
+    """Every 30 minutes of wall-clock time from the window start; skipped local times are left out."""
+    return list(_candidates(day, window, zone))
 
 
 def is_free(team: TeamDay, start: datetime, minutes: int, day: date, zone: ZoneInfo) -> bool:
@@ -64,12 +74,25 @@ def is_free(team: TeamDay, start: datetime, minutes: int, day: date, zone: ZoneI
     return all(not (start < busy_end and end > busy_start) for busy_start, busy_end in team.busy())
 
 
-def free_team(teams: list[TeamDay], start: datetime, minutes: int, day: date, zone: ZoneInfo):
-    """The first free team by id for this start, or None."""
-    for team in sorted(teams, key=lambda t: t.team_id):
-        if is_free(team, start, minutes, day, zone):
-            return team.team_id
-    return None
+class _FreeCheck:
+    """``is_free`` for one team with its window and busy intervals prepared once per request:
+    busy starts sorted with the running maximum of their ends, so one bisect answers a start."""
+
+    __slots__ = ("team_id", "start", "end", "starts", "max_ends")
+
+    def __init__(self, team: TeamDay, day: date, zone: ZoneInfo):
+        self.team_id = team.team_id
+        self.start, self.end = window_bounds(day, team.window, zone)
+        busy = sorted(team.busy())
+        self.starts = [s for s, _ in busy]
+        self.max_ends = list(accumulate((e for _, e in busy), max))
+
+    def fits(self, start: datetime, end: datetime) -> bool:
+        if start < self.start or end > self.end:
+            return False
+        # the intervals starting before ``end``; one of them overlaps iff its end is after ``start``
+        n = bisect_left(self.starts, end)
+        return n == 0 or self.max_ends[n - 1] <= start
 
 
 @dataclass
@@ -89,14 +112,17 @@ def suggest(
 ) -> tuple[list[Suggestion], str | None]:
     """Up to three suggestions (earliest first) and a clarifier when the ask cannot be met."""
     earliest = now + MIN_LEAD_TIME
-    starts = sorted({c for t in teams if t.window for c in candidates(day, t.window, zone)})
+    length = timedelta(minutes=minutes)
+    checks = [_FreeCheck(t, day, zone) for t in sorted(teams, key=lambda t: t.team_id) if t.window]
+    starts = sorted({c for t in teams if t.window for c in _candidates(day, t.window, zone)})
     free: list[Suggestion] = []
     for start in starts:
         if start < earliest:
             continue
-        team_id = free_team(teams, start, minutes, day, zone)
+        end = start + length
+        team_id = next((c.team_id for c in checks if c.fits(start, end)), None)
         if team_id is not None:
-            free.append(Suggestion(start, start + timedelta(minutes=minutes), team_id))
+            free.append(Suggestion(start, end, team_id))
     if window_hours is None:
         picked = free[:MAX_SUGGESTIONS]
         clarifier = None if picked else f"No free times on {day.isoformat()}; try another day."

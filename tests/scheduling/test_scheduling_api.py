@@ -1,6 +1,6 @@
 """Teams, working hours, blackouts, slots and schedule over HTTP."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 ZONE = ZoneInfo("America/Edmonton")
@@ -242,3 +242,48 @@ def test_slots_by_lead_use_the_stored_estimate(client, tenant):
     assert data["duration_minutes"] == 180  # 3.0 h on site (team of 3), within move_out's 150-420
     url = f"/slots?date={monday}&lead_id=999999&lead_token={token}"
     assert client.get(tenant.url(url)).status_code == 404
+
+
+def test_slots_see_each_calendar_change_at_once_though_the_calendar_is_cached(client, tenant):
+    """The calendar is cached per tenant version: every write must invalidate it."""
+    monday = next_weekday(0)
+    slots = tenant.url(f"/slots?date={monday}&service_type=standard&time_on_site_hours=2")
+
+    def first_local():
+        data = client.get(slots).get_json()
+        return data["suggestions"][0]["starts_at_local"] if data["suggestions"] else None
+
+    def local(hour, zone=ZONE):
+        return datetime.combine(monday, time(hour), tzinfo=zone).isoformat()
+
+    assert first_local() == local(9)  # cached now
+    default = client.get(tenant.url("/admin/teams"), headers=tenant.headers).get_json()["items"][0]
+    hours = tenant.url(f"/admin/teams/{default['id']}/working-hours")
+    day = {"day_of_week": 0, "start": "11:00", "end": "18:00"}
+    assert client.put(hours, json={"hours": [day]}, headers=tenant.headers).status_code == 200
+    assert first_local() == local(11)
+    blackout = client.post(
+        tenant.url("/admin/blackouts"),
+        json={"starts_at": f"{monday}T11:00:00", "ends_at": f"{monday}T14:00:00"},
+        headers=tenant.headers,
+    ).get_json()
+    assert first_local() == local(14)
+    client.delete(tenant.url(f"/admin/blackouts/{blackout['id']}"), headers=tenant.headers)
+    assert first_local() == local(11)
+    zone = client.patch(
+        tenant.url("/admin/settings"), json={"time_zone": "Europe/Paris"}, headers=tenant.headers
+    )
+    assert zone.status_code == 200, zone.get_json()
+    assert first_local() == local(11, ZoneInfo("Europe/Paris"))
+    teams = client.put(
+        tenant.url("/admin/teams"),
+        json={
+            "teams": [
+                {"id": default["id"], "name": default["name"], "active": False},
+                {"name": "Night"},
+            ]
+        },
+        headers=tenant.headers,
+    )
+    assert teams.status_code == 200, teams.get_json()
+    assert first_local() is None  # the only active team has no working hours yet
