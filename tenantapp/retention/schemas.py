@@ -1,8 +1,11 @@
 from marshmallow import Schema, fields, validate
 
+from shared.api import BIGINT_MAX
+
 
 class DataSubjectIn(Schema):
-    customer_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    # Ids are BIGINT: a larger one was a NumericValueOutOfRange 500 from the driver.
+    customer_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=BIGINT_MAX))
     email = fields.Email(load_default=None)
 
 
