@@ -150,3 +150,19 @@ def make_api(
         "operatorToken", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     return api
+
+
+def link(method: str, path: str, description: str = "", **parameters: str) -> dict:
+    """One OpenAPI link to the operation ``method path`` (the path as the document shows it),
+    its parameters given as runtime expressions (``"$response.body#/id"``). Clients and the
+    stateful fuzzer (tests/fuzz) follow them to chain create → read → update → delete."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    out: dict = {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
+    if description:
+        out["description"] = description
+    return out
+
+
+def links(status: int | str, **named: dict) -> dict:
+    """``@blp.doc(**links(201, GetLead=link(...)))``: links on one documented response."""
+    return {"responses": {str(status): {"links": named}}}

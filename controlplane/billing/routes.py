@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from controlplane.billing import plans, schemas, service
 from controlplane.billing.webhooks import handle_event
 from shared import metrics
-from shared.api import problem_ref
+from shared.api import link, links, problem_ref
 from shared.auth.guards import operator, public, staff
 from shared.errors import BadRequest
 from shared.runtime import current_runtime
@@ -120,6 +120,12 @@ class ConnectWebhook(MethodView):
 class PlanList(MethodView):
     @operator
     @plans_blp.response(200, schemas.PlanAdminList)
+    @plans_blp.doc(
+        **links(
+            200,
+            EditPlan=link("patch", "/v1/ops/plans/{code}", code="$response.body#/items/0/code"),
+        )
+    )
     def get(self):
         """Every plan, inactive ones and Stripe price ids included."""
         return {"items": plans.all_plans()}
