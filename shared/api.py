@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 from shared import apidocs
 
 BIGINT_MAX = 2**63 - 1
+INTEGER_MAX = 2**31 - 1  # a Postgres INTEGER column
 
 
 class BigintConverter(IntegerConverter):

@@ -155,3 +155,33 @@ def test_data_subject_id_beyond_bigint_is_a_422(client, tenant, path):
     assert too_big.get_json()["errors"][0]["field"] == "customer_id"
     largest = client.post(tenant.url(path), json={"customer_id": 2**63 - 1}, headers=tenant.headers)
     assert largest.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "field,column_max",
+    [
+        ("max_workers", 2**31 - 1),
+        ("bookings_per_month", 2**31 - 1),
+        ("price_cents", 2**31 - 1),
+        ("sort_order", 2**31 - 1),
+        ("storage_bytes", 2**63 - 1),
+    ],
+)
+def test_plan_numbers_beyond_their_column_are_a_422(client, operator_headers, field, column_max):
+    """Found by the stateful fuzz (plan list → edit link): max_workers=2**31 was a 500
+    NumericValueOutOfRange from the INTEGER column."""
+    plans = client.get("/v1/ops/plans", headers=operator_headers).get_json()["items"]
+    plan = next(p for p in plans if p["code"] == "business")
+    over = client.patch(
+        "/v1/ops/plans/business", json={field: column_max + 1}, headers=operator_headers
+    )
+    assert over.status_code == 422
+    assert over.get_json()["errors"][0]["field"] == field
+    edge = client.patch(
+        "/v1/ops/plans/business", json={field: column_max}, headers=operator_headers
+    )
+    assert edge.status_code == 200
+    back = client.patch(
+        "/v1/ops/plans/business", json={field: plan[field]}, headers=operator_headers
+    )
+    assert back.status_code == 200
