@@ -15,6 +15,7 @@ from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.tenancy import SERVED_STATUSES, tenant_context
 from tenantapp import cors, limits
+from tenantapp.fields import TenantInstant
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -30,6 +31,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         tenant_scoped=True,
         servers=[{"url": "/t/{slug}/v1", "variables": {"slug": {"default": "demo"}}}],
     )
+    # A bare Field had no type in the document: generated clients and the fuzzer sent numbers.
+    api.ma_plugin.map_to_openapi_type(TenantInstant, "string", "date-time")
     web.init_app(app, runtime)
     metrics.init_app(app)
     # Expand/contract: which tenant revisions this code serves, computed once (no SQL per request).

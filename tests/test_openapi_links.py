@@ -107,3 +107,101 @@ def test_links_reach_real_objects(client, tenant):
         headers=tenant.headers,
     )
     assert gone.status_code == 204
+
+
+# --- the documents are as strict as the validation (tests/fuzz/test_schema_strictness.py) ------
+
+
+def _component(doc, name):
+    return doc["components"]["schemas"][name]
+
+
+@pytest.mark.parametrize(
+    "slug,ok",
+    [
+        ("abc", True),
+        ("a" * 40, True),
+        ("ab", False),
+        ("a" * 41, False),
+        ("a-b-c", True),
+        ("a--b", False),
+        ("ab-", False),
+        ("1ab", False),
+        ("abc-1", True),
+    ],
+)
+def test_signup_slug_pattern_is_the_servers_rule(client, slug, ok):
+    from shared.tenancy import SLUG_RE
+
+    prop = _component(_doc(client, "/v1/openapi.json"), "SignupIn")["properties"]["slug"]
+    documented = bool(re.match(prop["pattern"], slug)) and (
+        prop["minLength"] <= len(slug) <= prop["maxLength"]
+    )
+    assert documented is ok is bool(SLUG_RE.match(slug))
+
+
+def test_new_passwords_document_the_policy(client, tenant):
+    from shared.auth.passwords import policy_problem
+
+    cp = _doc(client, "/v1/openapi.json")
+    props = [
+        _component(cp, "SignupIn")["properties"]["password"],
+        _component(cp, "PasswordResetConfirmIn")["properties"]["new_password"],
+        _component(_doc(client, tenant.url("/openapi.json")), "AcceptInviteIn")["properties"][
+            "password"
+        ],
+    ]
+    for prop in props:
+        assert prop["minLength"] == 12
+        for candidate, ok in [
+            ("Abcdefghijk1", True),
+            ("Abcdefghij1", False),
+            ("abcdefghijk1", False),
+        ]:
+            documented = len(candidate) >= prop["minLength"] and all(
+                re.search(p["pattern"], candidate) for p in prop["allOf"]
+            )
+            assert documented is ok is (policy_problem(candidate) is None)
+
+
+def test_time_zone_is_an_enum_of_zones(client):
+    prop = _component(_doc(client, "/v1/openapi.json"), "SignupIn")["properties"]["time_zone"]
+    assert "America/Edmonton" in prop["enum"] and "Mars/Olympus" not in prop["enum"]
+
+
+def test_tenant_instants_are_documented_as_date_time(client, tenant):
+    doc = _doc(client, tenant.url("/openapi.json"))
+    for name in ("BlackoutIn", "MoveIn"):
+        assert _component(doc, name)["properties"]["starts_at"] == {
+            "type": "string",
+            "format": "date-time",
+        }
+
+
+def test_strings_document_that_nul_is_refused(client, tenant):
+    doc = _doc(client, tenant.url("/openapi.json"))
+    note = _component(doc, "RunItemPatch")["properties"]["note"]
+    assert note["pattern"] == "^[^\\x00]*$"
+    assert not re.match(note["pattern"], "a\x00b") and re.match(note["pattern"], "ok")
+    body = {"note": "a\x00b"}
+    resp = client.patch(
+        tenant.url("/admin/bookings/1/checklist/items/1"), json=body, headers=tenant.headers
+    )
+    assert resp.status_code == 400
+
+
+def test_rules_across_fields_are_in_the_document(client, tenant):
+    doc = _doc(client, tenant.url("/openapi.json"))
+    subject = _component(doc, "DataSubjectIn")
+    assert (subject["minProperties"], subject["maxProperties"]) == (1, 1)
+    assert not any(p.get("nullable") for p in subject["properties"].values())
+    assert _component(doc, "RunItemPatch")["minProperties"] == 1
+    for body in ({}, {"customer_id": 1, "email": "a@example.com"}, {"customer_id": None}):
+        resp = client.post(tenant.url("/admin/data/export"), json=body, headers=tenant.headers)
+        assert resp.status_code == 422, body
+    resp = client.post(
+        tenant.url("/admin/data/export"),
+        json={"email": "nobody@example.com"},
+        headers=tenant.headers,
+    )
+    assert resp.status_code in (200, 404)

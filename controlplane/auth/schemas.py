@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from controlplane.signup.schemas import TokenPair
+from shared import fields as shared_fields
 
 
 class LoginIn(Schema):
@@ -26,7 +27,7 @@ class RefreshIn(Schema):
 
 class ChangePasswordIn(Schema):
     current_password = fields.String(required=True, load_only=True)
-    new_password = fields.String(required=True, load_only=True)
+    new_password = shared_fields.password(required=True)
 
 
 class UserOut(Schema):

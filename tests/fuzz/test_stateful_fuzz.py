@@ -73,11 +73,6 @@ def _served(seen, label) -> bool:
     return any(200 <= status < 300 for status in seen.get(label, {}))
 
 
-@pytest.fixture(scope="module")
-def stateful_tokens(wsgi_app):
-    return make_tokens(wsgi_app, seed=True)
-
-
 @pytest.fixture()
 def plans_restored(wsgi_app):
     """Linked from the plan list, PATCH /v1/ops/plans/{code} really edits the catalogue every
@@ -91,13 +86,15 @@ def plans_restored(wsgi_app):
         assert resp.status_code == 200, resp.get_json()
 
 
-def test_controlplane_stateful(wsgi_app, stateful_tokens, plans_restored):
-    seen = _run(load_controlplane_schema(wsgi_app), stateful_tokens)
+def test_controlplane_stateful(wsgi_app, plans_restored):
+    # Own tenant per document: the control plane's POST /v1/auth/logout ends its staff session.
+    seen = _run(load_controlplane_schema(wsgi_app), make_tokens(wsgi_app))
     # The signup link hands its tenant to the operator endpoints.
     assert _served(seen, "GET /v1/ops/tenants/{tenant_id}"), dict(seen)
 
 
-def test_tenant_stateful(wsgi_app, stateful_tokens):
+def test_tenant_stateful(wsgi_app):
+    stateful_tokens = make_tokens(wsgi_app, seed=True)
     schema = load_tenant_schema(wsgi_app, stateful_tokens["tenant"].slug)
     seen = _run(schema, stateful_tokens)
     # Links from the lists hand real ids on: staff booking and worker job operations are served.
