@@ -14,6 +14,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import OPERATOR
+from tests.photos.conftest import make_booking as make_photo_booking
+from tests.photos.conftest import png_bytes, upload
 from tests.support import ApiClient, signup
 from tests.workforce.helpers import assign, make_booking, make_worker
 
@@ -43,15 +45,15 @@ def operator_basic() -> dict:
 
 def make_tokens(wsgi_app, *, seed: bool = False) -> dict:
     """A fresh tenant with a logged-in worker; with ``seed``, two bookings (one assigned to the
-    worker) so list operations have ids for their links to hand on."""
+    worker, with a photo) so list operations have ids for their links to hand on."""
     client = ApiClient(wsgi_app)
     tenant = signup(client)
     worker = make_worker(client, tenant)
     if seed:
-        for n in range(2):
-            booking = make_booking(client, tenant)
-            if n == 0:
-                assert assign(client, tenant, booking["id"], worker.id).status_code == 200
+        make_booking(client, tenant)
+        booking_id = make_photo_booking(client, tenant, weeks=5)  # photo consent given
+        assert assign(client, tenant, booking_id, worker.id).status_code == 200
+        assert upload(client, tenant, booking_id, png_bytes()).status_code == 201
     return {
         "tenant": tenant,
         "staffToken": tenant.headers,

@@ -53,14 +53,16 @@ def _statuses(operation, tokens) -> collections.Counter:
 
 
 def classify(schema, tokens) -> tuple[dict, dict]:
-    """Statuses per operation label, then {"mostly_rejects": [...], "needs_ids": [...]}."""
+    """Statuses per operation label, and the labels that mostly reject, need ids, and need
+    ids that no link supplies (what the stateful run cannot reach either)."""
     statuses: dict[str, collections.Counter] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
         if excluded(operation) or is_multipart(operation):
             continue
         statuses[operation.label] = _statuses(operation, tokens)
-    report = {"mostly_rejects": [], "needs_ids": []}
+    report = {"mostly_rejects": [], "needs_ids": [], "needs_ids_unlinked": []}
+    linked = schema.operations_with_incoming_links()
     for label, counts in statuses.items():
         codes = {k: v for k, v in counts.items() if isinstance(k, int)}
         stat = StatusCodeStatistic(counts=codes, total=sum(codes.values()))
@@ -68,6 +70,8 @@ def classify(schema, tokens) -> tuple[dict, dict]:
             report["mostly_rejects"].append(label)
         if stat.should_warn_about_missing_test_data():
             report["needs_ids"].append(label)
+            if label not in linked:
+                report["needs_ids_unlinked"].append(label)
     return statuses, report
 
 
@@ -83,6 +87,7 @@ def test_controlplane_documents_its_validation(wsgi_app):
     statuses, report = classify(load_controlplane_schema(wsgi_app), make_tokens(wsgi_app))
     _print("controlplane", statuses, report)
     assert set(report["mostly_rejects"]) <= set(REJECTS_WITH_REASON), report
+    assert set(report["needs_ids_unlinked"]) <= set(UNLINKED_WITH_REASON), report
 
 
 def test_tenant_documents_its_validation(wsgi_app):
@@ -93,5 +98,38 @@ def test_tenant_documents_its_validation(wsgi_app):
     assert set(report["mostly_rejects"]) <= set(REJECTS_WITH_REASON), report
 
 
-# Operations whose refusals depend on state or secrets no schema can express.
-REJECTS_WITH_REASON: dict[str, str] = {}
+# Operations that still refuse schema-valid data, and why no schema can say more.
+_SECRET = "takes a signed or random token only an e-mail carries: any other is refused"
+REJECTS_WITH_REASON: dict[str, str] = {
+    "POST /v1/auth/password-reset/confirm": _SECRET,
+    "POST /v1/auth/verify-email": _SECRET,
+    "GET /unsubscribe": _SECRET,
+    "POST /unsubscribe": _SECRET,
+    "POST /worker/accept-invite": _SECRET,
+    "PUT /admin/pricing": "the pricing config is a free-form document checked by its own "
+    "validator (docs/pricing); its JSON Schema is not published yet",
+    "POST /admin/bookings/{booking_id}/move": "the new start must be a free, future slot of the "
+    "team's calendar: state, not shape",
+    # tenantapp/leads and tenantapp/bookings schemas are being reworked by another branch
+    # (lead_token, issue 17); their constraints follow there.
+    "POST /leads": "schemas owned by the lead_token work (security2)",
+    "POST /bookings": "schemas owned by the lead_token work (security2)",
+    "POST /bookings/{booking_id}/reschedule": "schemas owned by the lead_token work (security2)",
+}
+
+# Operations that need an id no link supplies, and why.
+_PHOTO = "photo ids come only from a multipart upload, which the fuzz cannot make valid"
+_INVITE = "invitation tokens travel only by e-mail"
+UNLINKED_WITH_REASON: dict[str, str] = {
+    "GET /v1/invitations/{token}": _INVITE,
+    "POST /v1/invitations/{token}/accept": _INVITE,
+    "DELETE /admin/bookings/{booking_id}/photos/{photo_id}": _PHOTO,
+    "GET /admin/bookings/{booking_id}/photos/{photo_id}": _PHOTO,
+    "GET /admin/bookings/{booking_id}/photos/{photo_id}/signed-url": _PHOTO,
+    "POST /admin/bookings/{booking_id}/photos/{photo_id}/review": _PHOTO,
+    "DELETE /worker/jobs/{booking_id}/photos/{photo_id}": _PHOTO,
+    "GET /worker/jobs/{booking_id}/photos/{photo_id}/signed-url": _PHOTO,
+    "GET /bookings/{booking_id}": "the manage token is in manage_url only (lead_token work)",
+    "POST /bookings/{booking_id}/cancel": "the manage token is in manage_url only",
+    "POST /bookings/{booking_id}/reschedule": "the manage token is in manage_url only",
+}

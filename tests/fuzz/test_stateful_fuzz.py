@@ -14,6 +14,7 @@ import collections
 
 import hypothesis
 import pytest
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import ensure_resource_availability, use_after_free
 
@@ -39,6 +40,12 @@ STATEFUL_SETTINGS = hypothesis.settings(
     suppress_health_check=list(hypothesis.HealthCheck),
 )
 STATEFUL_CHECKS = [*CHECKS, ensure_resource_availability, use_after_free]
+# Checks that do not hold for an operation by design, and why.
+NOT_APPLICABLE = {
+    # DELETE /v1/ops/tenants/{id} starts the grace period (SPEC: status "deleting" until the purge
+    # job drops it), and operators must still see such a tenant: a 200 with status "deleting".
+    "GET /v1/ops/tenants/{tenant_id}": {use_after_free},
+}
 
 
 def _prepared(schema):
@@ -58,14 +65,24 @@ def _run(schema, tokens) -> dict[str, collections.Counter]:
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             seen[case.operation.label][response.status_code] += 1
+            skip = NOT_APPLICABLE.get(case.operation.label, set())
             case.validate_response(
                 response,
-                checks=STATEFUL_CHECKS,
+                checks=[check for check in STATEFUL_CHECKS if check not in skip],
                 headers=kwargs.get("headers"),
                 recorder=self.recorder,
             )
 
-    run_state_machine_as_test(Machine, settings=STATEFUL_SETTINGS)
+    for _ in range(3):
+        try:
+            run_state_machine_as_test(Machine, settings=STATEFUL_SETTINGS)
+            break
+        except FlakyStrategyDefinition:
+            # The API's state moved under Hypothesis' replay of a step (a bundle it drew from
+            # changed): not a finding. Schemathesis' own engine counts it as a pass and starts
+            # again (engine/run/stateful/_executor.py, _classify_flaky); so do we, at most twice.
+            # A real failure Hypothesis cannot replay is FlakyFailure, which still fails the test.
+            continue
     return seen
 
 
