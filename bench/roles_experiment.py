@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scale_docs import write_block  # noqa: E402
+from controlplane.pgtools import pg_binary, server_major  # noqa: E402
 from controlplane.provisioning.service import seed_schema  # noqa: E402
-from controlplane.shards.pgtools import pg_tool  # noqa: E402
 from shared.db import make_engine, tenant_bind  # noqa: E402
 from shared.dbsetup import drop_database, setup_database  # noqa: E402
 from shared.migrations import create_tenant_schema  # noqa: E402
@@ -52,6 +52,11 @@ ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhos
 RESULTS = ROOT / "bench" / "results" / "roles_experiment.json"
 NEGLIGIBLE = 0.03  # a cost under 3 % of throughput would count as negligible
 BLOCK = 100
+
+
+def pg_tool(engine, tool: str) -> str:
+    with engine.connect() as conn:
+        return pg_binary(tool, server_major(conn))
 
 
 def admin(dbname: str | None = None) -> psycopg.Connection:

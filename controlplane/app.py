@@ -4,54 +4,56 @@ from __future__ import annotations
 
 from flask import Flask
 
+from controlplane import cli, health
+from controlplane import metrics as metrics_route
+from controlplane.accounts.pages import bp as invitation_pages
+from controlplane.accounts.routes import blp as accounts_blp
+from controlplane.auth.routes import blp as auth_blp
+from controlplane.billing.routes import blp as billing_blp
+from controlplane.billing.routes import plans_blp, stripe_blp
+from controlplane.fleet.routes import blp as fleet_blp
+from controlplane.limits import limiter
+from controlplane.mail.routes import blp as ops_dlq_blp
+from controlplane.ops.routes import blp as ops_blp
+from controlplane.signup.routes import blp as signup_blp
+from controlplane.tenants.routes import blp as tenants_blp
 from shared import cors, metrics, web
 from shared.api import make_api
+from shared.limits import init_limiter
 from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
 
+# In the order the OpenAPI document lists them.
+BLUEPRINTS = (
+    signup_blp,
+    auth_blp,
+    tenants_blp,
+    billing_blp,
+    ops_blp,
+    ops_dlq_blp,
+    fleet_blp,
+    accounts_blp,
+    stripe_blp,
+    plans_blp,
+)
+
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    """Build the control-plane app; hooks run in the order they are attached below."""
     settings = settings or (runtime.settings if runtime else Settings.from_env())
     runtime = runtime or Runtime(settings)
     configure_logging(settings.log_level)
 
     app = Flask("controlplane")
     api = make_api(app, title="Cleanplane control plane")
-    web.init_app(app, runtime)
+    web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
     metrics.init_app(app)
     cors.init_app(app, settings)
-
-    from controlplane import cli, health
-    from controlplane import metrics as metrics_route
-    from controlplane.accounts.pages import bp as invitation_pages
-    from controlplane.accounts.routes import blp as accounts_blp
-    from controlplane.auth.routes import blp as auth_blp
-    from controlplane.billing.routes import blp as billing_blp
-    from controlplane.billing.routes import plans_blp, stripe_blp
-    from controlplane.fleet.routes import blp as fleet_blp
-    from controlplane.limits import limiter
-    from controlplane.mail.routes import blp as ops_dlq_blp
-    from controlplane.ops.routes import blp as ops_blp
-    from controlplane.signup.routes import blp as signup_blp
-    from controlplane.tenants.routes import blp as tenants_blp
-    from shared.limits import init_limiter
-
     init_limiter(limiter, app, settings.redis_url)
-    for blp in (
-        signup_blp,
-        auth_blp,
-        tenants_blp,
-        billing_blp,
-        ops_blp,
-        ops_dlq_blp,
-        fleet_blp,
-        accounts_blp,
-        stripe_blp,
-        plans_blp,
-    ):
+    for blp in BLUEPRINTS:
         api.register_blueprint(blp)
-    app.register_blueprint(health.blp)
+    app.register_blueprint(health.blp)  # outside the OpenAPI document
     app.register_blueprint(invitation_pages)
     app.register_blueprint(metrics_route.blp)
     cli.init_app(app)

@@ -12,6 +12,10 @@ import hmac
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
 
+from controlplane.fleet.report import failed_migration_count
+from jobs.heartbeat import heartbeat_report
+from shared.auth.guards import authenticate_operator, bearer_token
+from shared.errors import AppError
 from shared.migrations import public_head, public_revision, tenant_head
 from shared.models.tenants import Tenant
 
@@ -62,8 +66,6 @@ def readyz():
 
 def _may_see_details(settings) -> bool:
     """Operator credentials, or the metrics token (what a Prometheus scraper already holds)."""
-    from shared.auth.guards import authenticate_operator, bearer_token
-    from shared.errors import AppError
 
     given = bearer_token()
     expected = settings.metrics_token
@@ -81,7 +83,6 @@ def _may_see_details(settings) -> bool:
 
 def _tenant_counts(runtime) -> dict:
     """At head, behind, failed (provisioning or last fleet migration): reported, never fatal."""
-    from controlplane.fleet.report import failed_migration_count
 
     try:
         with runtime.engine.connect() as conn:
@@ -111,8 +112,6 @@ def _tenant_counts(runtime) -> dict:
 
 def _job_heartbeats(runtime) -> dict:
     try:
-        from jobs.heartbeat import heartbeat_report
-
         return heartbeat_report(runtime.redis)
     except Exception as exc:  # noqa: BLE001
         return {"error": type(exc).__name__}

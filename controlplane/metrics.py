@@ -10,9 +10,14 @@ import hmac
 from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 
+from controlplane.mail.models import PlatformOutboxMessage
+from controlplane.provisioning.pool import pool_status
+from jobs import queues
+from jobs.heartbeat import PIPELINE, SCHEDULER, WORKER, heartbeat_report
 from shared import metrics
 from shared.auth.guards import bearer_token
 from shared.errors import Unauthorized
+from shared.outbox.dlq import DlqEntry
 
 blp = Blueprint("metrics", __name__)
 
@@ -42,10 +47,6 @@ def _job_and_outbox_gauges(runtime) -> None:
     DLQ index, which is what operators alert on, so the scrape stays one query per gauge.
     """
     from sqlalchemy import func, select
-
-    from controlplane.mail.models import PlatformOutboxMessage
-    from jobs import queues
-    from shared.outbox.dlq import DlqEntry
 
     for name in queues.ALL:
         metrics.set_queue_depth(name, queues.queue(name, runtime.redis).count)
@@ -77,7 +78,6 @@ def _job_and_outbox_gauges(runtime) -> None:
 @metrics.on_scrape
 def _heartbeat_gauges(runtime) -> None:
     """Age of the freshest worker, scheduler and pipeline beat (the "heartbeat stale" alert)."""
-    from jobs.heartbeat import PIPELINE, SCHEDULER, WORKER, heartbeat_report
 
     report = heartbeat_report(runtime.redis)
     workers = [w["age"] for w in report["workers"]]
@@ -89,7 +89,6 @@ def _heartbeat_gauges(runtime) -> None:
 @metrics.on_scrape
 def _warm_pool_gauges(runtime) -> None:
     """Ready pool schemas at head against ``TENANT_POOL_SIZE`` (the "warm pool empty" alert)."""
-    from controlplane.provisioning.pool import pool_status
 
     status = pool_status(runtime)
     metrics.set_warm_pool(status.ready, status.target)

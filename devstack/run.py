@@ -4,8 +4,8 @@ Finds Postgres and Redis (``devstack.services``: URLs, else localhost, else our 
 ``.data/``), creates the roles and the database, migrates the control plane, makes sure the demo
 tenant exists, then starts gunicorn, a worker and the scheduler (the last two when ``jobs/`` has
 them) and prints where everything is. Ctrl-C (or SIGTERM) stops all it started, in reverse order.
-Exit code: 0 after a requested stop, 1 when something could not start or died, 2 when the port is
-taken.
+A child that exits later (a crash; an outage never makes one exit) is restarted, with a backoff.
+Exit code: 0 after a requested stop, 1 when something could not start, 2 when the port is taken.
 """
 
 from __future__ import annotations
@@ -237,12 +237,34 @@ def banner(env: dict, host: str, port: str, found: Found, demo: str) -> None:
     print("\n".join(lines), flush=True)
 
 
-def supervise(procs: list[tuple[str, subprocess.Popen]]) -> int:
+RESTART_FIRST_DELAY = 1.0
+RESTART_MAX_DELAY = 30.0
+RESTART_HEALTHY_AFTER = 60.0  # a child that ran this long gets its quick restart back
+
+
+def supervise(procs: list[tuple[str, subprocess.Popen]], env: dict | None = None) -> int:
+    """Watch the children until Ctrl-C/SIGTERM (raised as ``Stop``); restart one that exits.
+
+    A database or Redis outage must not take the stack down (SPEC §8): the worker and scheduler
+    retry their connections themselves, and a child that still exits (gunicorn whose workers
+    cannot boot, a crash) is started again with the same command, after a backoff that doubles
+    up to 30 s while it keeps failing. ``procs`` is updated in place, so the caller's clean-up
+    stops the restarted children too.
+    """
+    started = {name: time.monotonic() for name, _ in procs}
+    delays = {name: RESTART_FIRST_DELAY for name, _ in procs}
     while True:
-        for name, proc in procs:
-            if proc.poll() is not None:
-                say(f"{name} exited with code {proc.returncode}; stopping the rest")
-                return 1
+        for index, (name, proc) in enumerate(procs):
+            if proc.poll() is None:
+                continue
+            if time.monotonic() - started[name] >= RESTART_HEALTHY_AFTER:
+                delays[name] = RESTART_FIRST_DELAY
+            delay = delays[name]
+            say(f"{name} exited with code {proc.returncode}; restarting it in {delay:.0f} s")
+            time.sleep(delay)
+            procs[index] = (name, spawn(list(proc.args), env=env, cwd=ROOT))
+            started[name] = time.monotonic()
+            delays[name] = min(delay * 2, RESTART_MAX_DELAY)
         time.sleep(0.5)
 
 
@@ -269,7 +291,7 @@ def main() -> int:
         wait_ready(f"http://{host}:{port}/readyz", procs, float(env.get("READY_TIMEOUT", 60)))
         banner(children, host, port, found, demo)
         say(f"ready in {time.monotonic() - started:.1f} s")
-        rc = supervise(procs)
+        rc = supervise(procs, children)
     except Stop:
         say("stopping")
     except ServiceError as exc:

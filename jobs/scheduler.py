@@ -10,8 +10,10 @@ inside the 30 s the spec asks for and ``/readyz``'s 90 s staleness limit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -21,6 +23,7 @@ import redis
 import rq_scheduler
 
 from jobs.heartbeat import SCHEDULER, beat
+from jobs.resilience import run_resiliently
 from jobs.schedules import CRONTAB_WARNS_FROM, SCHEDULES, active_schedules, reconcile
 from shared.logs import configure_logging
 from shared.settings import Settings
@@ -46,6 +49,19 @@ class Scheduler(rq_scheduler.Scheduler):
     def register_birth(self) -> None:
         super().register_birth()
         beat(self.connection, SCHEDULER, self.name)
+
+    def _install_signal_handlers(self) -> None:
+        """Stop on SIGINT/SIGTERM even while Redis is away (rq-scheduler's own handler raised
+        the Redis error instead of exiting, and the retry loop would start it again)."""
+
+        def stop(signum, frame):  # noqa: ARG001
+            with contextlib.suppress(redis.RedisError):
+                self.register_death()
+                self.remove_lock()
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
 
 
 def use_utc() -> None:
@@ -73,14 +89,23 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     connection = redis.Redis.from_url(settings.redis_url)
-    scheduler = Scheduler(
-        connection=connection,
-        interval=args.interval,
-        name=f"{socket.gethostname()}-{os.getpid()}",
-    )
-    report = reconcile_locked(scheduler, active_schedules(settings))
-    log.info("scheduler starting", extra={"interval": args.interval, "schedules": report})
-    scheduler.run(burst=args.burst)
+
+    def run_once() -> bool:
+        scheduler = Scheduler(
+            connection=connection,
+            interval=args.interval,
+            name=f"{socket.gethostname()}-{os.getpid()}",
+        )
+        report = reconcile_locked(scheduler, active_schedules(settings))
+        log.info("scheduler starting", extra={"interval": args.interval, "schedules": report})
+        scheduler.run(burst=args.burst)
+        return True  # run() only returns after a burst; a stop request raises SystemExit
+
+    if args.burst:
+        run_once()
+    else:
+        # rq-scheduler's loop raises on the first Redis error: start it again, never exit.
+        run_resiliently(run_once, "scheduler")
     return 0
 
 

@@ -20,6 +20,7 @@ import rq
 
 from jobs import queues
 from jobs.heartbeat import WORKER, beat, forget
+from jobs.resilience import run_resiliently
 from shared.logs import configure_logging
 from shared.runtime import Runtime, use_runtime
 
@@ -100,9 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     time.tzset()
     runtime = Runtime.from_env()
     configure_logging(runtime.settings.log_level)
-    worker = Worker(args.queues, runtime=runtime, name=args.name)
-    try:
+
+    def work_once() -> bool:
+        """One worker lifetime; True when it ended because it was asked to (or burst is done)."""
+        worker = Worker(args.queues, runtime=runtime, name=args.name)
         worker.work(burst=args.burst, with_scheduler=True, logging_level=runtime.settings.log_level)
+        return args.burst or worker._shutdown_requested_date is not None
+
+    try:
+        if args.burst:
+            work_once()
+        else:
+            # A Redis or Postgres outage ends rq's loop (or the preload): start again, never exit.
+            run_resiliently(work_once, "worker")
     finally:
         runtime.dispose()
     return 0

@@ -1,4 +1,4 @@
-"""Engines, the two MetaData objects and the per-context SQLAlchemy session.
+"""The bottom layer: engines, pool hygiene, the two MetaData objects and the context's session.
 
 Control-plane tables live on ``CPBase`` (schema ``public``, always qualified). Tenant tables live on
 ``TenantBase`` at ``schema=None`` and reach a tenant's schema only through ``schema_translate_map``
@@ -9,13 +9,13 @@ search path and fail loudly.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING = {
@@ -67,7 +67,7 @@ def install_tenant_recycling(engine: Engine, max_tenants: int) -> None:
 
     A backend keeps the catalog cache of every schema it touched; recycling bounds its memory.
     Tenants are noted in ``connection.info`` (the pool record's dict, which lives as long as the
-    DBAPI connection) by ``_note_tenant`` when a tenant session begins a transaction. Raising
+    DBAPI connection) by ``note_tenant`` when a tenant session begins a transaction. Raising
     ``DisconnectionError`` from a checkout listener makes the pool discard this DBAPI connection
     and check out a fresh one in its place (SQLAlchemy's pessimistic-disconnect hook), so the
     caller never sees the error. ``tests/scale/test_recycling.py`` checks it by backend pid.
@@ -92,8 +92,16 @@ def tenant_bind(engine: Engine, schema: str) -> Engine:
     return _translated(engine, schema)
 
 
+# The unit of work of the current context. Which engine a new session binds to is not db's
+# business: the layer that sets up the context (``shared.runtime`` for the control plane,
+# ``shared.tenancy.tenant_context`` for a tenant) installs an opener, so db never imports upward.
+SessionOpener = Callable[[], Session]
+
 _session: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
     "cleanplane_session", default=None
+)
+_opener: contextvars.ContextVar[SessionOpener | None] = contextvars.ContextVar(
+    "cleanplane_session_opener", default=None
 )
 
 
@@ -101,24 +109,26 @@ def session() -> Session:
     """The session of the current context (request, job, CLI command or tenant_context)."""
     current = _session.get()
     if current is None:
-        from shared.runtime import current_runtime
-        from shared.tenancy import current_tenant_or_none
-
-        runtime = current_runtime()
-        tenant = current_tenant_or_none()
-        bind = (
-            runtime.engine
-            if tenant is None
-            else runtime.tenant_engine(tenant.schema_name, tenant.shard)
-        )
-        current = Session(bind=bind, expire_on_commit=False)
-        if tenant is not None:
-            _note_tenant(current, tenant.schema_name)
+        opener = _opener.get()
+        if opener is None:
+            raise RuntimeError("no Cleanplane runtime is active in this context")
+        current = opener()
         _session.set(current)
     return current
 
 
-def _note_tenant(sess: Session, schema: str) -> None:
+def set_opener(opener: SessionOpener | None) -> contextvars.Token:
+    """Make ``opener`` open this context's session from now on (reset with ``reset_opener``)."""
+    return _opener.set(opener)
+
+
+def reset_opener(token: contextvars.Token) -> None:
+    _opener.reset(token)
+
+
+def note_tenant(sess: Session, schema: str) -> None:
+    """Count ``schema`` on each pooled connection ``sess`` uses (see ``install_tenant_recycling``)."""
+
     @event.listens_for(sess, "after_begin")
     def _after_begin(_session, _transaction, connection):
         seen = connection.info.setdefault("tenants", set())
@@ -138,20 +148,37 @@ def transaction() -> Iterator[Session]:
 
 
 @contextmanager
-def isolated_session_scope() -> Iterator[None]:
-    """Give the enclosed block its own session, closed on exit, restoring the previous one."""
+def isolated_session_scope(opener: SessionOpener | None = None) -> Iterator[None]:
+    """Give the enclosed block its own session, closed on exit, restoring the previous one.
+
+    With ``opener`` the block's session is opened by it; without, by the current opener.
+    """
     token = _session.set(None)
+    opener_token = _opener.set(opener) if opener is not None else None
     try:
         yield
     finally:
         inner = _session.get()
         if inner is not None:
-            inner.close()
+            _close_quietly(inner)
+        if opener_token is not None:
+            _opener.reset(opener_token)
         _session.reset(token)
 
 
+def _close_quietly(sess: Session) -> None:
+    """Close ``sess``; if the database went away mid-request, the ROLLBACK that closing sends
+    fails too: drop the connection instead of raising from a request's teardown (SPEC §8, the
+    request already answered 503 or will)."""
+    try:
+        sess.close()
+    except DBAPIError:
+        sess.invalidate()
+
+
 def close_session() -> None:
+    """Close the current context's session (end of a request, job or CLI command)."""
     current = _session.get()
     if current is not None:
-        current.close()
         _session.set(None)
+        _close_quietly(current)

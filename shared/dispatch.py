@@ -3,7 +3,16 @@
 
 from __future__ import annotations
 
+import re
+
 TENANT_SLUG_KEY = "cleanplane.tenant_slug"
+# shared.tenancy.SLUG_RE: a label that cannot be a slug (a NUL, 5 000 characters) resolves to no
+# tenant (404) without reaching the database, where a NUL in a text parameter was a 500.
+_SLUG_SHAPE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,39}$")
+
+
+def _slug_or_nothing(label: str) -> str:
+    return label if _SLUG_SHAPE.fullmatch(label) else ""
 
 
 class Dispatcher:
@@ -28,11 +37,11 @@ class Dispatcher:
         path = environ.get("PATH_INFO", "") or "/"
         slug = self._slug_from_host(environ)
         if slug is not None:
-            environ[TENANT_SLUG_KEY] = slug
+            environ[TENANT_SLUG_KEY] = _slug_or_nothing(slug)
             return self.tenant_app(environ, start_response)
         if path.startswith("/t/"):
             slug, _, rest = path[3:].partition("/")
-            environ[TENANT_SLUG_KEY] = slug
+            environ[TENANT_SLUG_KEY] = _slug_or_nothing(slug)
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/t/" + slug
             environ["PATH_INFO"] = "/" + rest
             return self.tenant_app(environ, start_response)

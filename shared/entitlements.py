@@ -14,7 +14,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.errors import LimitReached
-from shared.models.plans import METRIC_LIMITS, PERIODIC_METRICS, UsageCounter, UsageEvent
+from shared.models.plans import METRIC_LIMITS, PERIODIC_METRICS, Plan, UsageCounter, UsageEvent
+from shared.models.tenants import Tenant
 from shared.tenancy import TenantRef
 
 
@@ -139,9 +140,6 @@ def consume(
 
 
 def limit_for(sess: Session, tenant_id, metric: str) -> int | None:
-    from shared.models.plans import Plan
-    from shared.models.tenants import Tenant
-
     plan = (
         sess.query(Plan)
         .join(Tenant, Tenant.plan_code == Plan.code)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
+import redis
 from flask import Flask, Response, json, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_BASE = "https://cleanplane.dev/problems/"
@@ -151,6 +154,9 @@ def _handle_app_error(err: AppError) -> Response:
 
 def _handle_http_exception(err: HTTPException) -> Response:
     status = err.code or 500
+    if status == 500 and is_outage(getattr(err, "original_exception", None)):
+        # Flask wraps what escaped an after_request hook in InternalServerError.
+        return outage_response(err.original_exception)
     code = _DEFAULT_CODES.get(status, "error")
     data = getattr(err, "data", None) or {}
     messages = data.get("messages")
@@ -192,9 +198,56 @@ def _handle_http_exception(err: HTTPException) -> Response:
     return problem_response(status, code, err.name, err.description, headers=headers)
 
 
+# A database or Redis that cannot be reached (refused, lost mid-request, pool exhausted, server
+# shutting down) is an outage, not a bug: 503 with Retry-After, never 500 (SPEC §8).
+OUTAGE_RETRY_AFTER = "5"
+_OUTAGE_TYPES: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,  # pool checkout timed out: every connection busy or unreachable
+    sa_exc.DisconnectionError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+)
+
+
+def is_outage(err: BaseException | None) -> bool:
+    """True when ``err`` (or what it wraps) says a backing service is unreachable."""
+    seen = 0
+    while err is not None and seen < 5:
+        if isinstance(err, _OUTAGE_TYPES):
+            return True
+        if isinstance(err, sa_exc.DBAPIError) and err.connection_invalidated:
+            return True
+        err = getattr(err, "original_exception", None) or err.__cause__
+        seen += 1
+    return False
+
+
+def outage_response(err: BaseException) -> Response:
+    log.warning(
+        "service unavailable on %s %s: %s",
+        request.method,
+        request.path,
+        type(err).__name__,
+        extra={"code": "service_unavailable"},
+    )
+    return problem_response(
+        503,
+        "service_unavailable",
+        "Service unavailable",
+        "A backing service is unavailable; retry shortly.",
+        headers={"Retry-After": OUTAGE_RETRY_AFTER},
+    )
+
+
 def _handle_unexpected(err: Exception) -> Response:
     if isinstance(err, HTTPException):
         return _handle_http_exception(err)
+    if is_outage(err):
+        return outage_response(err)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return problem_response(
         500, "internal_error", "Internal server error", "An unexpected error occurred."

@@ -41,6 +41,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from shared import circuit
+from shared.models.tenants import TENANT_STATUSES, Tenant
+
 log = logging.getLogger("cleanplane.metrics")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -296,8 +299,6 @@ class _ScrapeTimeCollector:
         self.runtime = runtime
 
     def collect(self):
-        from shared import circuit
-
         tenants = GaugeMetricFamily(
             "cleanplane_tenants", "Tenants by lifecycle status.", labels=["status"]
         )
@@ -327,8 +328,6 @@ class _ProcessCollector:
 
 def tenant_counts(runtime) -> dict[str, int]:
     from sqlalchemy import func, select
-
-    from shared.models.tenants import TENANT_STATUSES, Tenant
 
     counts = dict.fromkeys(TENANT_STATUSES, 0)
     with runtime.engine.connect() as conn:

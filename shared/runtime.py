@@ -13,8 +13,11 @@ from functools import cached_property
 
 import redis
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from shared import db
 from shared.db import install_tenant_recycling, make_engine, tenant_bind
+from shared.directory import TenantDirectory
 from shared.settings import Settings
 from shared.shards import DEFAULT_SHARD, Shard, UnknownShard
 
@@ -48,9 +51,7 @@ class Runtime:
         )
 
     @cached_property
-    def tenants(self):
-        from shared.tenancy import TenantDirectory
-
+    def tenants(self) -> TenantDirectory:
         return TenantDirectory(self)
 
     @cached_property
@@ -93,6 +94,10 @@ class Runtime:
         """An engine on ``shard``'s pool whose statements run in tenant ``schema``."""
         return tenant_bind(self.shard_engine(shard), schema)
 
+    def open_session(self) -> Session:
+        """A control-plane session (``db.session()`` outside a tenant context opens this)."""
+        return Session(bind=self.engine, expire_on_commit=False)
+
     def dispose(self) -> None:
         """Drop pooled connections (after fork, or at shutdown)."""
         for name in ("engine", "owner_engine"):
@@ -114,18 +119,21 @@ def current_runtime() -> Runtime:
     return rt
 
 
-def set_runtime(rt: Runtime) -> contextvars.Token:
-    return _current.set(rt)
+def set_runtime(rt: Runtime) -> tuple[contextvars.Token, contextvars.Token]:
+    """Make ``rt`` current; ``db.session()`` then opens control-plane sessions on its engine."""
+    return _current.set(rt), db.set_opener(rt.open_session)
 
 
-def reset_runtime(token: contextvars.Token) -> None:
-    _current.reset(token)
+def reset_runtime(token: tuple[contextvars.Token, contextvars.Token]) -> None:
+    runtime_token, opener_token = token
+    db.reset_opener(opener_token)
+    _current.reset(runtime_token)
 
 
 @contextmanager
 def use_runtime(rt: Runtime) -> Iterator[Runtime]:
-    token = _current.set(rt)
+    token = set_runtime(rt)
     try:
         yield rt
     finally:
-        _current.reset(token)
+        reset_runtime(token)

@@ -16,6 +16,7 @@ from typing import Any
 from limits import parse_many
 
 from shared.crypto import DEV_ENCRYPTION_KEY, key_problem
+from shared.shards import shard_map
 
 DEV_SECRET = "dev-insecure-secret-change-me-0123456789"
 RATE_LIMIT_SETTINGS = (
@@ -194,7 +195,6 @@ class Settings:
     @property
     def shard_map(self):
         """Named tenant databases: ``default`` (``DATABASE_URL``) plus ``SHARDS``."""
-        from shared.shards import shard_map
 
         return shard_map(self.database_url, self.owner_url, self.shards, self.shard_owner_urls)
 

@@ -16,6 +16,7 @@ import stripe
 
 from shared import circuit
 from shared.errors import ServiceUnavailable
+from shared.runtime import current_runtime
 from shared.settings import Settings
 
 log = logging.getLogger("cleanplane.stripe")
@@ -54,8 +55,6 @@ def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
 def stripe_client(settings: Settings | None = None) -> stripe.StripeClient:
     """The client for ``settings`` (default: the current runtime's)."""
     if settings is None:
-        from shared.runtime import current_runtime
-
         settings = current_runtime().settings
     return _client(settings.stripe_secret_key, settings.stripe_api_base)
 

@@ -1,149 +1,65 @@
-"""Tenant names, the tenant context and the per-process tenant directory.
+"""The tenant context and the tenant's session.
 
 ``tenant_context(tenant)`` is the only way into a tenant's schema: requests, jobs, the CLI and tests
 all use it. It installs the tenant for the current context and gives it its own session (whose
 statements are translated to the tenant's schema), restoring the previous tenant on exit.
+
+Layers, bottom up: ``shared.tenant_names`` (what a tenant is called), ``shared.db`` (engines and the
+context's session), ``shared.directory`` (cached tenant rows), ``shared.runtime`` (process
+resources), this module. The names below are re-exported so callers import tenancy from one place.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
-import logging
-import re
-import time
-import uuid
-from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-import redis
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shared import db
-
-if TYPE_CHECKING:
-    from shared.runtime import Runtime
-
-log = logging.getLogger("cleanplane.tenancy")
-OUTAGE_TTL = 1.0
-SCHEMA_RE = re.compile(r"^t_[0-9a-f]{12,32}$")
-SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,39}$")
-RESERVED_SLUGS = frozenset(
-    [
-        "www",
-        "api",
-        "admin",
-        "ops",
-        "static",
-        "assets",
-        "billing",
-        "mail",
-        "status",
-        "docs",
-        "app",
-        "apps",
-        "cdn",
-        "help",
-        "support",
-        "blog",
-        "dashboard",
-        "login",
-        "logout",
-        "signup",
-        "auth",
-        "account",
-        "accounts",
-        "root",
-        "system",
-        "internal",
-        "metrics",
-        "health",
-        "healthz",
-        "readyz",
-        "dev",
-        "test",
-        "staging",
-        "prod",
-        "www1",
-        "smtp",
-        "imap",
-        "pop",
-        "ftp",
-        "ns1",
-        "ns2",
-        "t",
-        "tenant",
-        "tenants",
-        "cleanplane",
-    ]
+from shared.directory import OUTAGE_TTL, TenantDirectory
+from shared.runtime import current_runtime
+from shared.tenant_names import (
+    RESERVED_SLUGS,
+    SCHEMA_RE,
+    SERVED_STATUSES,
+    SLUG_RE,
+    InvalidSchemaName,
+    TenantRef,
+    check_schema_name,
+    new_schema_name,
+    quoted_schema,
+    slug_problem,
+    version_key,
 )
-SERVED_STATUSES = frozenset({"active", "suspended"})
+
+__all__ = [
+    "OUTAGE_TTL",
+    "RESERVED_SLUGS",
+    "SCHEMA_RE",
+    "SERVED_STATUSES",
+    "SLUG_RE",
+    "InvalidSchemaName",
+    "TenantDirectory",
+    "TenantRef",
+    "check_schema_name",
+    "current_tenant",
+    "current_tenant_or_none",
+    "new_schema_name",
+    "open_tenant_session",
+    "quoted_schema",
+    "slug_problem",
+    "tenant_context",
+    "version_key",
+]
 
 
-class InvalidSchemaName(ValueError):
-    pass
-
-
-def check_schema_name(name: str) -> str:
-    """Return ``name`` if it is a tenant schema name, else raise: never interpolate unchecked."""
-    if not isinstance(name, str) or not SCHEMA_RE.fullmatch(name):
-        raise InvalidSchemaName(f"not a tenant schema name: {name!r}")
-    return name
-
-
-def quoted_schema(name: str) -> str:
-    return '"' + check_schema_name(name) + '"'
-
-
-def new_schema_name() -> str:
-    return "t_" + uuid.uuid4().hex[:24]
-
-
-def slug_problem(slug: str) -> str | None:
-    """Why ``slug`` is unusable (format or reserved), or None."""
-    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
-        return (
-            "must be 3-40 characters: lowercase letters, digits and single hyphens, "
-            "starting with a letter and not ending with a hyphen"
-        )
-    if slug in RESERVED_SLUGS:
-        return "is reserved"
-    return None
-
-
-@dataclass(frozen=True)
-class TenantRef:
-    """An immutable snapshot of a tenant's control-plane row."""
-
-    id: uuid.UUID
-    slug: str
-    schema_name: str
-    status: str
-    plan: str
-    time_zone: str
-    company_name: str
-    schema_revision: str | None
-    shard: str = "default"
-    version: int = 0
-    created_at: datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: Any, version: int = 0) -> TenantRef:
-        return cls(
-            id=row.id,
-            slug=row.slug,
-            schema_name=row.schema_name,
-            status=row.status,
-            plan=row.plan_code,
-            time_zone=row.time_zone,
-            company_name=row.company_name,
-            schema_revision=row.schema_revision,
-            shard=row.shard,
-            version=version,
-            created_at=row.created_at,
-        )
+def open_tenant_session(tenant: TenantRef) -> Session:
+    """A session on the tenant's shard whose statements run in the tenant's schema."""
+    engine = current_runtime().tenant_engine(tenant.schema_name, tenant.shard)
+    sess = Session(bind=engine, expire_on_commit=False)
+    db.note_tenant(sess, tenant.schema_name)
+    return sess
 
 
 _current_tenant: contextvars.ContextVar[TenantRef | None] = contextvars.ContextVar(
@@ -173,7 +89,7 @@ class tenant_context:  # noqa: N801 - used as a context manager and a decorator
 
     def __enter__(self) -> TenantRef:
         self._tokens.append(_current_tenant.set(self.tenant))
-        scope = db.isolated_session_scope()
+        scope = db.isolated_session_scope(functools.partial(open_tenant_session, self.tenant))
         scope.__enter__()
         self._scopes.append(scope)
         return self.tenant
@@ -189,136 +105,3 @@ class tenant_context:  # noqa: N801 - used as a context manager and a decorator
                 return fn(*args, **kwargs)
 
         return wrapper
-
-
-def version_key(tenant_id: uuid.UUID | str) -> str:
-    return f"cp:tenant:{tenant_id}:version"
-
-
-class TenantDirectory:
-    """Per-process cache of tenant rows keyed by ``(tenant_id, version)``.
-
-    The version lives in Redis and is bumped on every lifecycle, plan or role change, so one Redis
-    GET per request tells whether the cached row is current; the database is read only on change.
-    """
-
-    def __init__(self, runtime: Runtime, max_entries: int = 20000):
-        self.runtime = runtime
-        self.max_entries = max_entries
-        self._rows: OrderedDict[uuid.UUID, TenantRef] = OrderedDict()
-        self._slugs: dict[str, uuid.UUID] = {}
-        self._outage_loaded: dict[uuid.UUID, float] = {}
-        self._redis_down = False
-
-    def _version(self, tenant_id: uuid.UUID) -> int | None:
-        """The tenant's version from Redis, or None when Redis cannot be reached."""
-        try:
-            raw = self.runtime.redis.get(version_key(tenant_id))
-        except redis.RedisError:
-            if not self._redis_down:
-                log.warning(
-                    "tenant directory: Redis unavailable, rows re-read every %ss", OUTAGE_TTL
-                )
-            self._redis_down = True
-            return None
-        if self._redis_down:
-            log.warning("tenant directory: Redis is back")
-            self._redis_down = False
-        return int(raw) if raw else 0
-
-    def _remember(self, ref: TenantRef) -> TenantRef:
-        self._rows[ref.id] = ref
-        self._rows.move_to_end(ref.id)
-        self._slugs[ref.slug] = ref.id
-        while len(self._rows) > self.max_entries:
-            _, old = self._rows.popitem(last=False)
-            self._slugs.pop(old.slug, None)
-        return ref
-
-    def _load(self, **where: Any) -> TenantRef | None:
-        from shared.models.tenants import Tenant
-
-        stmt = select(Tenant).filter_by(**where)
-        with self.runtime.engine.connect() as conn:
-            row = conn.execute(stmt).first()
-        if row is None:
-            return None
-        return TenantRef.from_row(row)
-
-    def by_slug(self, slug: str) -> TenantRef | None:
-        tenant_id = self._slugs.get(slug)
-        if tenant_id is not None:
-            ref = self.by_id(tenant_id)
-            if ref is not None and ref.slug == slug:
-                return ref
-        loaded = self._load(slug=slug)
-        if loaded is None:
-            return None
-        return self.by_id(loaded.id)
-
-    def by_id(self, tenant_id: uuid.UUID | str) -> TenantRef | None:
-        if not isinstance(tenant_id, uuid.UUID):
-            try:
-                tenant_id = uuid.UUID(str(tenant_id))
-            except ValueError:
-                return None
-        version = self._version(tenant_id)
-        cached = self._rows.get(tenant_id)
-        if version is None:
-            # Redis is down: keep serving, trusting a row for at most OUTAGE_TTL seconds so a
-            # change still takes effect within about a second.
-            fresh = time.monotonic() - self._outage_loaded.get(tenant_id, -OUTAGE_TTL) < OUTAGE_TTL
-            if cached is not None and fresh:
-                return cached
-        elif cached is not None and cached.version == version:
-            return cached
-        loaded = self._load(id=tenant_id)
-        if loaded is None:
-            return None
-        if version is None:
-            self._outage_loaded[tenant_id] = time.monotonic()
-            version = -1  # never equal to a real version once Redis is back
-        return self._remember(TenantRef(**{**loaded.__dict__, "version": version}))
-
-    def preload(self, statuses=SERVED_STATUSES, batch: int = 500) -> int:
-        """Cache every tenant in ``statuses`` (versions read before rows, so a change made in
-        between leaves a row that the next lookup sees as stale and re-reads).
-
-        A forking job worker calls this before it starts: its work horses inherit the cache and
-        skip a Postgres connection per tenant job.
-        """
-        from shared.models.tenants import Tenant
-
-        loaded, after = 0, None
-        with self.runtime.engine.connect() as conn:
-            while loaded < self.max_entries:
-                stmt = select(Tenant.id).where(Tenant.status.in_(tuple(statuses)))
-                if after is not None:
-                    stmt = stmt.where(Tenant.id > after)
-                ids = list(conn.scalars(stmt.order_by(Tenant.id).limit(batch)))
-                if not ids:
-                    break
-                try:
-                    raw = self.runtime.redis.mget([version_key(i) for i in ids])
-                except redis.RedisError:
-                    return loaded  # without versions the cache cannot be trusted
-                versions = {i: int(v) if v else 0 for i, v in zip(ids, raw, strict=True)}
-                for row in conn.execute(select(Tenant).where(Tenant.id.in_(ids))):
-                    self._remember(TenantRef.from_row(row, versions[row.id]))
-                loaded += len(ids)
-                after = ids[-1]
-        return loaded
-
-    def bump(self, tenant_id: uuid.UUID | str) -> None:
-        """Invalidate every process's cached row (call after the change is committed).
-
-        The change is already committed when this runs, so a Redis outage must not turn it
-        into an error: while Redis is down every process re-reads rows from Postgres at most
-        once a second anyway, so the change still spreads.
-        """
-        try:
-            self.runtime.redis.incr(version_key(tenant_id))
-        except redis.RedisError:
-            log.warning(
-                "tenant version bump failed; Redis unavailable", extra={"tenant_id": str(tenant_id)}
-            )

@@ -12,6 +12,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from shared import db
+from shared.entitlements import consume
+from shared.runtime import current_runtime
 
 log = logging.getLogger("cleanplane.usage")
 
@@ -43,8 +45,6 @@ def count_api_request(redis, tenant_id, now: datetime | None = None) -> None:
 
 def flush_api_usage(now: datetime | None = None) -> dict:
     """Job (every minute): one usage event per tenant per finished minute; returns a summary."""
-    from shared.entitlements import consume
-    from shared.runtime import current_runtime
 
     rt = current_runtime()
     now = now or datetime.now(UTC)

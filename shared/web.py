@@ -6,10 +6,11 @@ import logging
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from shared import db
 from shared.errors import BadRequest, register_error_handlers
+from shared.input_limits import check_request_input
 from shared.limits import warn_untrusted_forwarding
 from shared.runtime import Runtime, reset_runtime, set_runtime
 from shared.usage import count_api_request
@@ -36,6 +37,11 @@ def refuse_nul_characters() -> None:
         raise BadRequest("Text must not contain NUL characters.", code="nul_character")
 
 
+def app_runtime() -> Runtime:
+    """The runtime ``init_app`` attached to the current Flask app (CLI commands, health)."""
+    return current_app.extensions["cleanplane"]
+
+
 def init_app(app: Flask, runtime: Runtime) -> None:
     app.extensions["cleanplane"] = runtime
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.photo_max_bytes + 1024 * 1024
@@ -48,6 +54,7 @@ def init_app(app: Flask, runtime: Runtime) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
         warn_untrusted_forwarding(runtime.settings)
+        check_request_input()  # before the NUL check: it bounds what the JSON parser may see
         refuse_nul_characters()
 
     @app.after_request

@@ -17,6 +17,7 @@ from shared import cors
 from shared.auth.guards import is_public_operation
 from shared.runtime import Runtime
 from shared.tenancy import TenantRef
+from tenantapp.settings.models import TenantSettings
 
 PUBLIC_ALLOW_HEADERS = "Content-Type, Idempotency-Key, X-Request-ID"
 
@@ -46,8 +47,6 @@ class BookingOrigins:
         return origins
 
     def _load(self, tenant: TenantRef) -> list[str]:
-        from tenantapp.settings.models import TenantSettings
-
         # Its own connection: the request's session may be mid-transaction or failed.
         engine = self.runtime.tenant_engine(tenant.schema_name, tenant.shard)
         with engine.connect() as conn:

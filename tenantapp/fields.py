@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from marshmallow import ValidationError, fields
 
 from shared.timezones import NonexistentLocalTime, parse_instant
+from tenantapp.scheduling.service import tenant_zone
 
 
 class UtcDateTime(fields.DateTime):
@@ -30,8 +31,6 @@ class TenantInstant(fields.Field):
     """RFC 3339 in; a naive value is tenant-local; a skipped local time (DST) is invalid."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
-        from tenantapp.scheduling.service import tenant_zone
-
         if not isinstance(value, str):
             raise ValidationError("Not a valid date-time.")
         try:

@@ -3,53 +3,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from tenantapp.settings.models import TenantSettings
-from tenantapp.teams.models import Team
+from tenantapp.checklists.seed import seed_checklist
+from tenantapp.pricing.seed import seed_pricing
+from tenantapp.scheduling.seed import seed_working_hours
+from tenantapp.settings.seed import TenantSeed, seed_settings
+from tenantapp.teams.seed import DEFAULT_TEAM, seed_default_team
 
-DEFAULT_TEAM = "Team A"
+__all__ = ["DEFAULT_TEAM", "SEEDERS", "TenantSeed", "seed_tenant"]
 
-# Later features append their own seeders here (pricing config, checklist template, ...).
-SEEDERS: list = []
-
-
-@dataclass(frozen=True)
-class TenantSeed:
-    company_name: str
-    time_zone: str = "America/Edmonton"
-    contact_email: str | None = None
-
-
-def _load_seeders() -> None:
-    """Import the feature modules that append to ``SEEDERS`` (idempotent)."""
-    import tenantapp.checklists.seed  # noqa: F401
-    import tenantapp.scheduling.seed  # noqa: F401
+# In order: working hours need the default team. A new feature that seeds rows adds its seeder here.
+SEEDERS = (
+    seed_settings,
+    seed_default_team,
+    seed_pricing,
+    seed_checklist,
+    seed_working_hours,
+)
 
 
 def seed_tenant(conn: Connection, seed: TenantSeed) -> None:
-    """Write the default settings and team into the tenant schema ``conn`` is pointed at.
+    """Run every seeder, in order, in the tenant schema ``conn`` is pointed at.
 
     ``conn`` has ``search_path`` set to the tenant schema (provisioning) — the statements are
     unqualified Core inserts, so they land in that schema only.
     """
-    conn.execute(
-        insert(TenantSettings).values(
-            id=1,
-            company_name=seed.company_name,
-            time_zone=seed.time_zone,
-            contact_email=seed.contact_email,
-        )
-    )
-    conn.execute(insert(Team).values(name=DEFAULT_TEAM, is_default=True))
-    _load_seeders()
     for seeder in SEEDERS:
         seeder(conn, seed)
-
-
-# Feature seeders register themselves on import; importing them here means every caller of
-# seed_tenant gets the complete seed. (At the bottom: they import SEEDERS from this module.)
-import tenantapp.pricing.seed  # noqa: E402, F401

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from controlplane.accounts import invitations, members, recovery, schemas, totp
 from controlplane.limits import limit_login
-from shared.api import problem_ref
+from shared.api import problems
 from shared.auth.guards import authenticate_staff, bearer_token, public, staff
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -16,11 +16,6 @@ def signed_in_user() -> str | None:
         return None
     principal, _ = authenticate_staff(None)
     return principal.user_id
-
-
-def problems(*codes: str) -> dict:
-    """Error responses an operation gives beyond those documented for every operation."""
-    return {code: problem_ref(code) for code in codes}
 
 
 blp = Blueprint("accounts", __name__, url_prefix="/v1", description="Members and account security")

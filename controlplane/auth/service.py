@@ -33,6 +33,7 @@ def _passwords(time_cost: int, memory_cost: int) -> Passwords:
 
 
 def passwords() -> Passwords:
+    """The password hasher with this deployment's Argon2 costs."""
     s = current_runtime().settings
     return _passwords(s.argon2_time_cost, s.argon2_memory_cost)
 
@@ -120,6 +121,7 @@ def refresh(raw_token: str) -> dict:
 
 
 def logout() -> None:
+    """Revoke the caller's session: its access and refresh tokens stop working at once."""
     sid = uuid.UUID(g.principal.session_id)
     with db.transaction() as tx:
         ids = revoke_sessions(tx, "logout", id=sid)
@@ -127,6 +129,7 @@ def logout() -> None:
 
 
 def change_password(current: str, new: str) -> None:
+    """Replace the caller's password after checking the current one and the policy."""
     principal = g.principal
     with db.transaction() as tx:
         user = tx.get(User, uuid.UUID(principal.user_id), with_for_update=True)
@@ -148,6 +151,7 @@ def change_password(current: str, new: str) -> None:
 
 
 def me() -> dict:
+    """The caller, the tenant of the token and the caller's role there."""
     principal = g.principal
     tenant = g.staff_tenant
     user = db.session().get(User, uuid.UUID(principal.user_id))

@@ -5,28 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask.cli import with_appcontext
 
-from controlplane.backups.pgtools import BackupError
-from controlplane.cli import tenants_cli
+from controlplane.backups.restore import restore_tenant
+from controlplane.backups.service import backup_tenant
+from controlplane.pgtools import PgToolError
 from shared.runtime import use_runtime
+from shared.web import app_runtime
 
 
-def _runtime():
-    return current_app.extensions["cleanplane"]
-
-
-@tenants_cli.command("backup")
+@click.command("backup")
+@with_appcontext
 @click.argument("slug")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def backup(slug: str, directory: Path) -> None:
     """Back up one tenant: its schema, control-plane rows and storage objects, into DIRECTORY."""
-    from controlplane.backups.service import backup_tenant
 
-    with use_runtime(_runtime()) as rt:
+    with use_runtime(app_runtime()) as rt:
         try:
             manifest = backup_tenant(rt, slug, directory)
-        except BackupError as exc:
+        except PgToolError as exc:
             raise click.ClickException(str(exc)) from exc
     tables = manifest["tables"]
     click.echo(
@@ -35,20 +33,27 @@ def backup(slug: str, directory: Path) -> None:
     )
 
 
-@tenants_cli.command("restore")
+@click.command("restore")
+@with_appcontext
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--as", "new_slug", default=None, help="Restore as a new tenant with this slug.")
 @click.option("--shard", default=None, help="Restore onto this shard (default: the backup's).")
 def restore(directory: Path, new_slug: str | None, shard: str | None) -> None:
     """Restore a tenant backup (as a new tenant with --as; else its original identity)."""
-    from controlplane.backups.service import restore_tenant
 
-    with use_runtime(_runtime()) as rt:
+    with use_runtime(app_runtime()) as rt:
         try:
             result = restore_tenant(rt, directory, new_slug, shard=shard, progress=click.echo)
-        except BackupError as exc:
+        except PgToolError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(
         f"restored {result.slug} ({result.tenant_id}) into {result.schema} on {result.shard}: "
         f"{result.tables} tables, {result.rows} rows, {result.files} files"
     )
+
+
+# Listed by controlplane/cli.py under ``flask tenants``.
+TENANTS_COMMANDS = (
+    backup,
+    restore,
+)

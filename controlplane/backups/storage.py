@@ -18,7 +18,7 @@ import logging
 import mimetypes
 from pathlib import Path
 
-from controlplane.backups.pgtools import BackupError
+from controlplane.backups.errors import BackupError
 from shared.runtime import Runtime, use_runtime
 from shared.storage import current_storage
 from shared.storage.base import Storage

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from controlplane.billing import plans
-from controlplane.cli import ops_cli
 from shared import db
 from shared.errors import AppError
 from shared.runtime import use_runtime
+from shared.web import app_runtime
 
 plans_cli = AppGroup("plans", help="List and edit plans (price, limits, Stripe price id).")
-ops_cli.add_command(plans_cli)
 
 
 @plans_cli.command("list")
 def list_plans():
     """Every plan with its price, limits and Stripe price id."""
-    with use_runtime(current_app.extensions["cleanplane"]):
+    with use_runtime(app_runtime()):
         for p in plans.all_plans():
             click.echo(
                 f"{p.code:12} {p.price_cents:>8} {p.currency} workers={p.max_workers} "
@@ -48,7 +46,7 @@ def set_plan(code, create, **options):
         changes["stripe_price_id"] = None
     if not changes:
         raise click.UsageError("nothing to change")
-    with use_runtime(current_app.extensions["cleanplane"]):
+    with use_runtime(app_runtime()):
         try:
             plan = plans.update_plan(code, changes, actor="cli", create=create)
         except AppError as exc:
@@ -56,3 +54,7 @@ def set_plan(code, create, **options):
         finally:
             db.close_session()
     click.echo(f"{plan.code}: {', '.join(sorted(changes))} updated")
+
+
+# Listed by controlplane/cli.py under ``flask ops``.
+OPS_COMMANDS = (plans_cli,)

@@ -8,11 +8,11 @@ from shared import db
 from shared.models.connect import ConnectAccount
 from shared.runtime import current_runtime
 from shared.tenancy import SERVED_STATUSES, tenant_context
+from tenantapp.payments.webhooks import handle_connect_event
 
 
 def route_connect_event(event: dict) -> str:
     """Find the tenant that owns ``event.account`` and apply the event there."""
-    from tenantapp.payments.webhooks import handle_connect_event
 
     account = event.get("account")
     tenant_id = (

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from controlplane.accounts import mailer
 from controlplane.billing.models import BillingAccount
-from controlplane.billing.service import (
+from controlplane.billing.subscription import (
     BILLING_SUSPENSION_REASON,
     DELINQUENT_STATUSES,
     billing_url,

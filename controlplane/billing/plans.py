@@ -25,6 +25,7 @@ EDITABLE = (
 
 
 def all_plans() -> list[Plan]:
+    """Every plan, active or not, in catalogue order (operators)."""
     return list(db.session().scalars(select(Plan).order_by(Plan.sort_order, Plan.code)))
 
 

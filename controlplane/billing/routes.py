@@ -5,19 +5,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from controlplane.billing import plans, schemas, service
+from controlplane.billing.connect import route_connect_event
+from controlplane.billing.event_shape import check_envelope, malformed_events_refused
 from controlplane.billing.webhooks import handle_event
 from shared import metrics
-from shared.api import link, links, problem_ref
+from shared.api import link, links, problems
 from shared.auth.guards import operator, public, staff
-from shared.errors import BadRequest
+from shared.errors import AppError, BadRequest
 from shared.runtime import current_runtime
 from shared.stripe import WebhookSignatureInvalid, verify_webhook
-
-
-def problems(*codes: str) -> dict:
-    """Error responses an operation gives beyond those documented for every operation."""
-    return {code: problem_ref(code) for code in codes}
-
 
 blp = Blueprint("billing", __name__, url_prefix="/v1/billing", description="Plan and billing")
 stripe_blp = Blueprint("stripe", __name__, url_prefix="/v1/stripe", description="Stripe webhooks")
@@ -72,7 +68,7 @@ class Webhook(MethodView):
     def post(self):
         """Platform-account Stripe events, authenticated by the ``Stripe-Signature`` header."""
         event = _verified_event(current_runtime().settings.stripe_webhook_secret, "stripe")
-        with _counted_failure("stripe"):
+        with _counted_failure("stripe"), malformed_events_refused("stripe"):
             outcome = handle_event(event)
         metrics.webhook_outcome("stripe", outcome)
         return {"received": True, "outcome": outcome}
@@ -83,6 +79,10 @@ def _counted_failure(source: str):
     """A verified event whose handling raised (Stripe will redeliver): counted for alerting."""
     try:
         yield
+    except AppError as exc:
+        if exc.status >= 500:  # a malformed event is a 400, counted as "malformed" already
+            metrics.webhook_outcome(source, "failed")
+        raise
     except Exception:
         metrics.webhook_outcome(source, "failed")
         raise
@@ -91,12 +91,13 @@ def _counted_failure(source: str):
 def _verified_event(secret: str, source: str) -> dict:
     """The request's Stripe event, or 400 when the signature is missing, wrong or stale."""
     try:
-        return verify_webhook(
+        event = verify_webhook(
             request.get_data(cache=False), request.headers.get("Stripe-Signature"), secret
         )
     except WebhookSignatureInvalid as exc:
         metrics.webhook_outcome(source, "bad_signature")
         raise BadRequest("The Stripe signature is missing, wrong or too old.") from exc
+    return check_envelope(event, source)
 
 
 @stripe_blp.route("/connect-webhook")
@@ -105,12 +106,11 @@ class ConnectWebhook(MethodView):
     @stripe_blp.response(200, schemas.WebhookOut)
     def post(self):
         """Connected-account events (deposits), authenticated with the Connect signing secret."""
-        from controlplane.billing.connect import route_connect_event
 
         event = _verified_event(
             current_runtime().settings.stripe_connect_webhook_secret, "stripe_connect"
         )
-        with _counted_failure("stripe_connect"):
+        with _counted_failure("stripe_connect"), malformed_events_refused("stripe_connect"):
             outcome = route_connect_event(event)
         metrics.webhook_outcome("stripe_connect", outcome)
         return {"received": True, "outcome": outcome}

@@ -5,20 +5,22 @@ from __future__ import annotations
 import getpass
 
 import click
+from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from controlplane.cli import _runtime, tenants_cli
 from controlplane.fleet import service
 from controlplane.fleet.locks import RunInProgress
 from controlplane.fleet.plan import DEFAULT_LOCK_TIMEOUT, MigrateOptions, Plan, plan, render_sql
 from shared.errors import NotFound
+from shared.web import app_runtime
 
 EXIT_FAILED = 1
 EXIT_RUN_IN_PROGRESS = 75  # EX_TEMPFAIL: try again later
 
 
-@tenants_cli.command("migrate")
+@click.command("migrate")
+@with_appcontext
 @click.option(
     "--parallel",
     type=click.IntRange(1, 64),
@@ -57,7 +59,7 @@ def migrate(parallel, tenant_slug, dry_run, as_sql, lock_timeout, script_locatio
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
-    runtime = _runtime()
+    runtime = app_runtime()
     try:
         if dry_run or as_sql:
             the_plan = plan(runtime, options)
@@ -133,3 +135,7 @@ def _run_with_progress(runtime, options: MigrateOptions) -> service.RunReport:
 
     with progress:
         return service.migrate_fleet(runtime, options, on_plan=on_plan, on_outcome=on_outcome)
+
+
+# Listed by controlplane/cli.py under ``flask tenants``.
+TENANTS_COMMANDS = (migrate,)

@@ -24,11 +24,13 @@ TEMPLATES = frozenset({"staff_invite", "password_reset", "verify_email", "billin
 
 
 def base_context() -> dict:
+    """What every platform e-mail template may use: site links and the zone (UTC)."""
     site = current_runtime().settings.public_base_url.rstrip("/")
     return {"links": {"site": site, "api": f"{site}/v1"}, "time_zone": "UTC"}
 
 
 def render_platform(template: str, context: dict):
+    """Render platform e-mail ``template`` with ``context`` over the base context."""
     return render(TEMPLATE_DIR, template, {**base_context(), **context})
 
 

@@ -7,7 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select, tuple_
 
+from controlplane.tenants.deletion import start_deletion
 from controlplane.tenants.lifecycle import change_status
+from jobs import queues
+from jobs.heartbeat import heartbeat_report
 from shared import db
 from shared.entitlements import usage
 from shared.errors import NotFound
@@ -17,6 +20,7 @@ from shared.runtime import current_runtime
 
 
 def list_tenants(args: dict) -> dict:
+    """A page of tenants, oldest first, filtered by ``status`` and ``plan`` (operators)."""
     stmt = select(Tenant).order_by(Tenant.created_at, Tenant.id).limit(args["limit"] + 1)
     if args["status"]:
         stmt = stmt.where(Tenant.status == args["status"])
@@ -30,6 +34,7 @@ def list_tenants(args: dict) -> dict:
 
 
 def tenant_detail(tenant_id: uuid.UUID) -> dict:
+    """One tenant's row with its lifecycle events; 404 if unknown."""
     sess = db.session()
     tenant = sess.get(Tenant, tenant_id)
     if tenant is None:
@@ -43,19 +48,17 @@ def tenant_detail(tenant_id: uuid.UUID) -> dict:
 
 
 def delete_tenant(tenant_id: uuid.UUID, operator: str, reason: str):
-    from controlplane.tenants.deletion import start_deletion
-
+    """Start deleting a tenant on an operator's behalf (SPEC §2.5)."""
     return start_deletion(tenant_id, actor=f"operator:{operator}", reason=reason)
 
 
 def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str):
+    """Move a tenant to ``to_status`` on an operator's behalf (suspend / resume)."""
     return change_status(tenant_id, to_status, actor=f"operator:{operator}", reason=reason)
 
 
 def jobs_report() -> dict:
     """Every RQ queue with its depth and registry counts, plus worker and scheduler heartbeats."""
-    from jobs import queues
-    from jobs.heartbeat import heartbeat_report
 
     redis = current_runtime().redis
     out = []

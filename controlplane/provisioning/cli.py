@@ -5,19 +5,16 @@ from __future__ import annotations
 import secrets
 
 import click
-from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
-from controlplane.cli import tenants_cli
+from controlplane.auth.service import passwords
+from controlplane.provisioning.operator import OperatorTenant, create_tenant, retry_tenant
+from controlplane.provisioning.pool import drain_pool, pool_status, refill_pool
 from shared.errors import AppError
+from shared.runtime import use_runtime
+from shared.web import app_runtime
 
-
-@tenants_cli.group("pool")
-def pool_cli():
-    """The warm pool of pre-provisioned tenant schemas."""
-
-
-def _runtime():
-    return current_app.extensions["cleanplane"]
+pool_cli = AppGroup("pool", help="The warm pool of pre-provisioned tenant schemas.")
 
 
 def _report(slug: str, outcome) -> None:
@@ -29,7 +26,8 @@ def _report(slug: str, outcome) -> None:
     )
 
 
-@tenants_cli.command("create")
+@click.command("create")
+@with_appcontext
 @click.option("--slug", required=True)
 @click.option("--name", "company_name", required=True, help="Company name.")
 @click.option("--email", required=True, help="The owner's e-mail (account created if new).")
@@ -41,11 +39,8 @@ def _report(slug: str, outcome) -> None:
 )
 def create(slug, company_name, email, time_zone, password):
     """Create a tenant (or retry a provision_failed one with the same slug)."""
-    from controlplane.auth.service import passwords
-    from controlplane.provisioning.operator import OperatorTenant, create_tenant
-    from shared.runtime import use_runtime
 
-    runtime = _runtime()
+    runtime = app_runtime()
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     with use_runtime(runtime):
@@ -61,16 +56,15 @@ def create(slug, company_name, email, time_zone, password):
     _report(slug, outcome)
 
 
-@tenants_cli.command("retry")
+@click.command("retry")
+@with_appcontext
 @click.argument("slug")
 def retry(slug):
     """Provision a provision_failed tenant again."""
-    from controlplane.provisioning.operator import retry_tenant
-    from shared.runtime import use_runtime
 
-    with use_runtime(_runtime()):
+    with use_runtime(app_runtime()):
         try:
-            outcome = retry_tenant(_runtime(), slug)
+            outcome = retry_tenant(app_runtime(), slug)
         except AppError as exc:
             raise click.ClickException(_problem(exc)) from exc
     _report(slug, outcome)
@@ -85,9 +79,8 @@ def _problem(exc: AppError) -> str:
 @pool_cli.command("status")
 def pool_status_cmd():
     """Ready schemas at head, unclaimed schemas per revision, claimed so far."""
-    from controlplane.provisioning.pool import pool_status
 
-    status = pool_status(_runtime())
+    status = pool_status(app_runtime())
     click.echo(f"head: {status.head}")
     click.echo(f"ready at head: {status.ready} (target TENANT_POOL_SIZE={status.target})")
     for revision, count in sorted(status.by_revision.items()):
@@ -100,16 +93,22 @@ def pool_status_cmd():
 @click.argument("size", type=click.IntRange(min=0))
 def pool_fill(size):
     """Top the pool up to SIZE ready schemas at head (drops unclaimed ones below head)."""
-    from controlplane.provisioning.pool import refill_pool
 
-    created = refill_pool(_runtime(), size)
+    created = refill_pool(app_runtime(), size)
     click.echo(f"created {created} pool schema(s); pool target {size}")
 
 
 @pool_cli.command("drain")
 def pool_drain():
     """Drop every unclaimed pool schema."""
-    from controlplane.provisioning.pool import drain_pool
 
-    dropped = drain_pool(_runtime())
+    dropped = drain_pool(app_runtime())
     click.echo(f"dropped {dropped} pool schema(s)")
+
+
+# Listed by controlplane/cli.py under ``flask tenants``.
+TENANTS_COMMANDS = (
+    create,
+    retry,
+    pool_cli,
+)

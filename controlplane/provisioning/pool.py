@@ -46,6 +46,7 @@ def claim_pool_schema(conn: Connection, head: str) -> str | None:
 
 
 def mark_claimed(conn: Connection, schema: str) -> None:
+    """Record that pooled ``schema`` now belongs to a tenant (in the caller's transaction)."""
     conn.execute(
         update(PoolSchema).where(PoolSchema.schema_name == schema).values(claimed_at=func.now())
     )

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask.cli import with_appcontext
 
-from controlplane.cli import tenants_cli
 from controlplane.shards.move import MoveError, move_tenant
 from controlplane.shards.placement import tenants_per_shard
 from shared.shards import UnknownShard
+from shared.web import app_runtime
 
 
-def _runtime():
-    return current_app.extensions["cleanplane"]
-
-
-@tenants_cli.command("move")
+@click.command("move")
+@with_appcontext
 @click.argument("slug")
 @click.option("--to", "target", required=True, help="The shard to move the tenant to.")
 def move(slug, target):
     """Move a tenant to another shard (run again to resume a failed move)."""
-    runtime = _runtime()
+    runtime = app_runtime()
     try:
         result = move_tenant(runtime, slug, target)
     except UnknownShard as exc:
@@ -35,11 +32,19 @@ def move(slug, target):
     )
 
 
-@tenants_cli.command("shards")
+@click.command("shards")
+@with_appcontext
 def shards():
     """List shards and how many tenants each holds."""
-    runtime = _runtime()
+    runtime = app_runtime()
     with runtime.engine.connect() as conn:
         counts = tenants_per_shard(conn)
     for name, shard in runtime.shards.items():
         click.echo(f"{name:20} {counts.get(name, 0):8} {shard.database}")
+
+
+# Listed by controlplane/cli.py under ``flask tenants``.
+TENANTS_COMMANDS = (
+    move,
+    shards,
+)

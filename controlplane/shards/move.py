@@ -31,7 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
-from controlplane.shards import pgtools
+from controlplane import pgtools
 from controlplane.shards.models import TenantMove
 from shared import freeze
 from shared.models.tenants import Tenant
@@ -71,7 +71,15 @@ class MoveResult:
 
 
 def move_tenant(runtime: Runtime, slug: str, target: str, actor: str = "cli") -> MoveResult:
-    """Move tenant ``slug`` to shard ``target``, or resume its unfinished move there."""
+    """Move tenant ``slug`` to shard ``target``, or resume its unfinished move there.
+
+    Refuses to start while Redis is unavailable: requests read the write freeze failing open,
+    so a freeze that cannot be set would not stop writes (SPEC §8).
+    """
+    try:
+        freeze.require_redis(runtime.redis)
+    except freeze.FreezeUnavailable as exc:
+        raise MoveError(f"cannot move {slug} now: {exc}; try again when Redis is back") from exc
     move_id = open_move(runtime, slug, target, actor)
     return run_move(runtime, move_id)
 
@@ -177,7 +185,7 @@ def _result(runtime: Runtime, move, frozen_ms: float | None = None) -> MoveResul
     with runtime.engine.connect() as conn:
         slug = conn.scalar(select(Tenant.slug).where(Tenant.id == move.tenant_id))
     verified = move.verified or {}
-    tables = {k: v for k, v in verified.items() if not k.startswith("seq:")}
+    tables = pgtools.table_fingerprints(verified)
     return MoveResult(
         move.id,
         slug,
@@ -209,9 +217,13 @@ def _copy_schema(runtime: Runtime, move) -> None:
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {q} CASCADE")
     with tempfile.TemporaryDirectory(prefix="cleanplane-move-") as tmp:
         archive = Path(tmp) / f"{move.schema_name}.dump"
-        pgtools.dump_schema(source_engine, source.owner_url, move.schema_name, archive)
+        with source_engine.connect() as conn:
+            major = pgtools.server_major(conn)
+        pgtools.dump_schema(source.owner_url, major, move.schema_name, archive, fmt="custom")
         checkpoint("copy:dumped")
-        pgtools.restore_schema(target_engine, target.owner_url, archive)
+        with target_engine.connect() as conn:
+            major = pgtools.server_major(conn)
+        pgtools.restore_archive(target.owner_url, major, archive)
     with target_engine.begin() as conn:
         pgtools.grant_app_role(conn, move.schema_name, target.app_role)
 
@@ -227,6 +239,9 @@ def _verify_and_flip(runtime: Runtime, move) -> None:
     q = quoted_schema(schema)
     with runtime.shard_owner_engine(source.name).connect() as src, src.begin():
         checkpoint("verify")
+        # Abort (the run records it; a rerun resumes at freeze) when Redis went away or the
+        # freeze lapsed: requests would then be writing, the freeze failing open.
+        freeze.require_frozen(runtime.redis, move.tenant_id)
         src.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         names = pgtools.tables(src, schema)
         if names:
@@ -243,6 +258,7 @@ def _verify_and_flip(runtime: Runtime, move) -> None:
         checkpoint("verify:done")
         _record(runtime, move.id, step="verify", verified=expected)
         checkpoint("flip")
+        freeze.require_frozen(runtime.redis, move.tenant_id)
         src.exec_driver_sql(f'REVOKE USAGE ON SCHEMA {q} FROM "{source.app_role}"')
         with runtime.owner_engine.begin() as cp:
             cp.execute(

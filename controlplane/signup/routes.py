@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from controlplane.auth.service import passwords
 from controlplane.limits import limit_signup
 from controlplane.signup import schemas, service
 from shared.api import link, links
@@ -34,6 +35,5 @@ class Signup(MethodView):
     )
     def post(self, data):
         """Sign up: a new workspace on the free plan and its owner's first session."""
-        from controlplane.auth.service import passwords
 
         return service.signup(data, passwords())

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
+from shared import db
 from shared.errors import Conflict, NotFound
 from shared.models.tenants import Tenant, TenantEvent
 from shared.runtime import current_runtime
@@ -48,7 +49,6 @@ def transition(sess, tenant_id: uuid.UUID, to_status: str, *, actor: str, reason
 
 def change_status(tenant_id, to_status: str, *, actor: str, reason: str | None) -> Tenant:
     """Commit a transition and make it visible to every process at once (version bump)."""
-    from shared import db
 
     with db.transaction() as tx:
         tenant = transition(tx, tenant_id, to_status, actor=actor, reason=reason)

@@ -11,16 +11,19 @@ from shared.tenancy import TenantRef
 
 
 def plans() -> list[Plan]:
+    """The plans a tenant can choose, in catalogue order."""
     return list(
         db.session().scalars(select(Plan).where(Plan.active.is_(True)).order_by(Plan.sort_order))
     )
 
 
 def limits_of(plan: Plan) -> dict:
+    """``{metric: limit}`` of ``plan`` (None: unlimited)."""
     return {metric: plan.limit_for(metric) for metric in METRIC_LIMITS}
 
 
 def tenant_detail(tenant: TenantRef) -> dict:
+    """The tenant's plan, limits and usage this period (what its staff see)."""
     sess = db.session()
     plan = sess.get(Plan, tenant.plan)
     return {

@@ -11,6 +11,7 @@ import logging
 
 from sqlalchemy import select
 
+from shared.models.tenants import Tenant
 from shared.runtime import current_runtime
 from shared.storage import current_storage
 
@@ -20,7 +21,6 @@ log = logging.getLogger("cleanplane.storage.purge")
 
 def purge_deleted_tenants(limit: int = 50) -> dict[str, int]:
     """Delete the storage prefix of up to ``limit`` deleted tenants not purged yet."""
-    from shared.models.tenants import Tenant
 
     rt = current_runtime()
     with rt.engine.connect() as conn:

@@ -27,6 +27,8 @@ from shared.auth import tokens
 from shared.auth.permissions import allows
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.limits import client_ip, operator_failures_all, operator_failures_ip
+from shared.models.accounts import Membership, User, UserSession
+from shared.operator_tokens import check_operator_token
 from shared.runtime import current_runtime
 from shared.tenancy import TenantRef
 
@@ -79,7 +81,6 @@ def forget_sessions(session_ids) -> None:
 
 def _load_session(sid: str, tenant: TenantRef) -> dict:
     """Session + membership + user state for ``sid``, from Redis or one SQL query."""
-    from shared.models.accounts import Membership, User, UserSession
 
     rt = current_runtime()
     key = session_key(sid)
@@ -325,7 +326,6 @@ def authenticate_operator() -> Principal:
         claims = tokens.decode(current_runtime().settings, raw)
         if claims["typ"] != "operator":
             raise Forbidden("Operator credentials are required.")
-        from shared.operator_tokens import check_operator_token
 
         return Principal(typ="operator", operator=check_operator_token(claims))
     raise Unauthorized(

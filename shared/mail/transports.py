@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
-from shared.mail.message import OutgoingMail
+from shared.mail.message import OutgoingMail, address_value, header_value
 from shared.outbox.delivery import Permanent, Retryable, through_breaker
 from shared.settings import Settings
 
@@ -59,10 +59,14 @@ class SmtpTransport:
 
     def _send(self, mail: OutgoingMail):
         try:
+            mime = mail.to_mime()  # before connecting: a message that cannot be built is ours
+        except (ValueError, TypeError) as exc:
+            return Permanent("invalid_message", repr(exc)[:200])  # returned: never trips
+        try:
             with self._connect() as conn:
                 if self.username:
                     conn.login(self.username, self.password or "")
-                conn.send_message(mail.to_mime())
+                conn.send_message(mime)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             if 500 <= code < 600:
@@ -93,13 +97,14 @@ class SendGridTransport:
         self.timeout = timeout
 
     def _body(self, mail: OutgoingMail) -> dict:
+        """SendGrid's JSON (``ValueError`` for an address with a line break, like SMTP's)."""
         from email.utils import parseaddr
 
-        name, address = parseaddr(mail.from_addr)
+        name, address = parseaddr(header_value(mail.from_addr))
         body = {
-            "personalizations": [{"to": [{"email": mail.to}]}],
+            "personalizations": [{"to": [{"email": address_value(mail.to)}]}],
             "from": {"email": address, **({"name": name} if name else {})},
-            "subject": mail.subject,
+            "subject": header_value(mail.subject),
             "content": [
                 {"type": "text/plain", "value": mail.text},
                 {"type": "text/html", "value": mail.html},
@@ -107,16 +112,20 @@ class SendGridTransport:
             "custom_args": {"message_id": mail.message_id},
         }
         if mail.headers:
-            body["headers"] = dict(mail.headers)
-        if mail.reply_to:
-            body["reply_to"] = {"email": mail.reply_to}
+            body["headers"] = {header_value(k): header_value(v) for k, v in mail.headers.items()}
+        if mail.reply_to and "\n" not in mail.reply_to and "\r" not in mail.reply_to:
+            body["reply_to"] = {"email": mail.reply_to.strip()}
         return body
 
     def _send(self, mail: OutgoingMail):
         try:
+            body = self._body(mail)
+        except ValueError as exc:
+            return Permanent("invalid_message", repr(exc)[:200])  # returned: never trips
+        try:
             resp = requests.post(
                 f"{self.base_url}/v3/mail/send",
-                json=self._body(mail),
+                json=body,
                 headers={"Authorization": f"Bearer {self.api_key}"},
                 timeout=(min(self.timeout, 5.0), self.timeout),
                 allow_redirects=False,

@@ -41,6 +41,8 @@ _by_runtime: weakref.WeakKeyDictionary[Runtime, Storage] = weakref.WeakKeyDictio
 def build_storage(settings: Settings) -> Storage:
     """The backend ``settings.storage_backend`` names, configured from the settings."""
     backend = settings.storage_backend
+    # Backends are imported on choice, not to break a cycle: each pulls its own client library
+    # (boto3 for S3/R2, an HTTP client for Cloudflare) that a process using another never loads.
     if backend == "local":
         from shared.storage.local import LocalStorage
 

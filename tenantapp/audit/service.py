@@ -50,6 +50,7 @@ def changes(obj, fields: dict) -> tuple[dict, dict]:
 
 def list_entries(limit: int, cursor: str | None) -> dict:
     # ids are an identity sequence: newest first by id is stable and index-only.
+    """A page of audit entries, newest first."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
     after = decode_cursor(cursor, int)
     if after:

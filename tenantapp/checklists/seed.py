@@ -10,7 +10,7 @@ from tenantapp.checklists.models import (
     ChecklistTemplateItem,
     ChecklistTemplateVersion,
 )
-from tenantapp.seed import SEEDERS, TenantSeed
+from tenantapp.settings.seed import TenantSeed
 
 DEFAULT_NAME = "Standard visit"
 # (label, phase, required) in order; positions are the list indexes.
@@ -50,7 +50,3 @@ def seed_checklist(conn: Connection, seed: TenantSeed) -> None:  # noqa: ARG001 
             for position, (label, phase, required) in enumerate(DEFAULT_ITEMS)
         ],
     )
-
-
-if seed_checklist not in SEEDERS:
-    SEEDERS.append(seed_checklist)

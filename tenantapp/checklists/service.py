@@ -81,6 +81,7 @@ def init_run(booking_id: int) -> ChecklistRun:
 
 
 def get_run(booking_id: int) -> ChecklistRun:
+    """The booking's checklist run; 404 before it is initialised."""
     return _run(db.session(), booking_id)
 
 
@@ -128,6 +129,7 @@ def complete(booking_id: int) -> ChecklistRun:
 
 
 def view(run: ChecklistRun) -> dict:
+    """The API form of ``run``: template version, items and completion."""
     sess = db.session()
     version = sess.get(ChecklistTemplateVersion, run.template_version_id)
     return {

@@ -10,11 +10,13 @@ from shared import db
 from shared.errors import NotFound, field_error
 from shared.pagination import decode_cursor, page
 from tenantapp.customers.models import Customer, ReferralCredit
+from tenantapp.leads.models import Lead
 
 DEFAULT_REGION = "CA"  # North American numbering; numbers with +country codes parse anywhere
 
 
 def normalise_email(email: str | None) -> str | None:
+    """Trimmed, lower-cased e-mail (None stays None)."""
     return email.strip().lower() if email else None
 
 
@@ -59,6 +61,7 @@ def match_or_create(sess, name: str, email: str | None, phone: str) -> Customer:
 
 
 def list_customers(limit: int, cursor: str | None) -> dict:
+    """A page of customers, newest first."""
     stmt = select(Customer).order_by(Customer.id.desc()).limit(limit + 1)
     after = decode_cursor(cursor, int)
     if after:
@@ -68,8 +71,7 @@ def list_customers(limit: int, cursor: str | None) -> dict:
 
 
 def customer_detail(customer_id: int) -> dict:
-    from tenantapp.leads.models import Lead
-
+    """One customer with their leads and referral credits; 404 if unknown."""
     sess = db.session()
     customer = sess.get(Customer, customer_id)
     if customer is None:

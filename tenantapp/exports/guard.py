@@ -47,10 +47,38 @@ class Target:
     address: str  # the vetted IP the request must connect to
 
 
+NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: IPv4 in the last 32 bits
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address carries (and a translator or relay would reach):
+    IPv4-mapped, 6to4 (2002::/16), Teredo (2001::/32: server and de-obfuscated client),
+    NAT64 (64:ff9b::/96) and IPv4-compatible (::/96)."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if ip in NAT64_WELL_KNOWN or (ip in IPV4_COMPATIBLE and int(ip) > 0xFFFF):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
 def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """The reason code refusing ``ip``, or None when it is a public unicast address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return address_problem(ip.ipv4_mapped)
+    """The reason code refusing ``ip``, or None when it is a public unicast address.
+
+    An IPv6 address embedding an IPv4 address is refused for that address's reason first (a
+    6to4 address of 127.0.0.1 is a loopback target), then judged as itself.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return address_problem(ip.ipv4_mapped)
+        for inner in embedded_ipv4(ip):
+            if (problem := address_problem(inner)) is not None:
+                return problem
     if ip in METADATA:
         return "metadata_address"
     if ip.is_loopback:

@@ -12,6 +12,7 @@ from shared.storage import MAX_URL_SECONDS, ObjectNotFound, current_storage, ite
 from tenantapp.photos import schemas, service
 from tenantapp.photos.models import Photo
 from tenantapp.photos.upload import read_upload
+from tenantapp.portal.service import visible_job
 
 blp = Blueprint("photos", __name__, url_prefix="/v1", description="Job photos")
 
@@ -169,7 +170,6 @@ def _worker_uploader() -> service.Uploader:
 
 def _visible(booking_id: int) -> None:
     """404 unless the job is the worker's own (or their team's unassigned one)."""
-    from tenantapp.portal.service import visible_job
 
     visible_job(booking_id)
 

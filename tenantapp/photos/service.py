@@ -127,6 +127,7 @@ def _compensate(ref: str, key: str) -> None:
 
 
 def get_photo(booking_id: int, photo_id: uuid.UUID) -> Photo:
+    """Photo ``photo_id`` of booking ``booking_id``; 404 if it is another booking's."""
     photo = db.session().get(Photo, photo_id)
     if photo is None or photo.booking_id != booking_id:
         raise NotFound("No such photo.")

@@ -9,8 +9,7 @@ from shared.pagination import PageArgs
 from tenantapp.checklists import schemas as checklist_schemas
 from tenantapp.checklists import service as checklists
 from tenantapp.portal import schemas, service
-from tenantapp.timetracking import schemas as time_schemas
-from tenantapp.timetracking import service as timer
+from tenantapp.timetracking.routes import add_timer_routes
 
 blp = Blueprint("portal", __name__, url_prefix="/v1", description="Worker portal")
 
@@ -115,60 +114,10 @@ class CompleteChecklist(MethodView):
         return checklists.view(checklists.complete(booking_id))
 
 
-@blp.route("/worker/jobs/<int:booking_id>/time")
-class Time(MethodView):
-    @worker
-    @blp.response(200, time_schemas.TimeOut)
-    def get(self, booking_id):
-        """The job's timer and its summary."""
-        service.visible_job(booking_id)
-        return timer.summary(booking_id)
-
-
-@blp.route("/worker/jobs/<int:booking_id>/time/start")
-class StartTime(MethodView):
-    @worker
-    @blp.doc(responses=problems("409"))
-    @blp.response(200, time_schemas.TimeOut)
-    def post(self, booking_id):
-        """NOT_STARTED → RUNNING (a no-op while RUNNING)."""
-        service.visible_job(booking_id)
-        timer.start(booking_id)
-        return timer.summary(booking_id)
-
-
-@blp.route("/worker/jobs/<int:booking_id>/time/pause")
-class PauseTime(MethodView):
-    @worker
-    @blp.doc(responses=problems("409"))
-    @blp.response(200, time_schemas.TimeOut)
-    def post(self, booking_id):
-        """RUNNING → PAUSED."""
-        service.visible_job(booking_id)
-        timer.pause(booking_id)
-        return timer.summary(booking_id)
-
-
-@blp.route("/worker/jobs/<int:booking_id>/time/resume")
-class ResumeTime(MethodView):
-    @worker
-    @blp.doc(responses=problems("409"))
-    @blp.response(200, time_schemas.TimeOut)
-    def post(self, booking_id):
-        """PAUSED → RUNNING."""
-        service.visible_job(booking_id)
-        timer.resume(booking_id)
-        return timer.summary(booking_id)
-
-
-@blp.route("/worker/jobs/<int:booking_id>/time/finish")
-class FinishTime(MethodView):
-    @worker
-    @blp.doc(responses=problems("409"))
-    @blp.arguments(time_schemas.FinishIn)
-    @blp.response(200, time_schemas.TimeOut)
-    def post(self, data, booking_id):
-        """RUNNING/PAUSED → FINISHED; above 1.2 × planned an ``overrun_reason`` is required."""
-        service.visible_job(booking_id)
-        timer.finish(booking_id, data["overrun_reason"], data["note"])
-        return timer.summary(booking_id)
+add_timer_routes(
+    blp,
+    "/worker/jobs/<int:booking_id>/time",
+    worker,
+    get_doc="The job's timer and its summary.",
+    check=service.visible_job,
+)

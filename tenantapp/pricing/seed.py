@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 
 from tenantapp.pricing.config import DEFAULT_CONFIG, config_hash
 from tenantapp.pricing.models import PricingConfig
-from tenantapp.seed import SEEDERS, TenantSeed
+from tenantapp.settings.seed import TenantSeed
 
 
 def seed_pricing(conn: Connection, seed: TenantSeed) -> None:  # noqa: ARG001 - seeder signature
@@ -17,7 +17,3 @@ def seed_pricing(conn: Connection, seed: TenantSeed) -> None:  # noqa: ARG001 - 
             version=1, config=DEFAULT_CONFIG, config_hash=config_hash(DEFAULT_CONFIG)
         )
     )
-
-
-if seed_pricing not in SEEDERS:
-    SEEDERS.append(seed_pricing)

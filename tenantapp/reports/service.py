@@ -68,6 +68,7 @@ def resolve_range(start: date | None, end: date | None, zone: ZoneInfo) -> tuple
 
 
 def metrics(start_day: date | None, end_day: date | None) -> dict:
+    """The SPEC §5.8 report for tenant-local dates [start_day, end_day) (docs/architecture.md)."""
     sess = db.session()
     zone = _zone()
     start_day, end_day = resolve_range(start_day, end_day, zone)
@@ -199,6 +200,7 @@ CSV_HEADER = ["section", "name", "value"]
 
 
 def metrics_csv_rows(report: dict) -> list[list]:
+    """``report`` as ``section,name,value`` rows."""
     conv = report["conversions"]
     acc = report["estimate_accuracy"]
     rows: list[list] = [
@@ -221,4 +223,5 @@ def metrics_csv_rows(report: dict) -> list[list]:
 
 
 def metrics_csv(report: dict):
+    """``report`` as escaped CSV lines (header first)."""
     return csv_lines(CSV_HEADER, metrics_csv_rows(report))

@@ -23,6 +23,9 @@ class DeletionOut(Schema):
     leads = fields.Integer()
     bookings = fields.Integer()
     photos = fields.Integer()
+    outbox_messages = fields.Integer(
+        metadata={"description": "Queued, dead and sent messages to or about them, deleted."}
+    )
 
 
 class ExportBundle(Schema):

@@ -5,7 +5,9 @@
   runs it once per tenant-local date at the first tick at or after 02:00 local (``due_local_date``).
 - ``anonymise``: a data-deletion request. The customer row and their leads keep their ids (bookings
   reference them) but lose every personal field; bookings stay for the books with their free-text
-  fields cleared; the photos of those bookings are deleted (storage released via the janitor).
+  fields cleared; the photos of those bookings are deleted (storage released via the janitor);
+  their outbox rows (mail to them or about them, lead exports) are deleted in the same
+  transaction (``tenantapp.outbox.erasure``), so nothing addressed to them is sent afterwards.
 - ``export``: one person's data bundle (customer rows, leads, bookings, photo metadata, credits).
 Every action writes an audit entry.
 """
@@ -23,6 +25,7 @@ from tenantapp.audit.service import record
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, ReferralCredit
 from tenantapp.leads.models import Lead
+from tenantapp.outbox.erasure import erase_person
 from tenantapp.photos import service as photos
 from tenantapp.photos.models import Photo
 from tenantapp.settings.models import TenantSettings
@@ -100,6 +103,13 @@ def anonymise(data: dict, now: datetime | None = None) -> dict:
         ids = [c.id for c in customers]
         leads = list(tx.scalars(select(Lead).where(Lead.customer_id.in_(ids))))
         bookings = list(tx.scalars(select(Booking).where(Booking.customer_id.in_(ids))))
+        # Before the addresses are erased: their queued, dead and sent mail goes with them.
+        outbox_rows = erase_person(
+            tx,
+            [c.email for c in customers] + [lead.email for lead in leads] + [data.get("email")],
+            [lead.id for lead in leads],
+            [b.id for b in bookings],
+        )
         for c in customers:
             c.name, c.email, c.phone, c.anonymized_at = ERASED, None, None, now
         for lead in leads:
@@ -118,6 +128,7 @@ def anonymise(data: dict, now: datetime | None = None) -> dict:
             "leads": len(leads),
             "bookings": len(bookings),
             "photos": len(photo_keys),
+            "outbox_messages": outbox_rows,
         }
         for c in customers:
             record(tx, "customer.anonymise", "customer", c.id, after=summary)

@@ -5,14 +5,14 @@ from datetime import time
 from sqlalchemy import insert, select
 
 from tenantapp.scheduling.models import WorkingHours
-from tenantapp.seed import SEEDERS
 from tenantapp.teams.models import Team
 
 DEFAULT_DAYS = range(0, 6)  # Monday (0) … Saturday (5)
 DEFAULT_START, DEFAULT_END = time(9, 0), time(18, 0)
 
 
-def seed_working_hours(conn, seed) -> None:
+def seed_working_hours(conn, seed) -> None:  # noqa: ARG001 - seeder signature
+    """Monday–Saturday 09:00–18:00 for the default team."""
     team_id = conn.scalar(select(Team.id).where(Team.is_default.is_(True)))
     conn.execute(
         insert(WorkingHours),
@@ -26,6 +26,3 @@ def seed_working_hours(conn, seed) -> None:
             for d in DEFAULT_DAYS
         ],
     )
-
-
-SEEDERS.append(seed_working_hours)

@@ -18,6 +18,7 @@ def get_settings() -> TenantSettings:
 
 
 def update_settings(patch: dict) -> TenantSettings:
+    """Apply ``patch`` to the settings after checking the time zone; audited."""
     if "time_zone" in patch:
         problem = time_zone_problem(patch["time_zone"])
         if problem:

@@ -83,6 +83,7 @@ def start(booking_id: int, now: datetime | None = None) -> None:
 
 
 def pause(booking_id: int, now: datetime | None = None) -> None:
+    """RUNNING → PAUSED: close the open segment; 409 from any other state."""
     now = now or _now()
     with db.transaction() as tx:
         _booking(tx, booking_id)
@@ -95,6 +96,7 @@ def pause(booking_id: int, now: datetime | None = None) -> None:
 
 
 def resume(booking_id: int, now: datetime | None = None) -> None:
+    """PAUSED → RUNNING: open a new segment; 409 from any other state."""
     now = now or _now()
     with db.transaction() as tx:
         _booking(tx, booking_id)
@@ -137,6 +139,7 @@ def _planned(booking: Booking) -> timedelta:
 
 
 def is_overrun(effective: timedelta, planned: timedelta) -> bool:
+    """Whether ``effective`` exceeds the overrun ratio (1.2) of ``planned``."""
     return effective * OVERRUN_DEN > planned * OVERRUN_NUM
 
 

@@ -63,7 +63,8 @@ def _new_invite(worker: Worker, now: datetime) -> str:
     worker.invite_token_hash = hash_token(raw)
     worker.invite_expires_at = now + INVITE_TTL
     base = current_runtime().settings.public_base_url.rstrip("/")
-    return f"{base}/t/{current_tenant().slug}/v1/worker/accept-invite?token={quote(raw)}"
+    # The page (tenantapp/workers/pages.py), not the JSON endpoint: the link opens in a browser.
+    return f"{base}/t/{current_tenant().slug}/work/accept-invite?token={quote(raw)}"
 
 
 def _email_taken(exc: IntegrityError) -> bool:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from shared import db
-from shared.auth import guards, tokens
+from shared.auth import tokens
 from shared.auth.tokens import ACCESS_TTL
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
@@ -63,6 +63,3 @@ def load_session(sid: str, worker_id: int) -> dict | None:
     if row is None:
         return None
     return {"worker_id": worker_id, "team_id": row.team_id, "exp": row.expires_at.timestamp()}
-
-
-guards.register_worker_session_loader(load_session)

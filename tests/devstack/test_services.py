@@ -146,7 +146,7 @@ def test_make_test_counts_no_collected_tests_as_success_only_when_asked(flag, ex
     assert done.returncode == expected, done.stdout + done.stderr
 
 
-def test_launcher_gives_up_when_a_child_dies_while_starting_or_running():
+def test_launcher_gives_up_when_a_child_dies_while_starting(tmp_path):
     from devstack import run
 
     alive = subprocess.Popen(["sleep", "30"])
@@ -158,10 +158,38 @@ def test_launcher_gives_up_when_a_child_dies_while_starting_or_running():
             run.wait_ready(
                 f"http://127.0.0.1:{port}/readyz", [("web", alive), ("scheduler", dead)], 30
             )
-        assert run.supervise([("web", alive), ("scheduler", dead)]) == 1
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_launcher_restarts_a_child_that_exits_once_running_with_a_backoff(tmp_path):
+    """An outage must not stop `make run`: a child that exits is started again (1 s, then 2 s,
+    ...), the others are left alone, and only Ctrl-C/SIGTERM (``Stop``) ends the watch."""
+    import signal
+
+    from devstack import run
+
+    starts = tmp_path / "starts"
+    code = f"open({str(starts)!r}, 'a').write('x'); raise SystemExit(3)"
+    alive = subprocess.Popen(["sleep", "30"])
+    dead = subprocess.Popen([sys.executable, "-c", code])
+    dead.wait()
+    procs = [("web", alive), ("scheduler", dead)]
+    previous = signal.signal(signal.SIGALRM, run._raise_stop)
+    signal.setitimer(signal.ITIMER_REAL, 4.5)
+    try:
+        with pytest.raises(run.Stop):
+            run.supervise(procs, dict(os.environ))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        for _, proc in procs:
+            proc.kill()
+            proc.wait()
+    assert starts.read_text() == "xxx"  # the first run, then restarts after 1 s and 2 s more
+    assert procs[0] == ("web", alive)  # left alone
+    assert procs[1][1] is not dead  # the caller's clean-up sees the restarted child
 
 
 @pytest.mark.parametrize(

@@ -141,3 +141,44 @@ def run_burst_worker(env: dict, *queues: str) -> subprocess.CompletedProcess:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+class PrivatePostgres:
+    """A Postgres cluster of the test's own (the machine's binaries, run as ``postgres``, initdb'd
+    in a temporary folder), so a drill can stop and start it under a running app without touching
+    the machine's shared server. Wraps ``devstack.services.OwnPostgres``; ``stop`` is a fast
+    shutdown (sessions terminated: clients lose their connections, new ones are refused)."""
+
+    def __init__(self, workdir: Path):
+        from devstack.services import OwnPostgres
+
+        self.workdir = workdir
+        self.server = OwnPostgres(workdir, source="system")
+
+    @property
+    def admin_url(self) -> str:
+        return self.server.admin_url
+
+    def database_urls(self, name: str = "cleanplane") -> tuple[str, str]:
+        """App and owner URLs for database ``name`` (roles made by ``setup_database``)."""
+        from sqlalchemy.engine import make_url
+
+        base = make_url(self.admin_url).set(database=name)
+        app = base.set(username="cleanplane_app", password="app-pw").render_as_string(False)
+        owner = base.set(username="cleanplane_owner", password="owner-pw").render_as_string(False)
+        return app, owner
+
+    def start(self) -> None:
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def remove(self) -> None:
+        import shutil
+
+        self.stop()
+        pgdata = self.workdir / "pg"
+        if pgdata.is_symlink():  # kept under /var/tmp where the postgres user can reach it
+            shutil.rmtree(pgdata.resolve().parent, ignore_errors=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)

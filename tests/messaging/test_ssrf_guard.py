@@ -160,3 +160,41 @@ def test_production_refuses_to_start_with_the_test_allowance():
     Settings.from_env(env)  # a valid production configuration
     with pytest.raises(SettingsError, match="EXPORT_UNSAFE_ALLOW_TARGETS"):
         Settings.from_env({**env, "EXPORT_UNSAFE_ALLOW_TARGETS": "127.0.0.1:8080"})
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        # 6to4 (2002::/16): the IPv4 address sits in bits 16-48
+        ("http://[2002:7f00:1::]/hook", "loopback_address"),
+        ("http://[2002:c0a8:101::1]/hook", "private_address"),
+        ("http://[2002:a00:1::]/hook", "private_address"),
+        ("http://[2002:a9fe:a9fe::]/hook", "metadata_address"),
+        ("http://[2002:6440:1::]/hook", "cgnat_address"),
+        # Teredo (2001::/32): the client address is stored inverted in the last 32 bits
+        ("http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook", "private_address"),  # 10.0.0.1
+        ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook", "loopback_address"),  # 127.0.0.1
+        # NAT64 (64:ff9b::/96): the IPv4 address is the last 32 bits
+        ("http://[64:ff9b::7f00:1]/hook", "loopback_address"),
+        ("http://[64:ff9b::10.1.2.3]/hook", "private_address"),
+        ("http://[64:ff9b::169.254.169.254]/hook", "metadata_address"),
+        # IPv4-compatible (deprecated ::a.b.c.d)
+        ("http://[::192.168.0.1]/hook", "private_address"),
+    ],
+)
+def test_ipv6_forms_embedding_internal_ipv4_are_refused_for_that_address(http_ok, url, reason):
+    with pytest.raises(UnsafeTarget) as err:
+        check_url(url, http_ok)
+    assert err.value.reason == reason
+
+
+def test_a_name_resolving_to_6to4_of_loopback_is_refused(http_ok, monkeypatch):
+    _resolve_to(monkeypatch, "2002:7f00:1::1")
+    with pytest.raises(UnsafeTarget) as err:
+        check_url("http://hooks.example.com/x", http_ok)
+    assert err.value.reason == "loopback_address"
+
+
+def test_6to4_of_a_public_address_is_allowed(http_ok, monkeypatch):
+    _resolve_to(monkeypatch, "2002:808:808::1")  # 8.8.8.8
+    assert check_url("http://hooks.example.com/x", http_ok).address == "2002:808:808::1"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, text
 
-from controlplane.backups.pgtools import BackupError, fingerprints, pg_binary, server_major
+from controlplane.pgtools import PgToolError, fingerprints, pg_binary, server_major
 from shared.models.tenants import Tenant
 from tests.support import PASSWORD, signup, unique_slug
 
@@ -80,7 +80,7 @@ def test_pg_dump_matches_the_server_major_version(rt):
         major = server_major(conn)
     out = subprocess.run([pg_binary("pg_dump", major), "--version"], capture_output=True, text=True)
     assert f"(PostgreSQL) {major}." in out.stdout
-    with pytest.raises(BackupError):
+    with pytest.raises(PgToolError):
         pg_binary("pg_dump", 7)
 
 
@@ -204,7 +204,7 @@ def test_disaster_restore_brings_back_the_original_identity(cli, busy_tenant, cl
 
 
 def test_schema_rename_touches_identifiers_never_row_data(tmp_path):
-    from controlplane.backups.pgtools import rename_schema_in_dump
+    from controlplane.pgtools import rename_schema_in_dump
 
     old, new = "t_" + "a" * 24, "t_" + "b" * 24
     dump = tmp_path / "in.sql"

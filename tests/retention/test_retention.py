@@ -142,8 +142,9 @@ def test_deletion_request_anonymises_and_deletes_photos(client, runtime, tenant)
         headers=tenant.headers,
     )
     assert resp.status_code == 200, resp.get_json()
-    assert resp.get_json() | {"customer_ids": None} == {
+    assert resp.get_json() | {"customer_ids": None, "outbox_messages": None} == {
         "customer_ids": None,
+        "outbox_messages": None,
         "leads": 1,
         "bookings": 1,
         "photos": 1,

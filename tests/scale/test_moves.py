@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from controlplane import pgtools
 from controlplane.shards import move as move_module
-from controlplane.shards import pgtools
 from controlplane.shards.models import TenantMove
 from shared import freeze
 from tests.scale.conftest import schemas, tenant_row

@@ -52,7 +52,7 @@ def test_create_worker_returns_the_invite_link_and_stores_only_its_hash(
     assert w["email"] == "ana@example.com" and w["team_id"] == team_id
     assert w["skills"] == ["windows", "ovens"] and w["hourly_rate_cents"] == 2_250
     assert w["active"] is True and w["invite_pending"] is True and w["has_password"] is False
-    prefix = f"{settings.public_base_url}/t/{tenant.slug}/v1/worker/accept-invite?token="
+    prefix = f"{settings.public_base_url}/t/{tenant.slug}/work/accept-invite?token="
     assert w["invite_url"].startswith(prefix)
     raw = invite_token(w["invite_url"])
     with rt.engine.connect() as conn:
