@@ -108,6 +108,8 @@ REJECTS_WITH_REASON: dict[str, str] = {
     "POST /worker/accept-invite": _SECRET,
     "PUT /admin/pricing": "the pricing config is a free-form document checked by its own "
     "validator (docs/pricing); its JSON Schema is not published yet",
+    "POST /admin/blackouts": "starts_at before ends_at, both in the years 1900-2999 "
+    "(shared/input_limits.py): rules a date-time format cannot carry",
     "POST /admin/bookings/{booking_id}/move": "the new start must be a free, future slot of the "
     "team's calendar: state, not shape",
     # tenantapp/leads and tenantapp/bookings schemas are being reworked by another branch
@@ -129,6 +131,7 @@ UNLINKED_WITH_REASON: dict[str, str] = {
     "POST /admin/bookings/{booking_id}/photos/{photo_id}/review": _PHOTO,
     "DELETE /worker/jobs/{booking_id}/photos/{photo_id}": _PHOTO,
     "GET /worker/jobs/{booking_id}/photos/{photo_id}/signed-url": _PHOTO,
+    "POST /bookings": "its lead_id is in the body; an OpenAPI link can only replace a whole body",
     "GET /bookings/{booking_id}": "the manage token is in manage_url only (lead_token work)",
     "POST /bookings/{booking_id}/cancel": "the manage token is in manage_url only",
     "POST /bookings/{booking_id}/reschedule": "the manage token is in manage_url only",

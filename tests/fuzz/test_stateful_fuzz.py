@@ -114,10 +114,6 @@ def test_tenant_stateful(wsgi_app):
     stateful_tokens = make_tokens(wsgi_app, seed=True)
     schema = load_tenant_schema(wsgi_app, stateful_tokens["tenant"].slug)
     seen = _run(schema, stateful_tokens)
-    # Links from the lists hand real ids on: staff booking and worker job operations are served.
-    reached = [
-        label
-        for label in ("GET /admin/bookings/{booking_id}", "GET /worker/jobs/{booking_id}")
-        if _served(seen, label)
-    ]
-    assert reached, dict(seen)
+    # Links hand real ids on: operations on one object (an id in the path) are served.
+    by_id = sorted(label for label in seen if "{" in label and _served(seen, label))
+    assert len(by_id) >= 3, dict(seen)
