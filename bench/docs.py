@@ -19,6 +19,7 @@ def replace_section(heading: str, section: str, path: Path = DOCS) -> None:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
+        rest = "" if end == -1 else "\n" + text[end + 1 :]  # a blank line before the next one
+        text = text[:start] + section.rstrip("\n") + "\n" + rest
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)

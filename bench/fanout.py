@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # `python bench/fanout.py` as well as `python -m bench.fanout`
+sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
 from jobs import queues  # noqa: E402
 from jobs.decorators import tenant_job  # noqa: E402

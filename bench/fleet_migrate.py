@@ -25,19 +25,23 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.docs import replace_section
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.docs import replace_section  # noqa: E402
 from controlplane.fleet.plan import MigrateOptions  # noqa: E402
 from controlplane.fleet.scratch import scratch_track  # noqa: E402
 from controlplane.fleet.service import migrate_fleet  # noqa: E402
 from shared.dbsetup import drop_database, setup_database  # noqa: E402
-from shared.migrations import create_tenant_schema, tenant_head, upgrade_public  # noqa: E402
+from shared.migrations import (  # noqa: E402
+    create_tenant_schema,
+    head_ddl,
+    tenant_head,
+    upgrade_public,
+)
 from shared.models.tenants import Tenant  # noqa: E402
 from shared.runtime import Runtime  # noqa: E402
 from shared.settings import Settings  # noqa: E402
@@ -106,14 +110,20 @@ def cli_noop(settings: Settings, parallel: int) -> float:
     return elapsed
 
 
+def _tenant_tables() -> int:
+    ddl = head_ddl()
+    return ddl.count("CREATE TABLE") - ddl.count("CREATE TABLE alembic_version")
+
+
 def write_doc(figures: dict, command: str) -> None:
     """Replace (or add) this bench's section of docs/benchmarks.md, leaving the others alone."""
     n, p = figures["tenants"], figures["parallel"]
     lines = [
         SECTION,
         "",
-        f"Command: `{command}` (own database, dropped at the end; {figures['machine']}; "
-        f"1-min load average {figures['load_average']} at the end, other work shared the box).",
+        f"Command: `{command}` — tenant head `{figures['tenant_head']}` ({figures['tables']} "
+        f"tenant tables); own database, dropped at the end; {figures['machine']}; "
+        f"1-min load average {figures['load_average']} at the end, other work shared the box.",
         "",
         "| what | result | target | anchor |",
         "|---|---|---|---|",
@@ -138,7 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--parallel", type=int, default=2)
-    parser.add_argument("--no-doc", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     command = f"python bench/fleet_migrate.py --tenants {args.tenants} --parallel {args.parallel}"
 
@@ -203,12 +213,14 @@ def main() -> None:
         "noop_after_s": round(noop_after_s, 3),
         "targets": {"noop_s": NOOP_TARGET_S, "revision_s": REVISION_TARGET_S},
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "tenant_head": tenant_head(),
+        "tables": _tenant_tables(),
         "load_average": round(os.getloadavg()[0], 1),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    if not args.no_doc:
+    if not args.no_docs:
         write_doc(figures, command)
 
 

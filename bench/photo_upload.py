@@ -37,11 +37,10 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
-from bench.docs import replace_section
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
+from bench.docs import replace_section  # noqa: E402
 from shared.dbsetup import drop_database, setup_database  # noqa: E402
 from shared.migrations import upgrade_public  # noqa: E402
 from shared.runtime import Runtime, use_runtime  # noqa: E402

@@ -391,7 +391,7 @@ def main() -> None:
     parser.add_argument("--values", type=int, nargs="+", default=None)
     parser.add_argument("--single-requests", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="300 tenants, values 50 and 200")
-    parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     n = 300 if args.quick else args.tenants
     values = args.values or ([50, 200] if args.quick else [100, 200, 500, 1200])

@@ -15,7 +15,7 @@ from devstack.testrun import ROOT, find_services, service_env
 
 QUICK = [
     ("bench/provision.py", ["--quick", "--no-docs"]),
-    ("bench/fleet_migrate.py", ["--tenants", "100", "--no-doc"]),
+    ("bench/fleet_migrate.py", ["--tenants", "100", "--no-docs"]),
     ("bench/photo_upload.py", ["--quick", "--no-docs"]),
     (
         "bench/public_api.py",

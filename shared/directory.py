@@ -26,6 +26,16 @@ class Resources(Protocol):
     redis: redis.Redis
 
 
+class Piggyback(Protocol):
+    """A request's other Redis commands, sent in one round trip with its tenant-version read."""
+
+    def fetch(self, client: Any, key: str, tenant_id: uuid.UUID, cached: TenantRef | None) -> Any:
+        """Read ``key`` (the tenant version) and run the rest in the same round trip."""
+
+    def failed(self) -> None:
+        """Redis could not be reached."""
+
+
 class TenantDirectory:
     """Per-process cache of tenant rows keyed by ``(tenant_id, version)``.
 
@@ -41,11 +51,21 @@ class TenantDirectory:
         self._outage_loaded: dict[uuid.UUID, float] = {}
         self._redis_down = False
 
-    def _version(self, tenant_id: uuid.UUID) -> int | None:
-        """The tenant's version from Redis, or None when Redis cannot be reached."""
+    def _version(self, tenant_id: uuid.UUID, piggyback: Piggyback | None = None) -> int | None:
+        """The tenant's version from Redis, or None when Redis cannot be reached.
+
+        ``piggyback`` reads it in the same round trip as its own commands (a request's rate-limit
+        counters, write freeze and usage meter).
+        """
         try:
-            raw = self.runtime.redis.get(version_key(tenant_id))
+            if piggyback is None:
+                raw = self.runtime.redis.get(version_key(tenant_id))
+            else:
+                cached = self._rows.get(tenant_id)
+                raw = piggyback.fetch(self.runtime.redis, version_key(tenant_id), tenant_id, cached)
         except redis.RedisError:
+            if piggyback is not None:
+                piggyback.failed()
             if not self._redis_down:
                 log.warning(
                     "tenant directory: Redis unavailable, rows re-read every %ss", OUTAGE_TTL
@@ -74,24 +94,26 @@ class TenantDirectory:
             return None
         return TenantRef.from_row(row)
 
-    def by_slug(self, slug: str) -> TenantRef | None:
+    def by_slug(self, slug: str, piggyback: Piggyback | None = None) -> TenantRef | None:
         tenant_id = self._slugs.get(slug)
         if tenant_id is not None:
-            ref = self.by_id(tenant_id)
+            ref = self.by_id(tenant_id, piggyback)
             if ref is not None and ref.slug == slug:
                 return ref
         loaded = self._load(slug=slug)
         if loaded is None:
             return None
-        return self.by_id(loaded.id)
+        return self.by_id(loaded.id, piggyback)
 
-    def by_id(self, tenant_id: uuid.UUID | str) -> TenantRef | None:
+    def by_id(
+        self, tenant_id: uuid.UUID | str, piggyback: Piggyback | None = None
+    ) -> TenantRef | None:
         if not isinstance(tenant_id, uuid.UUID):
             try:
                 tenant_id = uuid.UUID(str(tenant_id))
             except ValueError:
                 return None
-        version = self._version(tenant_id)
+        version = self._version(tenant_id, piggyback)
         cached = self._rows.get(tenant_id)
         if version is None:
             # Redis is down: keep serving, trusting a row for at most OUTAGE_TTL seconds so a

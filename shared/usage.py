@@ -1,9 +1,10 @@
 """API request metering: counted in Redis per tenant per minute, flushed to usage events.
 
-A request costs one pipelined Redis round trip (no SQL). Once a minute ``flush_api_usage`` turns
-each finished minute into one ``api_requests`` usage event per tenant, keyed
-``api_requests:<tenant>:<minute>`` so a retried or concurrent flush never counts twice; the Redis
-bucket is dropped only after its events are committed.
+A request costs no round trip of its own in the tenant app: the count rides on the request's one
+pipelined round trip (``queue_api_request``); the control plane sends it alone. No SQL. Once a
+minute ``flush_api_usage`` turns each finished minute into one ``api_requests`` usage event per
+tenant, keyed ``api_requests:<tenant>:<minute>`` so a retried or concurrent flush never counts
+twice; the Redis bucket is dropped only after its events are committed.
 """
 
 from __future__ import annotations
@@ -32,14 +33,23 @@ def bucket_start(bucket: str) -> datetime:
     return datetime.strptime(bucket, _FORMAT).replace(tzinfo=UTC)
 
 
-def count_api_request(redis, tenant_id, now: datetime | None = None) -> None:
-    """Count one API request for ``tenant_id`` in the current minute (one round trip)."""
+def queue_api_request(pipe, tenant_id, now: datetime | None = None) -> None:
+    """Queue the commands that count one API request for ``tenant_id`` on ``pipe``.
+
+    The tenant app puts them on the request's one pipelined round trip (with the tenant version
+    and the rate-limit counters); the control plane sends them alone.
+    """
     bucket = minute_bucket(now or datetime.now(UTC))
     key = BUCKET_PREFIX + bucket
-    pipe = redis.pipeline(transaction=False)
     pipe.hincrby(key, str(tenant_id), 1)
     pipe.expire(key, BUCKET_TTL_SECONDS)
     pipe.sadd(PENDING_KEY, bucket)
+
+
+def count_api_request(redis, tenant_id, now: datetime | None = None) -> None:
+    """Count one API request for ``tenant_id`` in the current minute (one round trip)."""
+    pipe = redis.pipeline(transaction=False)
+    queue_api_request(pipe, tenant_id, now)
     pipe.execute()
 
 

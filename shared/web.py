@@ -33,7 +33,10 @@ def refuse_nul_characters() -> None:
     failing deep in the database driver with a 500."""
     if any(_has_nul(v) for v in request.args.values()) or _has_nul(request.view_args or {}):
         raise BadRequest("Text must not contain NUL characters.", code="nul_character")
-    if request.is_json and _has_nul(request.get_json(silent=True)):
+    # UTF-8 JSON can only carry a NUL as the escape \u0000 (a raw control character fails to
+    # parse); UTF-16/32 bodies hold zero bytes. Without either, no walk: one bytes search.
+    body = request.get_data(cache=True) if request.is_json else b""
+    if (b"\\u0000" in body or b"\x00" in body) and _has_nul(request.get_json(silent=True)):
         raise BadRequest("Text must not contain NUL characters.", code="nul_character")
 
 
@@ -75,7 +78,8 @@ def init_app(app: Flask, runtime: Runtime) -> None:
             )
         principal = g.get("principal")
         tenant = g.get("tenant") or g.get("staff_tenant")
-        if tenant is not None and request.method != "OPTIONS":
+        # The tenant app counts on its request's round trip already (``g.api_counted``).
+        if tenant is not None and request.method != "OPTIONS" and not g.get("api_counted"):
             try:
                 count_api_request(runtime.redis, tenant.id)
             except Exception:  # metering must never fail a response

@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
     metrics.init_app(app)
     resolution.init_app(app, runtime)  # request → tenant, fail closed
-    limits.init_app(app, settings.redis_url)
+    limits.init_app(app)  # the public budgets ride on resolution's Redis round trip
     cors.init_app(app, runtime)
     guards.register_worker_session_loader(worker_sessions.load_session)
     for blp in BLUEPRINTS:

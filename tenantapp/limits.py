@@ -1,58 +1,200 @@
-"""Rate limits on the tenant app's public operations, per client IP and per tenant (SPEC §8).
+"""The tenant app's one Redis round trip per request: public rate limits, write freeze, usage meter.
 
-Applied to every operation marked ``@public`` without per-route decorators: two application-wide
-limits that exempt every other operation. Keys use the tenant id, never the slug. Storage is Redis;
-when Redis is down flask-limiter falls back to memory and requests keep being served.
+Public operations (``@public``) are limited per client IP within a tenant and per tenant (SPEC §8),
+keyed by tenant id, never the slug. Their fixed-window counters, the tenant's write-freeze flag and
+the ``api_requests`` meter ride on the same pipeline as the tenant-version read that resolves the
+tenant (``TenantDirectory.by_slug(..., piggyback=RequestTrip)``): one round trip per request instead
+of five (version, freeze, two flask-limiter counters, meter), SPEC §10.
+
+The counters use the ``limits`` library's limit strings (``10/second;100/minute``) and, when Redis
+cannot be reached, its in-memory fixed windows: requests keep being served and still limited per
+process, like flask-limiter's memory fallback.
 """
 
 from __future__ import annotations
 
-from flask import Flask, g
-from flask_limiter import ApplicationLimit, Limiter
+import logging
+import time
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from flask import Flask, current_app, request
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from shared.auth.guards import is_public_operation
-from shared.limits import client_ip, init_limiter, make_limiter, setting
+from shared.errors import AppError
+from shared.freeze import SAFE_METHODS, freeze_key
+from shared.limits import client_ip
+from shared.runtime import current_runtime
+from shared.tenancy import SERVED_STATUSES, TenantRef
+from shared.usage import BUCKET_PREFIX, BUCKET_TTL_SECONDS, PENDING_KEY, minute_bucket
+
+log = logging.getLogger("cleanplane.limits")
+KEY_PREFIX = "tenant-limits"
 
 
-def _not_public() -> bool:
-    return not is_public_operation()
+class RateLimited(AppError):
+    status, code, title = 429, "rate_limited", "Too many requests"
 
 
-def _tenant_id() -> str:
-    tenant = g.get("tenant")
-    return str(tenant.id) if tenant is not None else "-"
+@lru_cache(maxsize=64)
+def _items(limit: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(limit))
 
 
-def per_ip_key() -> str:
-    """A client IP's budget within one tenant: a busy tenant never throttles another's visitors."""
-    return f"{_tenant_id()}:{client_ip()}"
+def _counter_key(scope: str, identity: str, item: RateLimitItem) -> str:
+    # The limit is part of the key, so a changed setting starts fresh counters.
+    return f"{KEY_PREFIX}/{scope}/{identity}/{item.amount}/{item.multiples}/{item.GRANULARITY.name}"
 
 
-def per_tenant_key() -> str:
-    return _tenant_id()
+# One script, so the whole trip is one command: packing and parsing a dozen pipelined commands cost
+# more client CPU than the request's own work. Atomic, so a counter never outlives its window.
+# KEYS: tenant version, write freeze, usage bucket, usage pending set, then the counters.
+# ARGV: check freeze (0/1), meter (0/1), tenant id, usage bucket name, usage TTL, counter windows.
+TRIP_SCRIPT = """
+local out = {redis.call('GET', KEYS[1]) or false, 0}
+if ARGV[1] == '1' then out[2] = redis.call('EXISTS', KEYS[2]) end
+if ARGV[2] == '1' then
+  redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+  redis.call('EXPIRE', KEYS[3], ARGV[5])
+  redis.call('SADD', KEYS[4], ARGV[4])
+end
+for j = 5, #KEYS do
+  local n = redis.call('INCR', KEYS[j])
+  local ttl = redis.call('TTL', KEYS[j])
+  if ttl < 0 then
+    ttl = tonumber(ARGV[j + 1])
+    redis.call('EXPIRE', KEYS[j], ttl)
+  end
+  out[#out + 1] = n
+  out[#out + 1] = ttl
+end
+return out
+"""
 
 
-def init_app(app: Flask, redis_url: str) -> Limiter:
-    """Give ``app`` its own limiter (storage and fallback state are per app, not per process).
+@dataclass
+class RequestTrip:
+    """What one request sends along with its tenant-version read, and what came back.
 
-    Install it after the tenant is resolved: the keys need ``g.tenant``.
+    For a tenant that is (as far as this process knows) served, it adds the write-freeze check on
+    non-safe methods, the public budgets on public operations and the usage count. The 404s of a
+    tenant this process knows is not served (deleting, deleted) spend no budget and are not metered.
     """
-    limiter = make_limiter(
-        key_prefix="tenant-limits",
-        application_limits=[
-            ApplicationLimit(
-                setting("rate_limit_public"),
-                key_function=per_ip_key,
-                scope="public-ip",
-                exempt_when=_not_public,
+
+    public: bool
+    write: bool
+    metered: bool
+    ip: str
+    settings: object
+    memory: FixedWindowRateLimiter
+    counters: list[tuple[RateLimitItem, str, str]] = field(default_factory=list)
+    frozen: bool = False
+    counted: bool = False
+    retry_after: int | None = None
+
+    def budgets(self, tenant_id: uuid.UUID) -> list[tuple[RateLimitItem, str, str]]:
+        tid = str(tenant_id)
+        return [
+            *(
+                (i, "public-ip", f"{tid}:{self.ip}")
+                for i in _items(self.settings.rate_limit_public)
             ),
-            ApplicationLimit(
-                setting("rate_limit_public_tenant"),
-                key_function=per_tenant_key,
-                scope="public-tenant",
-                exempt_when=_not_public,
-            ),
-        ],
+            *((i, "public-tenant", tid) for i in _items(self.settings.rate_limit_public_tenant)),
+        ]
+
+    def fetch(self, client, key: str, tenant_id: uuid.UUID, cached: TenantRef | None):
+        """Read the tenant version ``key`` and do the rest of the trip: one round trip."""
+        served = cached is None or cached.status in SERVED_STATUSES
+        self.counters = self.budgets(tenant_id) if self.public and served else []
+        meter = self.metered and served
+        bucket = minute_bucket(datetime.now(UTC))
+        keys = [
+            key,
+            freeze_key(tenant_id),
+            BUCKET_PREFIX + bucket,
+            PENDING_KEY,
+            *(_counter_key(scope, identity, item) for item, scope, identity in self.counters),
+        ]
+        args = [
+            int(self.write),
+            int(meter),
+            str(tenant_id),
+            bucket,
+            BUCKET_TTL_SECONDS,
+            *(item.get_expiry() for item, _, _ in self.counters),
+        ]
+        version, frozen, *counts = _script(client)(keys=keys, args=args)
+        self.frozen, self.counted = bool(frozen), meter
+        over = [
+            ttl
+            for (item, _, _), n, ttl in zip(self.counters, counts[::2], counts[1::2], strict=True)
+            if n > item.amount
+        ]
+        self.retry_after = max(over) if over else None
+        return version
+
+    def failed(self) -> None:
+        """Redis is down: serve (no freeze, nothing metered) and limit in this app's memory."""
+        self.frozen = self.counted = False
+        over = None
+        for item, scope, identity in self.counters:
+            if not self.memory.hit(item, KEY_PREFIX, scope, identity):
+                stats = self.memory.get_window_stats(item, KEY_PREFIX, scope, identity)
+                over = max(over or 0, int(stats.reset_time - time.time()) + 1)
+        self.retry_after = over
+
+    def enforce(self) -> None:
+        """429 ``rate_limited`` with Retry-After (the longest breached window's rest)."""
+        if self.retry_after is not None:
+            raise RateLimited(
+                "Rate limit exceeded; retry later.",
+                headers={"Retry-After": str(max(1, self.retry_after))},
+            )
+
+
+_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _script(client):
+    """The trip script registered on ``client`` (EVALSHA; redis-py reloads it after a restart)."""
+    script = _scripts.get(client)
+    if script is None:
+        script = _scripts[client] = client.register_script(TRIP_SCRIPT)
+    return script
+
+
+def _is_public() -> bool:
+    """``is_public_operation()``, remembered per endpoint and method (a view's mark is fixed)."""
+    rule = request.url_rule
+    if rule is None:
+        return False
+    known = current_app.extensions["tenant_public_operations"]
+    key = (rule.endpoint, request.method)
+    public = known.get(key)
+    if public is None:
+        public = known[key] = is_public_operation()
+    return public
+
+
+def request_trip() -> RequestTrip:
+    """The current request's trip; build it after URL matching (it needs the operation)."""
+    return RequestTrip(
+        public=_is_public(),
+        write=request.method not in SAFE_METHODS,
+        metered=request.method != "OPTIONS",
+        ip=client_ip(),
+        settings=current_runtime().settings,
+        memory=current_app.extensions["tenant_limits_memory"],
     )
-    init_limiter(limiter, app, redis_url)
-    return limiter
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its own in-memory fallback (state per app, not per process)."""
+    app.extensions["tenant_limits_memory"] = FixedWindowRateLimiter(MemoryStorage())
+    app.extensions["tenant_public_operations"] = {}

@@ -17,11 +17,19 @@ from shared.freeze import RETRY_AFTER_SECONDS, SAFE_METHODS, is_frozen
 from shared.migrations import served_revisions
 from shared.runtime import Runtime
 from shared.tenancy import SERVED_STATUSES, TenantRef, tenant_context
+from tenantapp import limits
+from tenantapp.limits import RequestTrip
 
 
-def resolve(runtime: Runtime, slug: str | None, method: str) -> TenantRef:
-    """The tenant a request to ``slug`` may be served by, or the problem that refuses it."""
-    tenant = runtime.tenants.by_slug(slug) if slug else None
+def resolve(
+    runtime: Runtime, slug: str | None, method: str, trip: RequestTrip | None = None
+) -> TenantRef:
+    """The tenant a request to ``slug`` may be served by, or the problem that refuses it.
+
+    With ``trip`` the tenant-version read carries the request's budgets, write-freeze check and
+    usage count: one Redis round trip per request (``tenantapp.limits``).
+    """
+    tenant = runtime.tenants.by_slug(slug, piggyback=trip) if slug else None
     if tenant is None or tenant.status not in SERVED_STATUSES:
         raise NotFound("No such workspace.")
     if tenant.shard not in runtime.shards:
@@ -33,7 +41,8 @@ def resolve(runtime: Runtime, slug: str | None, method: str) -> TenantRef:
             title="Shard unavailable",
             headers={"Retry-After": "60"},
         )
-    if method not in SAFE_METHODS and is_frozen(runtime.redis, tenant.id):
+    frozen = trip.frozen if trip is not None else is_frozen(runtime.redis, tenant.id)
+    if method not in SAFE_METHODS and frozen:
         raise AppError(
             "This workspace is being moved; writes resume in a few seconds.",
             status=503,
@@ -62,9 +71,14 @@ def init_app(app: Flask, runtime: Runtime) -> None:
 
     @app.before_request
     def enter_tenant() -> None:
-        tenant = resolve(runtime, request.environ.get(TENANT_SLUG_KEY), request.method)
+        trip = limits.request_trip()
+        try:
+            tenant = resolve(runtime, request.environ.get(TENANT_SLUG_KEY), request.method, trip)
+        finally:
+            g.api_counted = trip.counted  # the access-log hook must not count it again
         g.tenant = tenant
         _check_revision(tenant)
+        trip.enforce()  # 429 after the 404/503s, as when the limiter ran after resolution
         g.tenant_scope = tenant_context(tenant)
         g.tenant_scope.__enter__()
 

@@ -3,6 +3,8 @@ that did not match the published OpenAPI document."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support import ApiClient
@@ -185,3 +187,11 @@ def test_plan_numbers_beyond_their_column_are_a_422(client, operator_headers, fi
         "/v1/ops/plans/business", json={field: plan[field]}, headers=operator_headers
     )
     assert back.status_code == 200
+
+
+def test_nul_in_a_utf16_json_body_is_a_400(client, tenant):
+    # The NUL check skips bodies without "\u0000" or a zero byte; UTF-16 text is full of zeros.
+    body = json.dumps({"beds": 2, "baths": 1, "service_type": "st\u0000d"}).encode("utf-16")
+    resp = client.post(tenant.url("/estimate"), data=body, content_type="application/json")
+    assert resp.status_code == 400
+    assert resp.get_json()["code"] == "nul_character"
