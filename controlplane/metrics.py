@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from controlplane.mail.models import PlatformOutboxMessage
 from controlplane.provisioning.pool import pool_status
-from jobs import queues
+from jobs import duework, queues
 from jobs.heartbeat import PIPELINE, SCHEDULER, WORKER, heartbeat_report
 from shared import metrics
 from shared.auth.guards import bearer_token
@@ -41,7 +41,8 @@ def scrape():
 
 @metrics.on_scrape
 def _job_and_outbox_gauges(runtime) -> None:
-    """Queue depths (Redis), platform outbox backlog and dead letters by kind (control plane).
+    """Queue depths and the due-work index (Redis), platform outbox backlog and dead letters by
+    kind (control plane).
 
     Tenant outbox backlogs live in every tenant schema; their dead letters reach the control-plane
     DLQ index, which is what operators alert on, so the scrape stays one query per gauge.
@@ -50,6 +51,7 @@ def _job_and_outbox_gauges(runtime) -> None:
 
     for name in queues.ALL:
         metrics.set_queue_depth(name, queues.queue(name, runtime.redis).count)
+    metrics.set_due_work(duework.stats(runtime.redis))
     with runtime.engine.connect() as conn:
         pending = conn.scalar(
             select(func.count()).where(PlatformOutboxMessage.status.in_(("pending", "sending")))

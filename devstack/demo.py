@@ -28,7 +28,7 @@ def seed_sample_data(client, slug: str, access_token: str) -> str:
     base = f"/t/{slug}/v1"
     staff = {"Authorization": f"Bearer {access_token}"}
     notes: list[str] = []
-    lead_ids = []
+    leads = []  # (lead_id, lead_token): the token is the public caller's proof of the lead
     for name, phone, email, estimate in LEADS:
         body = {"name": name, "phone": phone, "email": email, "estimate_request": estimate}
         resp = client.post(f"{base}/leads", json=body)
@@ -38,11 +38,13 @@ def seed_sample_data(client, slug: str, access_token: str) -> str:
         if resp.status_code != 201:
             notes.append(f"lead {name!r} refused: {resp.status_code} {resp.get_data(True)[:200]}")
             continue
-        lead_ids.append(resp.get_json()["lead_id"])
+        created = resp.get_json()
+        leads.append((created["lead_id"], created.get("lead_token")))
     bookings = 0
-    for offset, lead_id in enumerate(lead_ids[:BOOKED]):
+    for offset, (lead_id, token) in enumerate(leads[:BOOKED]):
         starts_at = f"{(next_monday() + timedelta(days=offset)).isoformat()}T09:00:00"
-        resp = client.post(f"{base}/bookings", json={"lead_id": lead_id, "starts_at": starts_at})
+        body = {"lead_id": lead_id, "lead_token": token, "starts_at": starts_at}
+        resp = client.post(f"{base}/bookings", json=body)
         if resp.status_code == 404:
             notes.append("no bookings (not in this checkout)")
             break
@@ -58,5 +60,5 @@ def seed_sample_data(client, slug: str, access_token: str) -> str:
         notes.append("no workers (not in this checkout)")
     else:
         notes.append(f"worker refused: {resp.status_code} {resp.get_data(True)[:200]}")
-    summary = f"{len(lead_ids)} leads, {bookings} bookings, {workers} worker"
+    summary = f"{len(leads)} leads, {bookings} bookings, {workers} worker"
     return summary + (f" ({'; '.join(notes)})" if notes else "")

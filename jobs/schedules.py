@@ -39,6 +39,7 @@ log = logging.getLogger("jobs.schedules")
 ID_PREFIX = "schedule-"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 FAN_OUT_FUNC = "jobs.fanout.fan_out"
+DAILY_FAN_OUT_FUNC = "jobs.daily.daily_fan_out"
 # crontab warns that its naive-datetime default will change; under TZ=UTC both behaviours agree.
 CRONTAB_WARNS_FROM = "rq_scheduler.utils"
 
@@ -56,6 +57,9 @@ class Schedule:
     timeout: int | None = None
     # The name of a boolean setting that switches this schedule on (None: always on).
     setting: str | None = None
+    # A daily per-tenant job (with ``fan_out``): the local hour from which each tenant's day is due;
+    # the schedule's interval is then the tick of the pre-filter (``jobs.daily``).
+    daily_at: int | None = None
 
     def enabled(self, settings) -> bool:
         return self.setting is None or bool(getattr(settings, self.setting))
@@ -71,10 +75,17 @@ class Schedule:
             CronTab(self.cron)  # raises ValueError on a malformed expression
         if self.queue not in queues.ALL:
             raise queues.UnknownQueue(self.queue)
+        if self.daily_at is not None and not (
+            self.fan_out and self.interval and 0 <= self.daily_at <= 23
+        ):
+            raise ValueError(f"schedule {self.name!r}: daily_at needs fan_out, an interval, 0-23")
 
     @property
     def digest(self) -> str:
-        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        fields = asdict(self)
+        if fields["daily_at"] is None:
+            del fields["daily_at"]  # definitions from before the field keep their ids
+        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     @property
@@ -84,6 +95,12 @@ class Schedule:
 
     def call(self) -> tuple[str, tuple, dict]:
         """The function rq-scheduler enqueues, with its arguments."""
+        if self.fan_out and self.daily_at is not None:
+            return (
+                DAILY_FAN_OUT_FUNC,
+                (self.func, self.name),
+                {"hour": self.daily_at, "interval": self.interval},
+            )
         if self.fan_out:
             return (
                 FAN_OUT_FUNC,
@@ -102,26 +119,16 @@ SCHEDULES: list[Schedule] = [
         interval=60,
         queue=queues.PROVISIONING,
     ),
-    # messaging (SPEC §5.7): tenant outboxes every minute, the platform outbox every minute
-    Schedule(
-        "outbox-delivery",
-        "tenantapp.outbox.delivery.deliver_tenant_outbox",
-        interval=60,
-        queue=queues.EMAIL,
-        fan_out=True,
-    ),
+    # Per-tenant work that is usually empty (outbox delivery, reminders, deposit expiry, storage
+    # janitor) has no schedule: the due-work index drives it (jobs/duework.py, jobs/dispatch.py),
+    # dispatched by the scheduler on every poll. The reconcile rebuilds the index from the
+    # tenant schemas, one job per 500 tenants, so a lost signal only delays work.
+    Schedule("duework-reconcile", "jobs.reconcile.reconcile_due_work", cron="17 * * * *"),
     Schedule(
         "platform-outbox",
         "controlplane.mail.delivery.deliver_platform_outbox",
         interval=60,
         queue=queues.EMAIL,
-    ),
-    Schedule(
-        "booking-reminders",
-        "tenantapp.bookings.jobs.scan_tenant_reminders",
-        interval=300,
-        queue=queues.EMAIL,
-        fan_out=True,
     ),
     Schedule(
         "export-auto-replay",
@@ -131,29 +138,17 @@ SCHEDULES: list[Schedule] = [
         fan_out=True,
         setting="export_auto_replay",
     ),
-    # deposits (SPEC §5.4): unpaid deposits past DEPOSIT_HOLD_MINUTES are cancelled
-    Schedule(
-        "deposit-cleanup",
-        "tenantapp.bookings.jobs.deposit_cleanup",
-        interval=300,
-        fan_out=True,
-    ),
-    # storage (SPEC §5.6): retry failed deletes, purge deleted tenants' prefixes
-    Schedule(
-        "storage-janitor",
-        "tenantapp.photos.janitor.storage_janitor",
-        interval=60,
-        fan_out=True,
-    ),
     Schedule(
         "storage-purge", "controlplane.tenants.storage_purge.purge_deleted_tenants", interval=60
     ),
-    # retention (SPEC §5.8): hourly; each tenant runs once per local date from 02:00 local
+    # retention (SPEC §5.8): an hourly tick, pre-filtered by local time, so each tenant gets one
+    # job per local date, at the first tick at or after 02:00 local (DST days work)
     Schedule(
         "retention-cleanup",
         "tenantapp.retention.jobs.retention_cleanup",
         interval=3600,
         fan_out=True,
+        daily_at=2,
     ),
     # staged tenant deletion (SPEC §2.7): drop schemas past their retention window, daily
     Schedule(

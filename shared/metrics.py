@@ -11,6 +11,7 @@ worker's files. Without it, the values live in this process only.
 Hooks for the other subsystems (call them; they never raise into the caller's work):
 - jobs: ``track_job(name)`` around a run, or ``observe_job(name, seconds, ok)``;
 - queues: ``set_queue_depth(queue, depth)``; outbox: ``set_outbox_depth(plane, depth)``;
+  due-work index: ``set_due_work(stats)``;
   dead letters: ``set_dlq_depth(kind, depth)``;
 - webhooks: ``webhook_outcome(source, outcome)``;
 - fleet migrations: ``fleet_migration_result(outcome, seconds)`` once per tenant migrated;
@@ -118,6 +119,19 @@ DLQ_DEPTH = Gauge(
     multiprocess_mode="mostrecent",
     registry=REGISTRY,
 )
+DUE_WORK_ENTRIES = Gauge(
+    "cleanplane_due_work_entries",
+    "(tenant, kind) entries in the due-work index (state: scheduled, due, parked).",
+    ["state"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+DUE_WORK_OLDEST_AGE = Gauge(
+    "cleanplane_due_work_oldest_due_seconds",
+    "How long the oldest due entry of the due-work index has been due (0: none due).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
 WEBHOOK_OUTCOMES = Counter(
     "cleanplane_webhook_outcomes_total",
     "Incoming webhooks by source (stripe, stripe_connect) and outcome "
@@ -208,6 +222,14 @@ def set_outbox_depth(plane: str, depth: int) -> None:
 
 def set_dlq_depth(kind: str, depth: int) -> None:
     DLQ_DEPTH.labels(kind=kind).set(depth)
+
+
+def set_due_work(stats: dict) -> None:
+    """The due-work index figures (``jobs.duework.stats``)."""
+    DUE_WORK_ENTRIES.labels(state="scheduled").set(stats["size"] - stats["due_now"])
+    DUE_WORK_ENTRIES.labels(state="due").set(stats["due_now"])
+    DUE_WORK_ENTRIES.labels(state="parked").set(stats["parked"])
+    DUE_WORK_OLDEST_AGE.set(stats["oldest_due_age_seconds"])
 
 
 def webhook_outcome(source: str, outcome: str) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Date, DateTime, Table, Uuid, insert, select
 from sqlalchemy.engine import Connection
 
 from shared.models.accounts import Membership, User
-from shared.models.plans import Plan, UsageCounter
+from shared.models.plans import GAUGE_PERIOD, PERIODIC_METRICS, Plan, UsageCounter
 from shared.models.tenants import Tenant, TenantEvent
 
 # Columns a clone (``--as``) takes from the original; everything else about its identity (ids,
@@ -153,4 +153,6 @@ def insert_rows(
     for counter in data["usage_counters"]:
         row = from_json(UsageCounter.__table__, counter)
         row["tenant_id"] = tenant_id
+        if row["metric"] not in PERIODIC_METRICS:  # a backup from before cp0010_usage_periods
+            row["period_start"] = GAUGE_PERIOD
         conn.execute(insert(UsageCounter).values(**row))

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from controlplane.billing import stripe_client
 from controlplane.billing.models import BillingAccount, MeterReport
 from shared import db
-from shared.entitlements import period_start, usage
+from shared.entitlements import next_period, period_start, usage
 from shared.errors import ServiceUnavailable
 from shared.models.plans import METRIC_LIMITS, PERIODIC_METRICS, UsageEvent
 from shared.runtime import current_runtime
@@ -36,9 +36,16 @@ REPORT_LOCK_KEY = 0x4350_4D45_5445_52  # "CPMETER": one reporter at a time
 
 
 def recomputed_usage(sess, tenant_id, now: datetime | None = None) -> dict[str, int]:
-    """Usage per metric recomputed from the usage events (this period for periodic metrics)."""
-    start = datetime.combine(period_start(now), datetime.min.time(), tzinfo=UTC)
-    in_period = (UsageEvent.metric.notin_(PERIODIC_METRICS)) | (UsageEvent.occurred_at >= start)
+    """Usage per metric recomputed from the usage events (this period for periodic metrics).
+
+    Periodic events are bounded on both sides: a booking for a later month is an event dated at
+    the start of that month (``entitlements.counted_at``) and belongs to that period."""
+    first = period_start(now)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(next_period(first), datetime.min.time(), tzinfo=UTC)
+    in_period = (UsageEvent.metric.notin_(PERIODIC_METRICS)) | (
+        (UsageEvent.occurred_at >= start) & (UsageEvent.occurred_at < end)
+    )
     rows = sess.execute(
         select(UsageEvent.metric, func.coalesce(func.sum(UsageEvent.quantity), 0))
         .where(UsageEvent.tenant_id == tenant_id, in_period)

@@ -69,6 +69,24 @@ class OpsHeartbeats(Schema):
     pipeline_age = fields.Float(allow_none=True)
 
 
+class OpsDueWorkKind(Schema):
+    kind = fields.String()
+    entries = fields.Integer()
+    due_now = fields.Integer()
+
+
+class OpsDueWork(Schema):
+    size = fields.Integer(metadata={"description": "(tenant, kind) entries in the due-work index"})
+    due_now = fields.Integer(metadata={"description": "entries due now, not yet dispatched"})
+    oldest_due_at = fields.Float(allow_none=True, metadata={"description": "unix time"})
+    oldest_due_age_seconds = fields.Float(
+        metadata={"description": "how overdue the oldest due entry is (0: none due)"}
+    )
+    parked = fields.Integer(metadata={"description": "entries of suspended tenants"})
+    kinds = fields.List(fields.Nested(OpsDueWorkKind))
+
+
 class OpsJobs(Schema):
     queues = fields.List(fields.Nested(OpsQueue))
     heartbeats = fields.Nested(OpsHeartbeats)
+    due_work = fields.Nested(OpsDueWork)

@@ -9,7 +9,7 @@ from sqlalchemy import select, tuple_
 
 from controlplane.tenants.deletion import start_deletion
 from controlplane.tenants.lifecycle import change_status
-from jobs import queues
+from jobs import duework, queues
 from jobs.heartbeat import heartbeat_report
 from shared import db
 from shared.entitlements import usage
@@ -58,7 +58,8 @@ def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str)
 
 
 def jobs_report() -> dict:
-    """Every RQ queue with its depth and registry counts, plus worker and scheduler heartbeats."""
+    """Every RQ queue with its depth and registry counts, worker and scheduler heartbeats, and the
+    due-work index (size, due now, oldest due entry, parked, per kind)."""
 
     redis = current_runtime().redis
     out = []
@@ -73,4 +74,8 @@ def jobs_report() -> dict:
                 "failed": q.failed_job_registry.count,
             }
         )
-    return {"queues": out, "heartbeats": heartbeat_report(redis)}
+    return {
+        "queues": out,
+        "heartbeats": heartbeat_report(redis),
+        "due_work": {**duework.stats(redis), "kinds": duework.kind_counts(redis)},
+    }

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
+from jobs import duework
 from shared import db
 from shared.errors import Conflict, NotFound
 from shared.models.tenants import Tenant, TenantEvent
@@ -52,5 +53,8 @@ def change_status(tenant_id, to_status: str, *, actor: str, reason: str | None) 
 
     with db.transaction() as tx:
         tenant = transition(tx, tenant_id, to_status, actor=actor, reason=reason)
-    current_runtime().tenants.bump(tenant.id)
+    runtime = current_runtime()
+    runtime.tenants.bump(tenant.id)
+    if to_status == "active":
+        duework.unpark(runtime.redis, tenant.id)  # work that waited while suspended runs now
     return tenant

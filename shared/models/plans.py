@@ -27,6 +27,8 @@ METRIC_LIMITS = {
 }
 # Metrics that count per billing period (reset each period); the others are gauges.
 PERIODIC_METRICS = frozenset({"bookings_created", "api_requests"})
+# Gauges have a single counter row, filed under this date; periodic metrics have one per period.
+GAUGE_PERIOD = date(1970, 1, 1)
 
 
 class Plan(CPBase):
@@ -51,7 +53,8 @@ class Plan(CPBase):
 
 
 class UsageCounter(CPBase):
-    """Running usage per tenant and metric, the row ``entitlements.consume`` updates atomically."""
+    """Usage per tenant, metric and period (calendar month, UTC; GAUGE_PERIOD for gauges): the
+    row ``entitlements.consume`` updates atomically."""
 
     __tablename__ = "usage_counters"
 
@@ -59,7 +62,7 @@ class UsageCounter(CPBase):
         ForeignKey("public.tenants.id", ondelete="CASCADE"), primary_key=True
     )
     metric: Mapped[str] = mapped_column(String(32), primary_key=True)
-    period_start: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
     used: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 

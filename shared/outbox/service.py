@@ -27,7 +27,9 @@ def enqueue(
     """Add a message to ``model``'s outbox inside ``sess``'s open transaction (no commit).
 
     Returns the new row id, or None when a message with ``dedupe_key`` already exists: the same
-    cause enqueued twice (a retried request or job) yields one message, ever.
+    cause enqueued twice (a retried request or job) yields one message, ever. A new row is
+    announced through ``model.announce_due(sess, due_at)`` when the model has one (the tenant
+    outbox: delivery seconds after commit, see ``jobs.signals``).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
@@ -49,7 +51,16 @@ def enqueue(
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(model.id)
     )
-    return sess.execute(stmt).scalar()
+    row_id = sess.execute(stmt).scalar()
+    if row_id is not None:
+        _announce(sess, model, not_before)
+    return row_id
+
+
+def _announce(sess: Session, model, due_at: datetime | None) -> None:
+    announce = getattr(model, "announce_due", None)
+    if announce is not None:
+        announce(sess, due_at)
 
 
 def replay(sess: Session, model, message_id: int, now: datetime, *, kind: str | None = None):
@@ -75,4 +86,5 @@ def replay(sess: Session, model, message_id: int, now: datetime, *, kind: str | 
     row.lease_until = None
     row.dead_at = None
     row.replay_count = row.replay_count + 1
+    _announce(sess, model, None)
     return row

@@ -17,7 +17,7 @@ from shared import db
 from shared.aftercommit import on_commit
 from shared.errors import Conflict, NotFound, field_error
 from tenantapp.audit.service import record
-from tenantapp.bookings import notifications, policy
+from tenantapp.bookings import allowance, notifications, policy
 from tenantapp.bookings.availability import check_lead_time, take_slot
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import MIN_LEAD_TIME
@@ -134,9 +134,13 @@ def cancel(booking_id: int, reason: str | None, by: str, now: datetime | None = 
 
 
 def cancel_locked(tx, booking: Booking, reason: str | None, by: str, now: datetime) -> None:
-    """The cancellation itself, in ``tx`` on a locked booking (also used by payment events)."""
+    """The cancellation itself, in ``tx`` on a locked booking (also used by payment events).
+
+    A booking cancelled while PENDING and unpaid gives its allowance unit back (SPEC §4.4)."""
     _transition(booking, "CANCELLED")
     before = _status_fields(booking)
+    if allowance.gives_unit_back(booking):
+        allowance.release_booking(tx, booking)
     booking.status, booking.cancelled_at = "CANCELLED", now
     booking.cancelled_by, booking.cancel_reason = by, reason
     if booking.deposit_status == "paid":

@@ -12,6 +12,7 @@ import uuid
 
 from sqlalchemy import or_, select
 
+from jobs import signals
 from shared import db
 from shared.errors import NotFound
 from shared.outbox import enqueue
@@ -50,6 +51,7 @@ def booking_context(sess, booking: Booking) -> tuple[str | None, dict]:
 
 def booking_event(tx, booking: Booking, event: str) -> None:
     """E-mail the customer about a booking: received, confirmed, moved or cancelled."""
+    signals.booking_changed(tx, booking)  # its reminder and deposit hold fall due at known times
     to, context = booking_context(tx, booking)
     if not to:
         return

@@ -48,11 +48,16 @@ def staff_booking_links(status: int, booking_id: str) -> dict:
 @blp.route("/bookings")
 class Bookings(MethodView):
     @public
+    @blp.doc(responses=problems("402", "409"))
     @blp.arguments(schemas.BookingIn)
     @blp.response(201, schemas.BookingOut)
     @blp.doc(**staff_booking_links(201, "$response.body#/id"))
     def post(self, data):
-        """Book a quoted lead into a free slot (risk, deposit and policy decided server-side)."""
+        """Book a quoted lead into a free slot (risk, deposit and policy decided server-side).
+
+        ``lead_token`` proves the lead (missing or wrong → 404, as for an unknown lead); a lead
+        that already has a PENDING or CONFIRMED booking → 409; too many bookings waiting without
+        a deposit (``max_pending_without_deposit``) → 409; the plan's allowance → 402."""
         return service.view(service.create_booking(data))
 
 

@@ -7,6 +7,13 @@ from tenantapp.fields import LocalDateTime, TenantInstant, UtcDateTime
 
 class BookingIn(Schema):
     lead_id = fields.Integer(required=True, strict=True)
+    lead_token = fields.String(
+        load_default=None,
+        metadata={
+            "description": "Required: the lead_token POST /leads answered. Missing or wrong → "
+            "404, the same answer as an unknown lead_id."
+        },
+    )
     starts_at = TenantInstant(required=True)
     photo_consent = fields.Boolean(load_default=False)
 

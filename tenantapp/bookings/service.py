@@ -12,18 +12,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, tuple_
 
 from shared import db
-from shared.entitlements import consume
 from shared.errors import Conflict, NotFound
 from shared.pagination import decode_cursor, page
-from shared.tenancy import current_tenant
-from tenantapp.bookings import deposits, links, notifications, policy
+from tenantapp.bookings import allowance, deposits, links, notifications, policy
 from tenantapp.bookings.availability import check_lead_time, take_slot
 from tenantapp.bookings.lifecycle import confirm_locked, is_first_time
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import MIN_LEAD_TIME
 from tenantapp.customers.models import ReferralCredit
 from tenantapp.leads.models import Lead
-from tenantapp.leads.service import booking_minutes, get_lead, lead_service_type
+from tenantapp.leads.proof import lead_by_proof
+from tenantapp.leads.service import booking_minutes, lead_service_type
 from tenantapp.settings.models import TenantSettings
 
 
@@ -65,38 +64,46 @@ def _redeem_credits(tx, customer_id: int, total: int, booking_id: int) -> int:
 def create_booking(data: dict) -> Booking:
     """Book a lead into a free slot: risk, deposit decision, policy snapshot, entitlement.
 
-    Checks first (lead time, lead still open), then one transaction: take the slot, add the
-    booking, apply referral credits, decide risk and deposit, count the entitlement, open the
-    deposit checkout or confirm, and queue the e-mail.
+    Checks first (lead time), then one transaction: prove and lock the lead (404 without its
+    token, 409 when it is closed or already has a live booking), take the slot, add the booking,
+    apply referral credits, decide risk and deposit, count the booking in the period of its start,
+    open the deposit checkout or confirm, hold the cap on bookings waiting without a deposit, and
+    queue the e-mail.
     """
     sess = db.session()
     settings = _settings(sess)
     now = _now()
     start = data["starts_at"]
     check_lead_time(start, now, MIN_LEAD_TIME)
-    lead = _bookable_lead(data["lead_id"])
     with db.transaction() as tx:
+        lead = _bookable_lead(tx, data["lead_id"], data.get("lead_token"))
         booking = _new_booking(tx, lead, data, ZoneInfo(settings.time_zone))
         first_time = is_first_time(tx, lead.customer_id)
         risk, deposit = _decide(tx, booking, lead, settings, first_time, now)
-        tenant = current_tenant()
-        consume(
-            tx, tenant, "bookings_created", 1, idempotency_key=f"booking:{tenant.id}:{booking.id}"
-        )
+        allowance.count_booking(tx, booking, now)
         if deposit.required:
             deposits.start_deposit(tx, booking, settings)
         elif risk.band != "HIGH":
             confirm_locked(tx, booking)
+        allowance.check_pending_cap(tx, booking, settings)
         if lead.status in ("NEW", "CONTACTED"):
             lead.status = "BOOKED"
         notifications.booking_event(tx, booking, "created")
     return booking
 
 
-def _bookable_lead(lead_id: int) -> Lead:
-    lead = get_lead(lead_id)
+def _bookable_lead(tx, lead_id: int, token: str | None) -> Lead:
+    """The proven lead, locked: one live booking per lead, whatever races (SPEC §5.4)."""
+    lead = lead_by_proof(lead_id, token, for_update=True)
     if lead.status in ("DONE", "CANCELLED"):
         raise Conflict(f"This lead is {lead.status.lower()}; ask for a new quote.")
+    live = tx.scalar(
+        select(Booking.id).where(
+            Booking.lead_id == lead.id, Booking.status.in_(("PENDING", "CONFIRMED"))
+        )
+    )
+    if live is not None:
+        raise Conflict("This quote is already booked; use the link in your e-mail to change it.")
     return lead
 
 

@@ -55,6 +55,9 @@ class Lead(TenantBase):
     referrer: Mapped[str | None] = mapped_column(Text)
     referral_code: Mapped[str] = mapped_column(String(8), unique=True)
     referred_by_code: Mapped[str | None] = mapped_column(String(8))
+    # SHA-256 (hex) of the lead token handed to the public caller (tenantapp/leads/proof.py);
+    # NULL for leads made before tokens existed: those cannot be booked publicly.
+    token_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

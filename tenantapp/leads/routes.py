@@ -39,9 +39,15 @@ class Leads(MethodView):
         )
     )
     def post(self, data):
-        """Ask for a quote: the server prices it and answers with a referral code."""
-        lead, estimate = service.create_lead(data)
-        return {"lead_id": lead.id, "referral_code": lead.referral_code, "estimate": estimate}
+        """Ask for a quote: the server prices it and answers with a referral code and the lead
+        token, the caller's proof of the lead for ``/slots`` and ``/bookings``."""
+        lead, estimate, token = service.create_lead(data)
+        return {
+            "lead_id": lead.id,
+            "lead_token": token,
+            "referral_code": lead.referral_code,
+            "estimate": estimate,
+        }
 
 
 @blp.route("/admin/leads")

@@ -34,6 +34,12 @@ class LeadIn(Schema):
 
 class LeadCreated(Schema):
     lead_id = fields.Integer()
+    lead_token = fields.String(
+        metadata={
+            "description": "The caller's proof of this lead (256 random bits, shown once, stored "
+            "hashed): send it with lead_id to GET /slots and POST /bookings."
+        }
+    )
     referral_code = fields.String()
     estimate = fields.Dict()
 

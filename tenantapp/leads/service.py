@@ -21,6 +21,7 @@ from tenantapp.customers.service import match_or_create, normalise_email, normal
 from tenantapp.leads import notifications
 from tenantapp.leads.captcha import captcha_required, verify_turnstile
 from tenantapp.leads.models import Lead
+from tenantapp.leads.proof import new_lead_token
 from tenantapp.pricing.service import estimate_now
 from tenantapp.settings.models import TenantSettings
 
@@ -49,8 +50,10 @@ def _unique_code(sess) -> str:
     raise RuntimeError("could not find a free referral code")  # 36^8: practically unreachable
 
 
-def create_lead(data: dict) -> tuple[Lead, dict]:
-    """Verify the captcha, price the request server-side and store the lead with its customer."""
+def create_lead(data: dict) -> tuple[Lead, dict, str]:
+    """Verify the captcha, price the request server-side and store the lead with its customer.
+
+    Returns the lead, its estimate and the lead token (only its digest is stored)."""
     sess = db.session()
     settings = sess.get(TenantSettings, 1)
     if captcha_required(settings.captcha_mode):
@@ -95,10 +98,11 @@ def create_lead(data: dict) -> tuple[Lead, dict]:
             referral_code=_unique_code(tx),
             referred_by_code=referred_by,
         )
+        token, lead.token_hash = new_lead_token()
         tx.add(lead)
         tx.flush()
         notifications.lead_created(tx, lead)  # e-mails and the export, in this transaction
-    return lead, estimate
+    return lead, estimate, token
 
 
 def _jsonable(value):

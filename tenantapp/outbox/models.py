@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from jobs import signals
 from shared.db import TenantBase
 from shared.outbox.model import OutboxColumns
 
@@ -10,3 +13,8 @@ class OutboxMessage(OutboxColumns, TenantBase):
     """One e-mail or webhook of this tenant, written in the transaction that caused it."""
 
     __tablename__ = "outbox"
+
+    @staticmethod
+    def announce_due(sess, due_at: datetime | None) -> None:
+        """A row was queued (or put back in line): deliver it seconds after commit."""
+        signals.outbox_row_added(sess, due_at)

@@ -36,7 +36,8 @@ def list_messages(
 def replay_message(message_id: int, kind: str | None = None) -> OutboxMessage:
     """Requeue one dead letter now (5 per minute per tenant); audited; the DLQ index follows.
 
-    The next delivery run (every minute) sends it, with a fresh budget of 5 attempts.
+    Its delivery job is enqueued after commit (the due-work fast path), with a fresh budget of 5
+    attempts.
     """
     tenant = current_tenant()
     enforce(REPLAY_LIMIT, str(tenant.id), "outbox-replay")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from jobs import queues
+from jobs import queues, signals
 from jobs.decorators import tenant_job
 from shared import db
 from shared.errors import ServiceUnavailable
@@ -34,6 +34,7 @@ def add_tombstone(sess, ref: str, key: str | None) -> StorageTombstone:
     tomb = StorageTombstone(storage_ref=ref, storage_key=key, attempts=0, next_attempt_at=_now())
     sess.add(tomb)
     sess.flush()
+    signals.tombstone_added(sess, tomb)  # the janitor retries if the delete after commit fails
     return tomb
 
 

@@ -5,7 +5,8 @@ from shared.api import link, links
 from shared.auth.guards import public, staff
 from tenantapp.bookings import availability
 from tenantapp.bookings.slots import duration_minutes
-from tenantapp.leads.service import booking_minutes, get_lead
+from tenantapp.leads.proof import lead_by_proof
+from tenantapp.leads.service import booking_minutes
 from tenantapp.scheduling import schemas, service
 
 blp = Blueprint("scheduling", __name__, url_prefix="/v1", description="Teams, hours and slots")
@@ -115,9 +116,12 @@ class Slots(MethodView):
     @blp.arguments(schemas.SlotQuery, location="query")
     @blp.response(200, schemas.SlotsOut)
     def get(self, args):
-        """Up to three free start times on a day (any free team), with a clarifier when needed."""
+        """Up to three free start times on a day (any free team), with a clarifier when needed.
+
+        With ``lead_id`` the duration comes from the lead's estimate and ``lead_token`` must prove
+        the lead (else 404)."""
         if args["lead_id"] is not None:
-            minutes = booking_minutes(get_lead(args["lead_id"]))
+            minutes = booking_minutes(lead_by_proof(args["lead_id"], args["lead_token"]))
         else:
             minutes = duration_minutes(args["time_on_site_hours"], args["service_type"])
         window = None

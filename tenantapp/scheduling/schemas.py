@@ -77,6 +77,13 @@ class BlackoutList(Schema):
 class SlotQuery(Schema):
     date = fields.Date(required=True)
     lead_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=BIGINT_MAX))
+    lead_token = fields.String(
+        load_default=None,
+        metadata={
+            "description": "Required with lead_id (from POST /leads); missing or wrong → 404, "
+            "the same answer as an unknown lead_id."
+        },
+    )
     service_type = fields.String(load_default=None, validate=validate.OneOf(SERVICE_TYPES))
     time_on_site_hours = fields.Decimal(
         load_default=None, places=2, validate=validate.Range(min=0.5, max=24)

@@ -18,6 +18,7 @@ class TenantSettings(TenantBase):
         CheckConstraint("captcha_mode IN ('off','turnstile')", name="captcha_mode"),
         CheckConstraint("export_mode IN ('off','webhook')", name="export_mode"),
         CheckConstraint("referral_credit_cents >= 0", name="referral_credit"),
+        CheckConstraint("max_pending_without_deposit >= 1", name="max_pending_without_deposit"),
     )
 
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
@@ -37,6 +38,9 @@ class TenantSettings(TenantBase):
     payouts_ready: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # Fernet token under DATA_ENCRYPTION_KEYS (shared/crypto.py); NULL = the legacy derived one.
     export_signing_secret: Mapped[str | None] = mapped_column(String(255))
+    # Public bookings left PENDING with no deposit (no Stripe account, Stripe down) wait for staff
+    # and never expire: past this many, the public booking flow answers 409 (issue #17).
+    max_pending_without_deposit: Mapped[int] = mapped_column(Integer, server_default="50")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

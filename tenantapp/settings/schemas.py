@@ -2,6 +2,18 @@ from marshmallow import Schema, fields, validate
 
 CAPTCHA_MODES = ["off", "turnstile"]
 EXPORT_MODES = ["off", "webhook"]
+CAPTCHA_HELP = (
+    "off | turnstile. Recommended: turnstile for any public booking site. POST /leads is the "
+    "only step of the public flow that can tell a person from a script; with it off, a script "
+    "can create leads (and their lead tokens) at the rate limit and hold slots and the booking "
+    "allowance until the bookings expire or staff cancel them. The platform's "
+    "CAPTCHA_MODE=turnstile turns it on for every workspace. See docs/public-booking.md."
+)
+PENDING_CAP_HELP = (
+    "At most this many bookings may wait PENDING without a deposit (they never expire: no Stripe "
+    "account, or Stripe was down); the next public booking gets 409 conflict until staff confirm "
+    "or cancel some. Default 50."
+)
 
 
 class DepositPolicy(Schema):
@@ -24,7 +36,7 @@ class SettingsOut(Schema):
     company_name = fields.String()
     time_zone = fields.String()
     contact_email = fields.String(allow_none=True)
-    captcha_mode = fields.String()
+    captcha_mode = fields.String(metadata={"description": CAPTCHA_HELP})
     export_mode = fields.String()
     export_target_url = fields.String(allow_none=True)
     deposit_policy = fields.Dict()
@@ -33,6 +45,7 @@ class SettingsOut(Schema):
     booking_origins = fields.List(fields.String())
     platform_fee = fields.Nested(PlatformFee, allow_none=True)
     retention_lead_days = fields.Integer(allow_none=True)
+    max_pending_without_deposit = fields.Integer(metadata={"description": PENDING_CAP_HELP})
     updated_at = fields.DateTime()
 
 
@@ -40,7 +53,9 @@ class SettingsPatch(Schema):
     company_name = fields.String(validate=validate.Length(min=1, max=200))
     time_zone = fields.String()
     contact_email = fields.Email(allow_none=True)
-    captcha_mode = fields.String(validate=validate.OneOf(CAPTCHA_MODES))
+    captcha_mode = fields.String(
+        validate=validate.OneOf(CAPTCHA_MODES), metadata={"description": CAPTCHA_HELP}
+    )
     export_mode = fields.String(validate=validate.OneOf(EXPORT_MODES))
     export_target_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
     deposit_policy = fields.Nested(DepositPolicy)
@@ -53,3 +68,8 @@ class SettingsPatch(Schema):
     )
     platform_fee = fields.Nested(PlatformFee, allow_none=True)
     retention_lead_days = fields.Integer(allow_none=True, validate=validate.Range(min=30, max=3650))
+    max_pending_without_deposit = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=100_000),
+        metadata={"description": PENDING_CAP_HELP},
+    )

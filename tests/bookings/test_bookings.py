@@ -1,7 +1,7 @@
 """Public booking, slot taking under concurrency, status machine, manage links, credits."""
 
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import text
@@ -214,15 +214,22 @@ def test_customer_cannot_reschedule_inside_the_window(client, tenant, rt):
     assert resp.status_code == 409
 
 
-def test_bookings_limit_on_free_plan_is_402(client, tenant, rt, day):
+def set_bookings_used(rt, tenant, day, used: int) -> None:
+    """Set ``bookings_created`` of the usage period a booking on ``day`` counts in."""
+    period = date(day.year, day.month, 1)  # 09:00 local is the same day (and month) in UTC
     with rt.owner_engine.begin() as conn:
         conn.execute(
             text(
-                "UPDATE public.usage_counters SET used = 20 WHERE tenant_id = :t AND "
-                "metric = 'bookings_created'"
+                "INSERT INTO public.usage_counters (tenant_id, metric, period_start, used) "
+                "VALUES (:t, 'bookings_created', :p, :n) ON CONFLICT (tenant_id, metric, "
+                "period_start) DO UPDATE SET used = EXCLUDED.used"
             ),
-            {"t": tenant.id},
+            {"t": tenant.id, "p": period, "n": used},
         )
+
+
+def test_bookings_limit_on_free_plan_is_402(client, tenant, rt, day):
+    set_bookings_used(rt, tenant, day, 20)
     lead = make_lead(client, tenant)
     resp = book(client, tenant, lead["lead_id"], at(day, "09:00"))
     assert resp.status_code == 402
@@ -239,14 +246,7 @@ def test_bookings_limit_on_free_plan_is_402(client, tenant, rt, day):
 
 
 def test_booking_at_limit_minus_one_is_accepted(client, tenant, rt, day):
-    with rt.owner_engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE public.usage_counters SET used = 19 WHERE tenant_id = :t AND "
-                "metric = 'bookings_created'"
-            ),
-            {"t": tenant.id},
-        )
+    set_bookings_used(rt, tenant, day, 19)
     lead = make_lead(client, tenant)
     assert book(client, tenant, lead["lead_id"], at(day, "09:00")).status_code == 201
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from controlplane.fleet.plan import MigrateOptions
 from controlplane.fleet.scratch import scratch_column, scratch_revision_id
 from controlplane.fleet.service import migrate_fleet
-from shared.migrations import tenant_head
+from shared.migrations import TENANT_MIN_REVISION, tenant_head
 from tests.fleet.conftest import make_tenants
 
 
@@ -25,7 +25,7 @@ def test_operator_view_shows_revisions_last_run_and_failures(
     resp = fleet_client.get("/v1/ops/migrations", headers=operator_headers)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     body = resp.get_json()
-    assert body["head"] == tenant_head() and body["min_revision"] == "t0001"
+    assert body["head"] == tenant_head() and body["min_revision"] == TENANT_MIN_REVISION
     assert body["public"]["revision"] == body["public"]["head"]
     assert body["running"] is False
     counts = {r["revision"]: r["tenants"] for r in body["revisions"]}

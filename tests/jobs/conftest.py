@@ -28,7 +28,14 @@ def clean_queues(runtime):
         conn = runtime.redis
         for name in queues.ALL:
             Queue(name, connection=conn).empty()
-        patterns = ("rq:scheduled:*", "rq:scheduler:*", "cp:fanout:*", "cp:heartbeats:*", "test:*")
+        patterns = (
+            "rq:scheduled:*",
+            "rq:scheduler:*",
+            "cp:fanout:*",
+            "cp:heartbeats:*",
+            "cp:duework*",
+            "test:*",
+        )
         for pattern in patterns:
             keys = list(conn.scan_iter(pattern))
             if keys:

@@ -51,7 +51,11 @@ def test_old_path_is_the_same_job_as_the_new_one(old):
 def test_schedules_name_the_new_paths_only():
     scheduled = {s.func for s in SCHEDULES}
     assert not scheduled & set(MOVED)
-    assert {new for new, _, _ in MOVED.values()} <= scheduled
+    # outbox, reminders and deposits are driven by the due-work index now (docs/jobs.md); their
+    # per-tenant jobs stay importable for jobs queued before the deploy
+    assert "tenantapp.exports.jobs.auto_replay_tenant_exports" in scheduled
+    for new, _, _ in MOVED.values():
+        assert _resolve(new).is_tenant_job
 
 
 def test_jobs_enqueued_by_their_old_path_run_in_a_real_worker(rt, tenant, run_worker):

@@ -158,6 +158,6 @@ def test_a_switched_off_schedule_is_left_out(settings):
     from jobs.schedules import active_schedules
 
     names = {s.name for s in active_schedules(settings)}
-    assert "export-auto-replay" not in names and "outbox-delivery" in names
+    assert "export-auto-replay" not in names and "retention-cleanup" in names
     on = {s.name for s in active_schedules(settings.replace(export_auto_replay=True))}
     assert "export-auto-replay" in on

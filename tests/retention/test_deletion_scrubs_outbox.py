@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from jobs import queues
 from shared.outbox.dlq import DlqEntry
 from tenantapp.outbox.delivery import deliver_tenant_outbox
 from tenantapp.outbox.models import OutboxMessage
@@ -103,6 +104,8 @@ def test_deletion_erases_queued_and_dead_outbox_rows_and_nothing_reaches_them(
         )
         sess.commit()
     env = worker_env(runtime.settings, SMTP_URL=smtp_server.url)
+    for name in queues.ALL:  # other tests' tenants' delivery jobs (due-work fast path) stay out
+        queues.queue(name, runtime).empty()
     deliver_tenant_outbox.enqueue(runtime, tenant.id)
     run_burst_worker(env)
     recipients = [r for item in smtp_server.messages for r in item["to"]]

@@ -235,8 +235,10 @@ def test_slots_by_lead_use_the_stored_estimate(client, tenant):
             "estimate_request": {"beds": 6, "baths": 4, "service_type": "move_out"},
         },
     )
-    lead_id = resp.get_json()["lead_id"]
+    lead_id, token = resp.get_json()["lead_id"], resp.get_json()["lead_token"]
     monday = next_weekday(0)
-    data = client.get(tenant.url(f"/slots?date={monday}&lead_id={lead_id}")).get_json()
+    url = f"/slots?date={monday}&lead_id={lead_id}&lead_token={token}"
+    data = client.get(tenant.url(url)).get_json()
     assert data["duration_minutes"] == 180  # 3.0 h on site (team of 3), within move_out's 150-420
-    assert client.get(tenant.url(f"/slots?date={monday}&lead_id=999999")).status_code == 404
+    url = f"/slots?date={monday}&lead_id=999999&lead_token={token}"
+    assert client.get(tenant.url(url)).status_code == 404
