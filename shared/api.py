@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 from shared import apidocs
 
 BIGINT_MAX = 2**63 - 1
+INTEGER_MAX = 2**31 - 1  # a Postgres INTEGER column
 
 
 class BigintConverter(IntegerConverter):
@@ -84,6 +85,14 @@ class ProblemResponses(BasePlugin):
             return path[len(self.strip_prefix) :] or "/"
         return None
 
+    def schema_helper(self, name, definition, **kwargs):
+        """A marshmallow schema's ``OPENAPI_EXTRA`` (rules across its fields, e.g.
+        ``minProperties``) joins its component, so the document says what ``validates_schema``
+        enforces."""
+        schema = kwargs.get("schema")
+        cls = schema if isinstance(schema, type) else type(schema) if schema is not None else None
+        return dict(getattr(cls, "OPENAPI_EXTRA", None) or {})
+
     def operation_helper(self, path=None, operations=None, **kwargs):
         for method, op in (operations or {}).items():
             if method not in {"get", "post", "put", "patch", "delete"}:
@@ -114,6 +123,17 @@ def _decimal_bounds_as_numbers(self, field, ret, **kwargs) -> dict:
     return {k: float(ret[k]) for k in ("minimum", "maximum") if k in ret}
 
 
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def _strings_refuse_nul(self, field, ret, **kwargs) -> dict:
+    """Every request with a NUL character is a 400 (``shared.web``: Postgres text cannot hold
+    one); strings say so, unless a format, enum or pattern already rules it out."""
+    if isinstance(field, fields.String) and not {"format", "enum", "pattern"} & set(ret):
+        return {"pattern": NO_NUL_PATTERN}
+    return {}
+
+
 def make_api(
     app: Flask,
     *,
@@ -137,6 +157,7 @@ def make_api(
         spec_kwargs={"extra_plugins": [ProblemResponses(strip_prefix, tenant_scoped)]},
     )
     api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
+    api.ma_plugin.converter.add_attribute_function(_strings_refuse_nul)
     apidocs.init_app(app, title)  # Swagger UI at /v1/docs from vendored files, not a CDN
     api.spec.components.schema("Problem", PROBLEM_SCHEMA)
     api.spec.components.security_scheme(
@@ -150,3 +171,19 @@ def make_api(
         "operatorToken", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     return api
+
+
+def link(method: str, path: str, description: str = "", **parameters: str) -> dict:
+    """One OpenAPI link to the operation ``method path`` (the path as the document shows it),
+    its parameters given as runtime expressions (``"$response.body#/id"``). Clients and the
+    stateful fuzzer (tests/fuzz) follow them to chain create → read → update → delete."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    out: dict = {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
+    if description:
+        out["description"] = description
+    return out
+
+
+def links(status: int | str, **named: dict) -> dict:
+    """``@blp.doc(**links(201, GetLead=link(...)))``: links on one documented response."""
+    return {"responses": {str(status): {"links": named}}}

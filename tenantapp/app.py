@@ -16,6 +16,7 @@ from tenantapp.bookings.routes import blp as bookings_blp
 from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
 from tenantapp.exports.routes import blp as exports_blp
+from tenantapp.fields import TenantInstant
 from tenantapp.leads.routes import blp as leads_blp
 from tenantapp.messaging.routes import blp as messaging_blp
 from tenantapp.payments.routes import blp as payments_blp
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         tenant_scoped=True,
         servers=[{"url": "/t/{slug}/v1", "variables": {"slug": {"default": "demo"}}}],
     )
+    # A bare Field had no type in the document: generated clients and the fuzzer sent numbers.
+    api.ma_plugin.map_to_openapi_type(TenantInstant, "string", "date-time")
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
     metrics.init_app(app)
     resolution.init_app(app, runtime)  # request → tenant, fail closed

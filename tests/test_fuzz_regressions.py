@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.support import ApiClient
 from tests.workforce.helpers import login_worker
 
 
@@ -110,6 +111,82 @@ def test_put_teams_reusing_an_unlisted_teams_name_is_a_422(client, tenant):
         client.put(tenant.url("/admin/teams"), json=by_id, headers=tenant.headers).status_code
         == 200
     )
+
+
+def test_captcha_breaker_open_is_still_a_400_captcha_failed(runtime):
+    """Siteverify unreachable: after the breaker's 5 failures it opened and POST /leads answered
+    503 dependency_unavailable. A captcha that cannot be checked is a failed captcha (SPEC §5.3)."""
+    from shared import circuit
+    from tests.leads.conftest import LEAD
+    from tests.support import signup
+    from wsgi import create_wsgi
+
+    settings = runtime.settings.replace(
+        captcha_mode="turnstile", turnstile_verify_url="http://127.0.0.1:9/siteverify"
+    )
+    client = ApiClient(create_wsgi(settings))
+    tenant = signup(client)
+    body = dict(LEAD, captcha_token="anything")
+    circuit.reset_all()
+    try:
+        answers = [
+            client.post(tenant.url("/leads"), json=body)
+            for _ in range(circuit.breaker("captcha").fail_max + 2)
+        ]
+        assert circuit.states()["captcha"] == "open"
+    finally:
+        circuit.reset_all()  # the breaker is process-wide: other captcha tests need it closed
+    assert {(r.status_code, r.get_json()["code"]) for r in answers} == {(400, "captcha_failed")}
+
+
+def test_metrics_csv_is_documented_and_served_as_text_csv(client, tenant):
+    """alt_response on the same 200 left only application/json in the document."""
+    doc = _doc(client, tenant.url("/openapi.json"))
+    content = doc["paths"]["/admin/metrics"]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"application/json", "text/csv"}
+    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/Metrics"}
+    resp = client.get(tenant.url("/admin/metrics?format=csv"), headers=tenant.headers)
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/csv"
+
+
+@pytest.mark.parametrize("path", ["/admin/data/export", "/admin/data-deletion/requests"])
+def test_data_subject_id_beyond_bigint_is_a_422(client, tenant, path):
+    too_big = client.post(tenant.url(path), json={"customer_id": 2**63}, headers=tenant.headers)
+    assert too_big.status_code == 422
+    assert too_big.get_json()["errors"][0]["field"] == "customer_id"
+    largest = client.post(tenant.url(path), json={"customer_id": 2**63 - 1}, headers=tenant.headers)
+    assert largest.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "field,column_max",
+    [
+        ("max_workers", 2**31 - 1),
+        ("bookings_per_month", 2**31 - 1),
+        ("price_cents", 2**31 - 1),
+        ("sort_order", 2**31 - 1),
+        ("storage_bytes", 2**63 - 1),
+    ],
+)
+def test_plan_numbers_beyond_their_column_are_a_422(client, operator_headers, field, column_max):
+    """Found by the stateful fuzz (plan list → edit link): max_workers=2**31 was a 500
+    NumericValueOutOfRange from the INTEGER column."""
+    plans = client.get("/v1/ops/plans", headers=operator_headers).get_json()["items"]
+    plan = next(p for p in plans if p["code"] == "business")
+    over = client.patch(
+        "/v1/ops/plans/business", json={field: column_max + 1}, headers=operator_headers
+    )
+    assert over.status_code == 422
+    assert over.get_json()["errors"][0]["field"] == field
+    edge = client.patch(
+        "/v1/ops/plans/business", json={field: column_max}, headers=operator_headers
+    )
+    assert edge.status_code == 200
+    back = client.patch(
+        "/v1/ops/plans/business", json={field: plan[field]}, headers=operator_headers
+    )
+    assert back.status_code == 200
 
 
 def test_nul_in_a_utf16_json_body_is_a_400(client, tenant):

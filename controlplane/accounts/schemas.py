@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from controlplane.auth.schemas import TokenPair
+from shared import fields as shared_fields
 from shared.models.accounts import ROLES
 from shared.pagination import PageArgs, page_schema
 
@@ -77,7 +78,7 @@ class PasswordResetIn(Schema):
 
 class PasswordResetConfirmIn(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    new_password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    new_password = shared_fields.password(required=True)
 
 
 class VerifyEmailIn(Schema):

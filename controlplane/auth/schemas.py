@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from shared import fields as shared_fields
+
 
 class TokenPair(Schema):
     access_token = fields.String()
@@ -30,7 +32,7 @@ class RefreshIn(Schema):
 
 class ChangePasswordIn(Schema):
     current_password = fields.String(required=True, load_only=True)
-    new_password = fields.String(required=True, load_only=True)
+    new_password = shared_fields.password(required=True)
 
 
 class UserOut(Schema):

@@ -9,7 +9,7 @@ from controlplane.billing.connect import route_connect_event
 from controlplane.billing.event_shape import check_envelope, malformed_events_refused
 from controlplane.billing.webhooks import handle_event
 from shared import metrics
-from shared.api import problems
+from shared.api import link, links, problems
 from shared.auth.guards import operator, public, staff
 from shared.errors import AppError, BadRequest
 from shared.runtime import current_runtime
@@ -120,6 +120,12 @@ class ConnectWebhook(MethodView):
 class PlanList(MethodView):
     @operator
     @plans_blp.response(200, schemas.PlanAdminList)
+    @plans_blp.doc(
+        **links(
+            200,
+            EditPlan=link("patch", "/v1/ops/plans/{code}", code="$response.body#/items/0/code"),
+        )
+    )
     def get(self):
         """Every plan, inactive ones and Stripe price ids included."""
         return {"items": plans.all_plans()}

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from controlplane.tenants import schemas as tenant_schemas
+from shared.api import BIGINT_MAX, INTEGER_MAX
 
 
 class CheckoutIn(Schema):
@@ -55,13 +56,14 @@ class PlanAdminList(Schema):
 
 class PlanPatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=100))
-    price_cents = fields.Integer(validate=validate.Range(min=0))
+    # Bounded by their columns (INTEGER, storage BIGINT): beyond was a driver 500.
+    price_cents = fields.Integer(validate=validate.Range(min=0, max=INTEGER_MAX))
     currency = fields.String(validate=validate.Regexp(r"^[a-z]{3}$"))
-    max_workers = fields.Integer(validate=validate.Range(min=0))
-    bookings_per_month = fields.Integer(validate=validate.Range(min=0))
-    storage_bytes = fields.Integer(validate=validate.Range(min=0))
+    max_workers = fields.Integer(validate=validate.Range(min=0, max=INTEGER_MAX))
+    bookings_per_month = fields.Integer(validate=validate.Range(min=0, max=INTEGER_MAX))
+    storage_bytes = fields.Integer(validate=validate.Range(min=0, max=BIGINT_MAX))
     stripe_price_id = fields.String(
         allow_none=True, validate=validate.Regexp(r"^[A-Za-z0-9_]{1,100}$")
     )
     active = fields.Boolean()
-    sort_order = fields.Integer()
+    sort_order = fields.Integer(validate=validate.Range(min=-INTEGER_MAX - 1, max=INTEGER_MAX))

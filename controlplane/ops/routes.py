@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from controlplane.ops import schemas, service
+from shared.api import link, links
 from shared.auth.guards import operator
 
 blp = Blueprint("ops", __name__, url_prefix="/v1/ops", description="Platform operators")
@@ -13,6 +14,14 @@ class Tenants(MethodView):
     @operator
     @blp.arguments(schemas.TenantListArgs, location="query")
     @blp.response(200, schemas.OpsTenantPage)
+    @blp.doc(
+        **links(
+            200,
+            OpsGetTenant=link(
+                "get", "/v1/ops/tenants/{tenant_id}", tenant_id="$response.body#/items/0/id"
+            ),
+        )
+    )
     def get(self, args):
         """Tenants, filtered by status or plan, oldest first."""
         return service.list_tenants(args)

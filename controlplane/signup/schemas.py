@@ -1,14 +1,15 @@
 from marshmallow import Schema, fields, validate
 
 from controlplane.auth.schemas import TokenPair
+from shared import fields as shared_fields
 
 
 class SignupIn(Schema):
     company_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    slug = fields.String(required=True)
+    slug = shared_fields.slug(required=True)
     email = fields.Email(required=True, validate=validate.Length(max=320))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
-    time_zone = fields.String(load_default="America/Edmonton")
+    password = shared_fields.password(required=True)
+    time_zone = shared_fields.time_zone(load_default="America/Edmonton")
     captcha_token = fields.String(load_default=None, allow_none=True)
 
 

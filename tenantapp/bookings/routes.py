@@ -1,12 +1,48 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.api import problems
+from shared.api import link, problems
+from shared.api import links as response_links  # tenantapp.bookings.links is the module
 from shared.auth.guards import public, staff
 from tenantapp.bookings import lifecycle, links, schemas, service
 from tenantapp.settings.service import local_day_start
 
 blp = Blueprint("bookings", __name__, url_prefix="/v1", description="Bookings")
+
+
+# Staff operations on one booking: the links from wherever a booking id appears (tests/fuzz
+# chains them; a client can too).
+_STAFF_BOOKING_OPERATIONS = {
+    "GetBooking": ("get", ""),
+    "PatchBooking": ("patch", ""),
+    "ConfirmBooking": ("post", "/confirm"),
+    "CancelBooking": ("post", "/cancel"),
+    "CompleteBooking": ("post", "/complete"),
+    "MoveBooking": ("post", "/move"),
+    "AssignBooking": ("post", "/assign"),
+    "ResendLastEmail": ("post", "/resend-last-email"),
+    "InitChecklist": ("post", "/checklist/init"),
+    "GetChecklist": ("get", "/checklist"),
+    "CompleteChecklist": ("post", "/checklist/complete"),
+    "GetTime": ("get", "/time"),
+    "StartTime": ("post", "/time/start"),
+    "PauseTime": ("post", "/time/pause"),
+    "ResumeTime": ("post", "/time/resume"),
+    "FinishTime": ("post", "/time/finish"),
+    "ListPhotos": ("get", "/photos"),
+}
+
+
+def staff_booking_links(status: int, booking_id: str) -> dict:
+    """``links`` from a response carrying a booking id (a runtime expression) to every staff
+    operation on that booking."""
+    return response_links(
+        status,
+        **{
+            name: link(method, "/admin/bookings/{booking_id}" + tail, booking_id=booking_id)
+            for name, (method, tail) in _STAFF_BOOKING_OPERATIONS.items()
+        },
+    )
 
 
 @blp.route("/bookings")
@@ -15,6 +51,7 @@ class Bookings(MethodView):
     @blp.doc(responses=problems("402", "409"))
     @blp.arguments(schemas.BookingIn)
     @blp.response(201, schemas.BookingOut)
+    @blp.doc(**staff_booking_links(201, "$response.body#/id"))
     def post(self, data):
         """Book a quoted lead into a free slot (risk, deposit and policy decided server-side).
 
@@ -63,6 +100,7 @@ class AdminBookings(MethodView):
     @staff("view")
     @blp.arguments(schemas.BookingListArgs, location="query")
     @blp.response(200, schemas.BookingPage)
+    @blp.doc(**staff_booking_links(200, "$response.body#/items/0/id"))
     def get(self, args):
         """Bookings by start time, filtered by local dates [from, to), status and team."""
         result = service.list_bookings(

@@ -1,7 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.api import problems
+from shared.api import link, links, problems
 from shared.auth.guards import staff
 from tenantapp.checklists import schemas, service, templates
 
@@ -12,6 +12,26 @@ blp = Blueprint("checklists", __name__, url_prefix="/v1", description="Checklist
 class Templates(MethodView):
     @staff("admin")
     @blp.response(200, schemas.TemplateList)
+    @blp.doc(
+        **links(
+            200,
+            GetTemplate=link(
+                "get",
+                "/admin/checklist-templates/{template_id}",
+                template_id="$response.body#/items/0/id",
+            ),
+            PutTemplate=link(
+                "put",
+                "/admin/checklist-templates/{template_id}",
+                template_id="$response.body#/items/0/id",
+            ),
+            DeleteTemplate=link(
+                "delete",
+                "/admin/checklist-templates/{template_id}",
+                template_id="$response.body#/items/0/id",
+            ),
+        )
+    )
     def get(self):
         """Every template with its current version's items."""
         return {"items": [templates.view(t) for t in templates.list_templates()]}
@@ -20,6 +40,22 @@ class Templates(MethodView):
     @blp.doc(responses=problems("409"))
     @blp.arguments(schemas.TemplateIn)
     @blp.response(201, schemas.TemplateOut)
+    @blp.doc(
+        **links(
+            201,
+            GetTemplate=link(
+                "get", "/admin/checklist-templates/{template_id}", template_id="$response.body#/id"
+            ),
+            PutTemplate=link(
+                "put", "/admin/checklist-templates/{template_id}", template_id="$response.body#/id"
+            ),
+            DeleteTemplate=link(
+                "delete",
+                "/admin/checklist-templates/{template_id}",
+                template_id="$response.body#/id",
+            ),
+        )
+    )
     def post(self, data):
         """A template for one service type (or the default, service_type null); 409 if taken."""
         return templates.view(templates.create_template(data))
@@ -54,6 +90,17 @@ class InitChecklist(MethodView):
     @staff("dispatch")
     @blp.doc(responses=problems("409"))
     @blp.response(200, schemas.RunOut)
+    @blp.doc(
+        **links(
+            200,
+            PatchItem=link(
+                "patch",
+                "/admin/bookings/{booking_id}/checklist/items/{item_id}",
+                booking_id="$request.path.booking_id",
+                item_id="$response.body#/items/0/id",
+            ),
+        )
+    )
     def post(self, booking_id):
         """Create the booking's checklist from its template (idempotent)."""
         return service.view(service.init_run(booking_id))

@@ -86,6 +86,8 @@ class RunOut(Schema):
 
 
 class RunItemPatch(Schema):
+    OPENAPI_EXTRA = {"minProperties": 1}  # done and/or note (checked below)
+
     done = fields.Boolean()
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 

@@ -2,6 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from shared.api import link, links
 from shared.auth.guards import staff
 from shared.idempotency import idempotent
 from shared.tenancy import current_tenant
@@ -23,6 +24,16 @@ class ExportDeadLetters(MethodView):
     @staff("view")
     @blp.arguments(OutboxListArgs, location="query")
     @blp.response(200, OutboxPage)
+    @blp.doc(
+        **links(
+            200,
+            Replay=link(
+                "post",
+                "/admin/exports/{message_id}/replay",
+                message_id="$response.body#/items/0/id",
+            ),
+        )
+    )
     def get(self, args):
         """Lead export webhooks that gave up, newest first."""
         return outbox.list_messages(args["limit"], args["cursor"], "dead", "webhook")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from shared import circuit
-from shared.errors import BadRequest
+from shared.errors import BadRequest, ServiceUnavailable
 from shared.runtime import current_runtime
 
 TIMEOUT_SECONDS = 5
@@ -37,7 +37,9 @@ def verify_turnstile(token: str | None, remote_ip: str | None) -> None:
 
     try:
         outcome = circuit.call("captcha", call)
-    except (requests.RequestException, ValueError) as exc:
+    except (requests.RequestException, ValueError, ServiceUnavailable) as exc:
+        # ServiceUnavailable: the breaker is open after repeated failures. The visitor's answer is
+        # the same as for one failure (SPEC §5.3: failure is a 400), not a 503 that reads as ours.
         raise BadRequest(
             "The captcha could not be checked; try again.", code="captcha_failed"
         ) from exc

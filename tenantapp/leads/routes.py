@@ -2,6 +2,7 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.api import link, links
 from shared.auth.guards import public, staff
 from shared.pagination import PageArgs
 from tenantapp.customers import service as customers
@@ -16,6 +17,15 @@ class Leads(MethodView):
     @public
     @blp.arguments(schemas.LeadIn)
     @blp.response(201, schemas.LeadCreated)
+    @blp.doc(
+        **links(
+            201,
+            GetLead=link("get", "/admin/leads/{lead_id}", lead_id="$response.body#/lead_id"),
+            SetLeadStatus=link(
+                "post", "/admin/leads/{lead_id}/status", lead_id="$response.body#/lead_id"
+            ),
+        )
+    )
     def post(self, data):
         """Ask for a quote: the server prices it and answers with a referral code and the lead
         token, the caller's proof of the lead for ``/slots`` and ``/bookings``."""
@@ -33,6 +43,17 @@ class AdminLeads(MethodView):
     @staff("view")
     @blp.arguments(schemas.LeadListArgs, location="query")
     @blp.response(200, schemas.LeadPage)
+    @blp.doc(
+        **links(
+            200,
+            GetLead=link("get", "/admin/leads/{lead_id}", lead_id="$response.body#/items/0/id"),
+            GetCustomer=link(
+                "get",
+                "/admin/customers/{customer_id}",
+                customer_id="$response.body#/items/0/customer_id",
+            ),
+        )
+    )
     # Both bodies under the one 200 (an alt_response on the same code would replace the JSON one).
     @blp.doc(
         responses={
@@ -82,6 +103,14 @@ class AdminCustomers(MethodView):
     @staff("view")
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, schemas.CustomerPage)
+    @blp.doc(
+        **links(
+            200,
+            GetCustomer=link(
+                "get", "/admin/customers/{customer_id}", customer_id="$response.body#/items/0/id"
+            ),
+        )
+    )
     def get(self, args):
         """Customers, newest first."""
         return customers.list_customers(args["limit"], args["cursor"])

@@ -2,6 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared import db
+from shared.api import link, links
 from shared.auth.guards import public, staff
 from shared.idempotency import idempotent
 from shared.limits import client_ip
@@ -21,6 +22,16 @@ class Outbox(MethodView):
     @staff("view")
     @blp.arguments(schemas.OutboxListArgs, location="query")
     @blp.response(200, schemas.OutboxPage)
+    @blp.doc(
+        **links(
+            200,
+            Replay=link(
+                "post",
+                "/admin/outbox/{message_id}/replay",
+                message_id="$response.body#/items/0/id",
+            ),
+        )
+    )
     def get(self, args):
         """E-mails and webhooks of this workspace, newest first (filter by status, kind)."""
         return outbox.list_messages(args["limit"], args["cursor"], args["status"], args["kind"])
@@ -31,6 +42,16 @@ class DeadLetters(MethodView):
     @staff("view")
     @blp.arguments(schemas.OutboxListArgs, location="query")
     @blp.response(200, schemas.OutboxPage)
+    @blp.doc(
+        **links(
+            200,
+            Replay=link(
+                "post",
+                "/admin/outbox/{message_id}/replay",
+                message_id="$response.body#/items/0/id",
+            ),
+        )
+    )
     def get(self, args):
         """Messages that gave up (5 attempts, a permanent refusal, or an interrupted e-mail)."""
         return outbox.list_messages(args["limit"], args["cursor"], "dead", args["kind"])

@@ -4,7 +4,7 @@ from flask import Response, g, redirect, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.api import problem_ref
+from shared.api import link, links, problem_ref
 from shared.auth.guards import public, staff, worker
 from shared.errors import NotFound
 from shared.runtime import current_runtime
@@ -37,11 +37,37 @@ def staff_uploader() -> service.Uploader:
     return service.Uploader("staff", g.principal.user_id)
 
 
+def _photo_links(status: int, prefix: str, operations: dict, photo_id: str) -> dict:
+    """Links from a response carrying a photo id to the operations on that photo."""
+    return links(
+        status,
+        **{
+            name: link(
+                method,
+                prefix + "/{booking_id}/photos/{photo_id}" + tail,
+                booking_id="$request.path.booking_id",
+                photo_id=photo_id,
+            )
+            for name, (method, tail) in operations.items()
+        },
+    )
+
+
+_STAFF_PHOTO = {
+    "GetPhoto": ("get", ""),
+    "ReviewPhoto": ("post", "/review"),
+    "SignedUrl": ("get", "/signed-url"),
+    "DeletePhoto": ("delete", ""),
+}
+_WORKER_PHOTO = {"SignedUrl": ("get", "/signed-url"), "DeletePhoto": ("delete", "")}
+
+
 @blp.route("/admin/bookings/<int:booking_id>/photos")
 class BookingPhotos(MethodView):
     @staff("view")
     @blp.arguments(schemas.PhotoListArgs, location="query")
     @blp.response(200, schemas.PhotoPage)
+    @blp.doc(**_photo_links(200, "/admin/bookings", _STAFF_PHOTO, "$response.body#/items/0/id"))
     def get(self, args, booking_id):
         """The booking's photos, oldest first."""
         return service.list_photos(booking_id, args)
@@ -49,6 +75,7 @@ class BookingPhotos(MethodView):
     @staff("dispatch")
     @blp.doc(requestBody=schemas.UPLOAD_BODY, **_errors("402", "413", "415", "422"))
     @blp.response(201, schemas.PhotoOut)
+    @blp.doc(**_photo_links(201, "/admin/bookings", _STAFF_PHOTO, "$response.body#/id"))
     def post(self, booking_id):
         """Upload a BEFORE/AFTER photo (needs the customer's photo consent)."""
         return accept_upload(booking_id, staff_uploader())
@@ -152,6 +179,7 @@ class WorkerJobPhotos(MethodView):
     @worker
     @blp.arguments(schemas.PhotoListArgs, location="query")
     @blp.response(200, schemas.PhotoPage)
+    @blp.doc(**_photo_links(200, "/worker/jobs", _WORKER_PHOTO, "$response.body#/items/0/id"))
     def get(self, args, booking_id):
         """The job's photos, oldest first."""
         _visible(booking_id)
@@ -160,6 +188,7 @@ class WorkerJobPhotos(MethodView):
     @worker
     @blp.doc(requestBody=schemas.UPLOAD_BODY, **_errors("402", "413", "415", "422"))
     @blp.response(201, schemas.PhotoOut)
+    @blp.doc(**_photo_links(201, "/worker/jobs", _WORKER_PHOTO, "$response.body#/id"))
     def post(self, booking_id):
         """Upload a BEFORE/AFTER photo of my job (needs the customer's photo consent)."""
         _visible(booking_id)

@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.api import problems
+from shared.api import link, links, problems
 from shared.auth.guards import worker
 from shared.pagination import PageArgs
 from tenantapp.checklists import schemas as checklist_schemas
@@ -14,11 +14,36 @@ from tenantapp.timetracking.endpoints import add_timer_routes
 blp = Blueprint("portal", __name__, url_prefix="/v1", description="Worker portal")
 
 
+# The worker's operations on one job, linked from the job list (tests/fuzz follows them).
+_JOB_OPERATIONS = {
+    "GetJob": ("get", ""),
+    "InitChecklist": ("post", "/checklist/init"),
+    "GetChecklist": ("get", "/checklist"),
+    "CompleteChecklist": ("post", "/checklist/complete"),
+    "GetTime": ("get", "/time"),
+    "StartTime": ("post", "/time/start"),
+    "PauseTime": ("post", "/time/pause"),
+    "ResumeTime": ("post", "/time/resume"),
+    "FinishTime": ("post", "/time/finish"),
+    "ListPhotos": ("get", "/photos"),
+}
+_JOB_LINKS = links(
+    200,
+    **{
+        name: link(
+            method, "/worker/jobs/{booking_id}" + tail, booking_id="$response.body#/items/0/id"
+        )
+        for name, (method, tail) in _JOB_OPERATIONS.items()
+    },
+)
+
+
 @blp.route("/worker/jobs")
 class Jobs(MethodView):
     @worker
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, schemas.JobPage)
+    @blp.doc(**_JOB_LINKS)
     def get(self, args):
         """My jobs: upcoming (soonest first), then past (most recent first); cancelled hidden."""
         result = service.list_jobs(args["limit"], args["cursor"])
@@ -40,6 +65,17 @@ class InitChecklist(MethodView):
     @worker
     @blp.doc(responses=problems("409"))
     @blp.response(200, checklist_schemas.RunOut)
+    @blp.doc(
+        **links(
+            200,
+            PatchItem=link(
+                "patch",
+                "/worker/jobs/{booking_id}/checklist/items/{item_id}",
+                booking_id="$request.path.booking_id",
+                item_id="$response.body#/items/0/id",
+            ),
+        )
+    )
     def post(self, booking_id):
         """Create the job's checklist from its template (idempotent)."""
         service.visible_job(booking_id)

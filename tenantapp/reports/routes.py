@@ -13,7 +13,19 @@ class Metrics(MethodView):
     @staff("admin")
     @blp.arguments(schemas.MetricsArgs, location="query")
     @blp.response(200, schemas.Metrics)
-    @blp.alt_response(200, description="CSV (format=csv)", content_type="text/csv", success=True)
+    # Both bodies under the one 200: alt_response with the same status replaced the JSON content
+    # with nothing, so a CSV answer matched no documented content type.
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The figures, or one CSV row per figure (format=csv)",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Metrics"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    )
     def get(self, args):
         """Conversions, revenue, estimate accuracy, utilisation, cancellations and retention.
 

@@ -1,9 +1,15 @@
 from marshmallow import Schema, fields, validate
 
+from shared.api import BIGINT_MAX
+
 
 class DataSubjectIn(Schema):
-    customer_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    email = fields.Email(load_default=None)
+    # Exactly one of the two (retention.service checks it); neither is nullable.
+    OPENAPI_EXTRA = {"minProperties": 1, "maxProperties": 1}
+
+    # Ids are BIGINT: a larger one was a NumericValueOutOfRange 500 from the driver.
+    customer_id = fields.Integer(validate=validate.Range(min=1, max=BIGINT_MAX))
+    email = fields.Email(validate=validate.Length(max=320))
 
 
 class CleanupOut(Schema):

@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.api import link, links
 from shared.auth.guards import public, staff
 from tenantapp.bookings import availability
 from tenantapp.leads.proof import lead_by_proof
@@ -15,6 +16,17 @@ blp = Blueprint("scheduling", __name__, url_prefix="/v1", description="Teams, ho
 class Teams(MethodView):
     @staff("admin")
     @blp.response(200, schemas.TeamsOut)
+    @blp.doc(
+        **links(
+            200,
+            GetWorkingHours=link(
+                "get", "/admin/teams/{team_id}/working-hours", team_id="$response.body#/items/0/id"
+            ),
+            PutWorkingHours=link(
+                "put", "/admin/teams/{team_id}/working-hours", team_id="$response.body#/items/0/id"
+            ),
+        )
+    )
     def get(self):
         """Teams, oldest first."""
         return {"items": service.list_teams()}
@@ -22,6 +34,17 @@ class Teams(MethodView):
     @staff("admin")
     @blp.arguments(schemas.TeamsIn)
     @blp.response(200, schemas.TeamsOut)
+    @blp.doc(
+        **links(
+            200,
+            GetWorkingHours=link(
+                "get", "/admin/teams/{team_id}/working-hours", team_id="$response.body#/items/0/id"
+            ),
+            PutWorkingHours=link(
+                "put", "/admin/teams/{team_id}/working-hours", team_id="$response.body#/items/0/id"
+            ),
+        )
+    )
     def put(self, data):
         """Create or rename teams; teams left out are deactivated."""
         return {"items": service.replace_teams(data["teams"])}
@@ -55,6 +78,14 @@ class Blackouts(MethodView):
     @staff("admin")
     @blp.arguments(schemas.BlackoutIn)
     @blp.response(201, schemas.BlackoutOut)
+    @blp.doc(
+        **links(
+            201,
+            DeleteBlackout=link(
+                "delete", "/admin/blackouts/{blackout_id}", blackout_id="$response.body#/id"
+            ),
+        )
+    )
     def post(self, data):
         """Block a team (or every team, without team_id) for a period."""
         return service.create_blackout(data)

@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.api import BIGINT_MAX
 from tenantapp.fields import LocalDateTime, TenantInstant, UtcDateTime
 
 SERVICE_TYPES = ["standard", "deep", "move_out", "move_in"]
@@ -75,7 +76,7 @@ class BlackoutList(Schema):
 
 class SlotQuery(Schema):
     date = fields.Date(required=True)
-    lead_id = fields.Integer(load_default=None)
+    lead_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=BIGINT_MAX))
     lead_token = fields.String(
         load_default=None,
         metadata={

@@ -1,7 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.api import problems
+from shared.api import link, links, problems
 from shared.auth.guards import public, staff
 from tenantapp.workers import schemas, service
 
@@ -13,6 +13,20 @@ class AdminWorkers(MethodView):
     @staff("dispatch")
     @blp.arguments(schemas.WorkerListArgs, location="query")
     @blp.response(200, schemas.WorkerPage)
+    @blp.doc(
+        **links(
+            200,
+            GetWorker=link(
+                "get", "/admin/workers/{worker_id}", worker_id="$response.body#/items/0/id"
+            ),
+            PatchWorker=link(
+                "patch", "/admin/workers/{worker_id}", worker_id="$response.body#/items/0/id"
+            ),
+            InviteWorker=link(
+                "post", "/admin/workers/{worker_id}/invite", worker_id="$response.body#/items/0/id"
+            ),
+        )
+    )
     def get(self, args):
         """Workers by id, optionally filtered by ``active`` and ``team_id``."""
         result = service.list_workers(args)
@@ -23,6 +37,16 @@ class AdminWorkers(MethodView):
     @blp.doc(responses=problems("402", "409"))
     @blp.arguments(schemas.WorkerIn)
     @blp.response(201, schemas.WorkerCreated)
+    @blp.doc(
+        **links(
+            201,
+            GetWorker=link("get", "/admin/workers/{worker_id}", worker_id="$response.body#/id"),
+            PatchWorker=link("patch", "/admin/workers/{worker_id}", worker_id="$response.body#/id"),
+            InviteWorker=link(
+                "post", "/admin/workers/{worker_id}/invite", worker_id="$response.body#/id"
+            ),
+        )
+    )
     def post(self, data):
         """Create a worker (counts against the plan's active workers) with a 7-day invite link."""
         worker, invite_url = service.create_worker(data)

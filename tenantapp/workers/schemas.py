@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, pre_load, validate
 
+from shared import fields as shared_fields
 from shared.pagination import PageArgs
 from tenantapp.fields import UtcDateTime
 
@@ -69,7 +70,7 @@ class WorkerListArgs(PageArgs):
 
 class AcceptInviteIn(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    password = fields.String(required=True, validate=validate.Length(max=200))
+    password = shared_fields.password(required=True, max_length=200)
 
 
 class AcceptInviteOut(Schema):

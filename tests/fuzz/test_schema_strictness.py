@@ -1,0 +1,145 @@
+"""Are the documents as strict as the validation? Positive (schema-valid) data for every
+operation, sent with the operation's own credentials, classified the way schemathesis' CLI does
+(``schemathesis.cli.commands.run.warnings``): an operation that accepted nothing and answered
+mostly 400/422 "mostly rejects generated data" (the document is looser than the code), one that
+answered mostly 404 "needs ids no link supplies". Slow: part of ``make test-all`` only.
+
+``python -m pytest -m slow tests/fuzz/test_schema_strictness.py -s`` prints both lists.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import hypothesis
+import pytest
+from schemathesis.cli.commands.run.warnings import StatusCodeStatistic
+
+from tests.fuzz.common import (
+    excluded,
+    headers_for,
+    is_multipart,
+    load_controlplane_schema,
+    load_tenant_schema,
+    make_tokens,
+)
+
+pytestmark = pytest.mark.slow
+
+SETTINGS = hypothesis.settings(
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+
+
+def _statuses(operation, tokens) -> collections.Counter:
+    counts: collections.Counter = collections.Counter()
+
+    @SETTINGS
+    @hypothesis.given(case=operation.as_strategy())
+    def run(case):
+        response = case.call(headers=headers_for(case, tokens))
+        counts[response.status_code] += 1
+        if response.status_code in (400, 422) and (response.status_code, "why") not in counts:
+            problem = response.json() if "json" in response.headers.get("Content-Type", "") else {}
+            counts[(response.status_code, "why")] = str(problem.get("errors") or problem)[:200]
+
+    run()
+    return counts
+
+
+def classify(schema, tokens) -> tuple[dict, dict]:
+    """Statuses per operation label, and the labels that mostly reject, need ids, and need
+    ids that no link supplies (what the stateful run cannot reach either)."""
+    statuses: dict[str, collections.Counter] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if excluded(operation) or is_multipart(operation):
+            continue
+        statuses[operation.label] = _statuses(operation, tokens)
+    report = {"mostly_rejects": [], "needs_ids": [], "needs_ids_unlinked": []}
+    linked = schema.operations_with_incoming_links()
+    for label, counts in statuses.items():
+        codes = {k: v for k, v in counts.items() if isinstance(k, int)}
+        stat = StatusCodeStatistic(counts=codes, total=sum(codes.values()))
+        if stat.should_warn_about_validation_mismatch():
+            report["mostly_rejects"].append(label)
+        if stat.should_warn_about_missing_test_data():
+            report["needs_ids"].append(label)
+            if label not in linked:
+                report["needs_ids_unlinked"].append(label)
+    return statuses, report
+
+
+def _print(name, statuses, report):
+    for kind, labels in report.items():
+        print(f"\n{name} {kind}: {len(labels)}")
+        for label in sorted(labels):
+            print(f"  {label}  {dict(statuses[label])}")
+
+
+def test_controlplane_documents_its_validation(wsgi_app):
+    # Own tenant per document: the control plane's POST /v1/auth/logout ends its staff session.
+    statuses, report = classify(load_controlplane_schema(wsgi_app), make_tokens(wsgi_app))
+    _print("controlplane", statuses, report)
+    assert set(report["mostly_rejects"]) <= set(REJECTS_WITH_REASON), report
+    assert set(report["needs_ids_unlinked"]) <= set(UNLINKED_WITH_REASON), report
+
+
+def test_tenant_documents_its_validation(wsgi_app):
+    strict_tokens = make_tokens(wsgi_app, seed=True)
+    schema = load_tenant_schema(wsgi_app, strict_tokens["tenant"].slug)
+    statuses, report = classify(schema, strict_tokens)
+    _print("tenant", statuses, report)
+    assert set(report["mostly_rejects"]) <= set(REJECTS_WITH_REASON), report
+
+
+# Operations that still refuse schema-valid data, and why no schema can say more.
+_SECRET = "takes a signed or random token only an e-mail carries: any other is refused"
+REJECTS_WITH_REASON: dict[str, str] = {
+    "POST /v1/auth/password-reset/confirm": _SECRET,
+    "POST /v1/auth/verify-email": _SECRET,
+    "GET /unsubscribe": _SECRET,
+    "POST /unsubscribe": _SECRET,
+    "POST /worker/accept-invite": _SECRET,
+    "PUT /admin/pricing": "the pricing config is a free-form document checked by its own "
+    "validator (docs/pricing); its JSON Schema is not published yet",
+    "POST /admin/blackouts": "starts_at before ends_at, both in the years 1900-2999 "
+    "(shared/input_limits.py): rules a date-time format cannot carry",
+    "POST /admin/bookings/{booking_id}/move": "the new start must be a free, future slot of the "
+    "team's calendar: state, not shape",
+    "GET /slots": "lead_id needs its lead_token, else service_type and time_on_site_hours: a rule "
+    "across query parameters OpenAPI cannot state",
+    # Seen after merging the jobs branch (issue 20), not yet investigated: refusals that depend on
+    # the message's state, not on the request's shape.
+    "POST /admin/outbox/{message_id}/replay": "depends on the message's state (not investigated)",
+    "POST /admin/exports/{message_id}/replay": "depends on the message's state (not investigated)",
+    # tenantapp/leads and tenantapp/bookings schemas are being reworked by another branch
+    # (lead_token, issue 17); their constraints follow there.
+    "POST /leads": "schemas owned by the lead_token work (security2)",
+    "POST /bookings": "schemas owned by the lead_token work (security2)",
+    "POST /bookings/{booking_id}/reschedule": "schemas owned by the lead_token work (security2)",
+}
+
+# Operations that need an id no link supplies, and why.
+_PHOTO = "photo ids come only from a multipart upload, which the fuzz cannot make valid"
+_INVITE = "invitation tokens travel only by e-mail"
+UNLINKED_WITH_REASON: dict[str, str] = {
+    "GET /v1/invitations/{token}": _INVITE,
+    "POST /v1/invitations/{token}/accept": _INVITE,
+    "DELETE /admin/bookings/{booking_id}/photos/{photo_id}": _PHOTO,
+    "GET /admin/bookings/{booking_id}/photos/{photo_id}": _PHOTO,
+    "GET /admin/bookings/{booking_id}/photos/{photo_id}/signed-url": _PHOTO,
+    "POST /admin/bookings/{booking_id}/photos/{photo_id}/review": _PHOTO,
+    "DELETE /worker/jobs/{booking_id}/photos/{photo_id}": _PHOTO,
+    "GET /worker/jobs/{booking_id}/photos/{photo_id}/signed-url": _PHOTO,
+    "GET /slots": "lead_id needs its lead_token, which only POST /leads returns to the visitor",
+    "POST /bookings": "its lead_id is in the body; an OpenAPI link can only replace a whole body",
+    "GET /bookings/{booking_id}": "the manage token is in manage_url only (lead_token work)",
+    "POST /bookings/{booking_id}/cancel": "the manage token is in manage_url only",
+    "POST /bookings/{booking_id}/reschedule": "the manage token is in manage_url only",
+}
