@@ -123,20 +123,25 @@ def create_busy_tenants(client, count: int) -> list:
     tenants = []
     for i in range(count):
         t = signup(client, time_zone=ZONES[i % len(ZONES)])
-        lead = client.post(
-            t.url("/leads"),
-            json={
-                "name": "Pat Customer",
-                "phone": "+1 403 555 0100",
-                "email": f"pat{i}@example.com",
-                "estimate_request": {"beds": 2, "baths": 1},
-            },
-        ).get_json()
         ids = []
-        for hhmm in ("09:00", "13:00"):
+        for n, hhmm in enumerate(("09:00", "13:00")):
+            # One lead per booking: a lead with a live booking refuses a second one (409).
+            lead = client.post(
+                t.url("/leads"),
+                json={
+                    "name": "Pat Customer",
+                    "phone": "+1 403 555 0100",
+                    "email": f"pat{i}-{n}@example.com",
+                    "estimate_request": {"beds": 2, "baths": 1},
+                },
+            ).get_json()
             resp = client.post(
                 t.url("/bookings"),
-                json={"lead_id": lead["lead_id"], "starts_at": f"{day.isoformat()}T{hhmm}:00"},
+                json={
+                    "lead_id": lead["lead_id"],
+                    "lead_token": lead["lead_token"],
+                    "starts_at": f"{day.isoformat()}T{hhmm}:00",
+                },
             )
             assert resp.status_code == 201, resp.get_data(as_text=True)
             ids.append(resp.get_json()["id"])
