@@ -633,7 +633,7 @@ def write_docs(r: dict, command: str) -> None:
         f"{r['busy_tenants']} have work; {r['workers']} real workers and the real scheduler for the "
         f"busy phase; a simulated day for the idle cost; wall time {r['wall_s']} s; machine load "
         f"average {r['load_average_at_start'][0]} at start, {r['load_average_at_end'][0]} at end "
-        "— other work shared the 2 cores). Method: "
+        "on 2 cores). Method: "
         "`bench/jobs_at_rest.py` docstring; design: `docs/jobs.md`.",
         "",
         "| figure | measured | target |",
