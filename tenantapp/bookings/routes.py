@@ -5,6 +5,7 @@ from shared.api import link, problems
 from shared.api import links as response_links  # tenantapp.bookings.links is the module
 from shared.auth.guards import public, staff
 from tenantapp.bookings import lifecycle, links, schemas, service
+from tenantapp.job_operations import JOB_OPERATIONS
 from tenantapp.settings.service import local_day_start
 
 blp = Blueprint("bookings", __name__, url_prefix="/v1", description="Bookings")
@@ -21,15 +22,7 @@ _STAFF_BOOKING_OPERATIONS = {
     "MoveBooking": ("post", "/move"),
     "AssignBooking": ("post", "/assign"),
     "ResendLastEmail": ("post", "/resend-last-email"),
-    "InitChecklist": ("post", "/checklist/init"),
-    "GetChecklist": ("get", "/checklist"),
-    "CompleteChecklist": ("post", "/checklist/complete"),
-    "GetTime": ("get", "/time"),
-    "StartTime": ("post", "/time/start"),
-    "PauseTime": ("post", "/time/pause"),
-    "ResumeTime": ("post", "/time/resume"),
-    "FinishTime": ("post", "/time/finish"),
-    "ListPhotos": ("get", "/photos"),
+    **JOB_OPERATIONS,
 }
 
 

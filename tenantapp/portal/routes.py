@@ -8,6 +8,7 @@ from shared.auth.guards import worker
 from shared.pagination import PageArgs
 from tenantapp.checklists import schemas as checklist_schemas
 from tenantapp.checklists import service as checklists
+from tenantapp.job_operations import JOB_OPERATIONS
 from tenantapp.portal import schemas, service
 from tenantapp.timetracking.endpoints import add_timer_routes
 
@@ -17,15 +18,7 @@ blp = Blueprint("portal", __name__, url_prefix="/v1", description="Worker portal
 # The worker's operations on one job, linked from the job list (tests/fuzz follows them).
 _JOB_OPERATIONS = {
     "GetJob": ("get", ""),
-    "InitChecklist": ("post", "/checklist/init"),
-    "GetChecklist": ("get", "/checklist"),
-    "CompleteChecklist": ("post", "/checklist/complete"),
-    "GetTime": ("get", "/time"),
-    "StartTime": ("post", "/time/start"),
-    "PauseTime": ("post", "/time/pause"),
-    "ResumeTime": ("post", "/time/resume"),
-    "FinishTime": ("post", "/time/finish"),
-    "ListPhotos": ("get", "/photos"),
+    **JOB_OPERATIONS,
 }
 _JOB_LINKS = links(
     200,

@@ -6,18 +6,9 @@ from __future__ import annotations
 import pytest
 
 from shared.runtime import Runtime
-from tests.drills.support import OwnRedis
 from tests.support import ApiClient, signup
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_tenant_writes_keep_working_while_redis_is_stopped(settings, migrated, own_redis):

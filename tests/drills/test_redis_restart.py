@@ -9,20 +9,12 @@ from __future__ import annotations
 import pytest
 
 from shared.runtime import Runtime
-from tests.drills.support import Load, OwnRedis, run_burst_worker, worker_env
+from tests.drills.support import Load, run_burst_worker, worker_env
 from tests.jobs import sample_jobs
 from tests.jobs.helpers import audit_entries
 from tests.support import ApiClient, signup
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_api_keeps_serving_and_jobs_run_across_a_redis_restart(settings, migrated, own_redis):
