@@ -141,6 +141,7 @@ class Settings:
     shard_placement: str = env("str", "fewest")
     captcha_mode: str = env("str", "off")
     turnstile_secret_key: str = env("str", "")
+    turnstile_site_key: str = env("str", "")  # the widget's public key, shown on the booking page
     turnstile_verify_url: str = env(
         "str", "https://challenges.cloudflare.com/turnstile/v0/siteverify"
     )

@@ -97,6 +97,7 @@ def create_lead(data: dict) -> tuple[Lead, dict, str]:
             referrer=data.get("referrer"),
             referral_code=_unique_code(tx),
             referred_by_code=referred_by,
+            sms_opt_in=bool(data.get("sms_opt_in")),
         )
         token, lead.token_hash = new_lead_token()
         tx.add(lead)
