@@ -101,7 +101,8 @@ def booking_page(lang: str) -> dict:
         "max_units": MAX_UNITS,
         "estimate": estimate,
         "today": today.isoformat(),
-        "captcha_site_key": current_runtime().settings.turnstile_site_key if captcha else None,
+        "captcha": captcha,
+        "captcha_site_key": current_runtime().settings.turnstile_site_key,
         "messages": i18n.section("book", lang),
     }
 

@@ -6,6 +6,12 @@
    No framework, no build step, no third party. */
 (function () {
   "use strict";
+  if (window.parent !== window) {
+    // Inside the company's overlay (embed.js): Escape closes it even when focus is in here.
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") window.parent.postMessage("cleanplane:close", "*");
+    });
+  }
   var form = document.getElementById("book");
   if (!form) return;
   var M = JSON.parse(document.getElementById("book-messages").textContent);
@@ -154,11 +160,15 @@
     if (windowStart != null) q += "&window_start_hour=" + windowStart + "&window_end_hour=24";
     return q;
   }
-  function loadSlots(more) {
+  function loadSlots(more, keepMessage) {
     var date = $("date").value, seq = ++slotSeq;
     $("date-error").textContent = "";
-    $("starts_at-error").textContent = "";
-    if (!date) { renderTimes([]); timesStatus.textContent = M.pick_date_first; return Promise.resolve(); }
+    if (!keepMessage) $("starts_at-error").textContent = "";
+    if (!date || date < $("date").min) {  // typing a year passes through 0002, 0020...
+      renderTimes([]);
+      timesStatus.textContent = M.pick_date_first;
+      return Promise.resolve();
+    }
     var windowStart = more && lastWindowEnd != null && lastWindowEnd < 24 ? lastWindowEnd : null;
     timesStatus.textContent = M.loading || "…";
     return call("GET", "/slots" + slotQuery(windowStart)).then(function (res) {
@@ -204,7 +214,12 @@
     return c ? c.value : null;
   }
   function syncDetails() { details.disabled = !chosenTime(); }
-  $("date").addEventListener("change", function () { lastWindowEnd = null; loadSlots(false); });
+  var dateTimer = null;
+  $("date").addEventListener("change", function () {
+    lastWindowEnd = null;
+    clearTimeout(dateTimer);
+    dateTimer = setTimeout(function () { loadSlots(false); }, 250);
+  });
   times.addEventListener("change", function () { $("starts_at-error").textContent = ""; syncDetails(); });
   other.addEventListener("click", function () { loadSlots(true); });
 
@@ -286,7 +301,7 @@
       if (res.status === 409 && res.data.code === "slot_unavailable") {
         formError.textContent = "";
         $("starts_at-error").textContent = M.slot_taken;
-        loadSlots(false).then(function () {
+        loadSlots(false, true).then(function () {
           var first = times.querySelector("input");
           (first || $("date")).focus();
         });

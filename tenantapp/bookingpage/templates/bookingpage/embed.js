@@ -41,10 +41,15 @@
     function shut() {
       overlay.remove();
       document.removeEventListener("keydown", onKey, true);
+      window.removeEventListener("message", onMessage);
       if (opener && opener.focus) opener.focus();
     }
     function onKey(e) { if (e.key === "Escape") shut(); }
+    function onMessage(e) {
+      if (e.source === frame.contentWindow && e.data === "cleanplane:close") shut();
+    }
     close.addEventListener("click", shut);
+    window.addEventListener("message", onMessage);
     overlay.addEventListener("click", function (e) { if (e.target === overlay) shut(); });
     document.addEventListener("keydown", onKey, true);
     box.appendChild(frame);
