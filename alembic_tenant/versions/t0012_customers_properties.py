@@ -42,12 +42,21 @@ def _now_column(name: str) -> sa.Column:
 
 
 def upgrade() -> None:
+    _settings()
     _customers()
     _properties()
     _bookings()
     _crews()
     _time_entries()
     _data()
+
+
+def _settings() -> None:
+    # SPEC §5.1: the default region for phone numbers (ISO 3166-1 alpha-2).
+    op.add_column(
+        "settings", sa.Column("country", sa.String(2), server_default="CA", nullable=False)
+    )
+    op.create_check_constraint(op.f("ck_settings_country"), "settings", "country ~ '^[A-Z]{2}$'")
 
 
 def _customers() -> None:
@@ -243,3 +252,5 @@ def downgrade() -> None:
         "notes",
     ):
         op.drop_column("customers", column)
+    op.drop_constraint(op.f("ck_settings_country"), "settings", type_="check")
+    op.drop_column("settings", "country")

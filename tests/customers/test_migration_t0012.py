@@ -144,7 +144,15 @@ def test_t0012_on_an_empty_tenant_is_a_no_op(rt, old_schema):
         assert _sql(conn, old_schema, "SELECT count(*) FROM properties").scalar_one() == 0
 
 
-TABLES = {"customers", "properties", "booking_workers", "bookings", "leads", "time_entries"}
+TABLES = {
+    "settings",
+    "customers",
+    "properties",
+    "booking_workers",
+    "bookings",
+    "leads",
+    "time_entries",
+}
 
 
 def test_models_match_the_migrated_tables(rt, tenant):
