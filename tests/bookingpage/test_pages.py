@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from shared import db
+from shared.tenancy import tenant_context
+from tenantapp.customers.models import Customer
 from tests.bookings.conftest import at, book, make_lead, monday
 from tests.support import signup
 
@@ -127,7 +130,13 @@ def test_confirmation_with_a_bad_or_foreign_token_is_404_and_sends_no_referrer(c
     assert own.status_code == 200 and "Request received" in own.get_data(as_text=True)
 
 
-def test_sms_opt_in_is_recorded_on_the_lead_and_must_be_a_boolean(client):
+def _customer(rt, tenant, customer_id):
+    with tenant_context(rt.tenants.by_slug(tenant.slug)):
+        c = db.session().get(Customer, customer_id)
+        return c.sms_opt_in, c.sms_opt_in_source, c.sms_opt_in_at
+
+
+def test_sms_opt_in_is_recorded_on_the_lead_and_as_the_customers_consent(client, rt):
     tenant = signup(client)
     body = {"name": "A", "phone": "+14035550100", "estimate_request": {"beds": 1, "baths": 1}}
     resp = client.post(tenant.url("/leads"), json={**body, "sms_opt_in": True})
@@ -136,10 +145,17 @@ def test_sms_opt_in_is_recorded_on_the_lead_and_must_be_a_boolean(client):
         tenant.url(f"/admin/leads/{resp.get_json()['lead_id']}"), headers=tenant.headers
     ).get_json()["lead"]
     assert lead["sms_opt_in"] is True
+    opted, source, since = _customer(rt, tenant, lead["customer_id"])
+    assert opted is True and source == "booking_form" and since is not None
+    # The same customer later leaves the box unticked: the lead says so, consent stays.
     resp = client.post(tenant.url("/leads"), json=body)
     lead = client.get(
         tenant.url(f"/admin/leads/{resp.get_json()['lead_id']}"), headers=tenant.headers
     ).get_json()["lead"]
     assert lead["sms_opt_in"] is False
+    assert _customer(rt, tenant, lead["customer_id"]) == (True, "booking_form", since)
+    other = client.post(tenant.url("/leads"), json={**body, "phone": "+14035550111"}).get_json()
+    lead = client.get(tenant.url(f"/admin/leads/{other['lead_id']}"), headers=tenant.headers)
+    assert _customer(rt, tenant, lead.get_json()["lead"]["customer_id"])[0] is False
     bad = client.post(tenant.url("/leads"), json={**body, "sms_opt_in": "yes"})
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "sms_opt_in"

@@ -1,7 +1,7 @@
 """Booking-page branding (settings.brand_color, booking_intro, logo) and leads.sms_opt_in (issue #27)
 
-Revision ID: t0012_branding
-Revises: t0011_lead_proof
+Revision ID: t0013_branding
+Revises: t0012_customers_properties
 Create Date: 2026-12-06 04:10:00
 
 Offline-safe (DDL only). The logo itself lives in object storage under
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "t0012_branding"
-down_revision: str | Sequence[str] | None = "t0011_lead_proof"
+revision: str = "t0013_branding"
+down_revision: str | Sequence[str] | None = "t0012_customers_properties"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
