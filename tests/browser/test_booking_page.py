@@ -250,6 +250,7 @@ def test_page_weight_with_a_heavy_logo_stays_under_100_kb_and_nothing_leaves_the
     assert page.locator(".intro").inner_text() == "Hello <b>there</b>"  # plain text, escaped
     total = sum(sizes.values())
     assert any("/logo/" in u for u in sizes) and any(u.endswith(".js") for u in sizes)
+    print(f"booking page weight: {total} bytes in {len(sizes)} responses: {sizes}")
     assert total <= PAGE_BUDGET, f"{total} bytes: {sizes}"
     # A bright brand colour gets dark text (WCAG AA).
     color = page.locator(".brand-bar").evaluate("e => getComputedStyle(e).color")
