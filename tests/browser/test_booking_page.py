@@ -56,7 +56,7 @@ def test_booking_without_deposit_ends_on_the_confirmation_with_the_manage_link(p
     pick_time(page)
     fill_details(page)
     page.get_by_label("Text me about my booking").check()
-    page.get_by_label("The team may take before-and-after photos of the work").check()
+    page.get_by_label("Photo consent").check()
     page.get_by_role("button", name="Book").click()
     page.wait_for_url(re.compile(r"/book/done\?booking=\d+&token="))
     expect(page.get_by_role("heading", level=1)).to_have_text("Request received")
