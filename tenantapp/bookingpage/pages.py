@@ -3,13 +3,15 @@ the tenant's brand stylesheet and logo.
 
 The booking page may be framed by the tenant's booking-site origins (CSP ``frame-ancestors``,
 ``'none'`` when it has none; never ``X-Frame-Options``); the confirmation carries the manage token
-in its URL, so it is ``no-store`` and sends no Referer.
+in its URL, so it is ``no-store`` and sends no Referer. Every route is ``@public``: a suspended
+workspace's pages are 404 and the public rate limits apply, like the API they call.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
 
+from shared.auth.guards import public
 from shared.web import i18n
 from shared.web.csp import Csp
 from shared.web.pages import page_language, render_page
@@ -29,6 +31,7 @@ def _brand_css_url(brand: view.Brand) -> str:
 
 
 @blp.get("/book")
+@public
 def book():
     settings = get_settings()
     model = view.booking_page(page_language())
@@ -44,6 +47,7 @@ def book():
 
 
 @blp.get("/book/done")
+@public
 def done():
     booking_id = request.args.get("booking", "")
     model = None
@@ -65,6 +69,7 @@ def done():
 
 
 @blp.get("/brand.css")
+@public
 def brand_css():
     brand = view.brand()
     resp = Response(brand.css, mimetype="text/css")
@@ -74,6 +79,7 @@ def brand_css():
 
 
 @blp.get("/logo/<digest>")
+@public
 def logo(digest: str):
     if len(digest) != 16 or not digest.isalnum():
         abort(404)
@@ -87,6 +93,7 @@ def logo(digest: str):
 
 
 @blp.get("/embed.js")
+@public
 def embed_js():
     brand = view.brand()
     lang = page_language()

@@ -159,3 +159,14 @@ def test_sms_opt_in_is_recorded_on_the_lead_and_as_the_customers_consent(client,
     assert _customer(rt, tenant, lead.get_json()["lead"]["customer_id"])[0] is False
     bad = client.post(tenant.url("/leads"), json={**body, "sms_opt_in": "yes"})
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "sms_opt_in"
+
+
+def test_a_suspended_workspace_has_no_booking_page(client, operator_headers):
+    tenant = signup(client)
+    assert client.get(f"/t/{tenant.slug}/book").status_code == 200
+    resp = client.post(
+        f"/v1/ops/tenants/{tenant.id}/suspend", json={"reason": "unpaid"}, headers=operator_headers
+    )
+    assert resp.status_code == 200, resp.get_json()
+    for path in ("/book", "/embed.js", "/brand.css", "/book/done?booking=1&token=x"):
+        assert client.get(f"/t/{tenant.slug}{path}").status_code == 404, path

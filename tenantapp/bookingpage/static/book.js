@@ -116,8 +116,10 @@
       price.removeAttribute("aria-busy");
       if (!res.ok) {
         setEstimate(false);
-        if (res.status === 422) showErrors((res.data.errors || []).map(function (e) { return { field: e.field, message: e.message }; }));
-        formError.textContent = res.status === 422 ? "" : formError.textContent;
+        if (res.status === 422) {
+          showErrors(res.data.errors || []);
+          formError.textContent = "";  // the message sits beside its field
+        } else problem(res);
         return;
       }
       var e = res.data;
