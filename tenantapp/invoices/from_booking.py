@@ -60,7 +60,8 @@ def booking_lines(sess, booking: Booking) -> list[dict]:
     request = lead.estimate_request or {}
     hours = estimate.get("billed_cleaner_hours")
     service = SERVICE_NAMES.get(booking.service_type, "Cleaning")
-    details = f"{request.get('beds', '?')} bd / {request.get('baths', '?')} ba"
+    baths = Decimal(str(request.get("baths", 0))).normalize()
+    details = f"{request.get('beds', 0)} bd / {baths:f} ba"
     if hours is not None:
         details += f", {hours:g} cleaner-hours"
     lines = [_line("service", f"{service} ({details})", estimate.get("labor_cents", 0))]

@@ -7,11 +7,13 @@ WeasyPrint over that HTML. Fonts come from the system (DejaVu/Liberation, instal
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 METHOD_LABELS = {
@@ -34,7 +36,7 @@ STATUS_LABELS = {
 
 def _money(cents) -> str:
     value = Decimal(int(cents)) / 100
-    sign = "−" if value < 0 else ""
+    sign = "-" if value < 0 else ""
     return f"{sign}{abs(value):,.2f}"
 
 
@@ -52,7 +54,7 @@ _env.filters["money"] = _money
 _env.filters["pct"] = _pct
 
 
-def context(view: dict, seller: dict, footer: str | None) -> dict:
+def context(view: dict, seller: dict, footer: str | None, screen: bool = False) -> dict:
     """What the template shows, from the invoice response (``service.view``)."""
     payments = [
         {
@@ -76,16 +78,31 @@ def context(view: dict, seller: dict, footer: str | None) -> dict:
             "title": "Invoice",
             "status_label": STATUS_LABELS.get(view["status"], view["status"]),
             "has_tax": bool(view["taxes"]),
+            "screen": screen,
             "due_on_receipt": view["due_date"] is not None
             and view["due_date"] == view["issue_date"],
         },
     }
 
 
-def render_html(view: dict, seller: dict, footer: str | None) -> str:
-    return _env.get_template("invoice.html").render(context(view, seller, footer))
+def render_html(view: dict, seller: dict, footer: str | None, screen: bool = False) -> str:
+    """The invoice page; ``screen`` adds the phone layout (the public page, not the PDF)."""
+    return _env.get_template("invoice.html").render(context(view, seller, footer, screen))
+
+
+# Loading the system fonts is most of a first render: once per thread, not per PDF (a font map is
+# not shared between threads: gunicorn's threads each get their own).
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    fonts = getattr(_local, "fonts", None)
+    if fonts is None:
+        fonts = _local.fonts = FontConfiguration()
+    return fonts
 
 
 def render_pdf(view: dict, seller: dict, footer: str | None) -> bytes:
     """The invoice as a PDF document (bytes)."""
-    return HTML(string=render_html(view, seller, footer), base_url=str(TEMPLATE_DIR)).write_pdf()
+    document = HTML(string=render_html(view, seller, footer), base_url=str(TEMPLATE_DIR))
+    return document.write_pdf(font_config=_font_config())
