@@ -1,4 +1,4 @@
-from flask import Response, stream_with_context
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -60,7 +60,7 @@ class Invoices(MethodView):
         row per line, formula-safe."""
         if args["format"] == "csv":
             return Response(
-                stream_with_context(books.xero_csv(args)),
+                "".join(books.xero_csv(args)),
                 mimetype="text/csv",
                 headers={"Content-Disposition": 'attachment; filename="invoices-xero.csv"'},
             )
