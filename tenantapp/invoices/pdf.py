@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
+
+from shared.errors import ServiceUnavailable
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 METHOD_LABELS = {
@@ -93,16 +93,28 @@ def render_html(view: dict, seller: dict, footer: str | None, screen: bool = Fal
 # Loading the system fonts is most of a first render: once per thread, not per PDF (a font map is
 # not shared between threads: gunicorn's threads each get their own).
 _local = threading.local()
+PDFDEPS_HOW = (
+    "Invoice PDFs need WeasyPrint's system libraries (Pango): run `make pdfdeps` "
+    "(docs/invoicing.md)."
+)
 
 
-def _font_config() -> FontConfiguration:
-    fonts = getattr(_local, "fonts", None)
-    if fonts is None:
-        fonts = _local.fonts = FontConfiguration()
-    return fonts
+def _weasyprint():
+    """WeasyPrint, imported on first use: it loads Pango through cffi at import, and a process
+    without it (a worker that never prints) must still start; the PDF then answers 503."""
+    try:
+        import weasyprint  # noqa: PLC0415 - a system library behind it, loaded on first use
+        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+    except OSError as exc:
+        raise ServiceUnavailable(PDFDEPS_HOW) from exc
+    return weasyprint.HTML, FontConfiguration
 
 
 def render_pdf(view: dict, seller: dict, footer: str | None) -> bytes:
     """The invoice as a PDF document (bytes)."""
-    document = HTML(string=render_html(view, seller, footer), base_url=str(TEMPLATE_DIR))
-    return document.write_pdf(font_config=_font_config())
+    html, font_configuration = _weasyprint()
+    fonts = getattr(_local, "fonts", None)
+    if fonts is None:
+        fonts = _local.fonts = font_configuration()
+    document = html(string=render_html(view, seller, footer), base_url=str(TEMPLATE_DIR))
+    return document.write_pdf(font_config=fonts)
