@@ -387,6 +387,8 @@ def record_payment(invoice_id: int, data: dict) -> Invoice:
                 f"A {inv.status} invoice cannot take payments.", code="invalid_transition"
             )
         due = amount_due(inv)
+        if data.get("received_on") and data["received_on"] > today():
+            raise field_error("received_on", "A payment cannot be received in the future.")
         if data["amount_cents"] > due:
             raise field_error("amount_cents", f"That is more than the amount due ({due} cents).")
         payment = InvoicePayment(

@@ -4,6 +4,7 @@ credit notes, statuses and amount_due, over real Postgres."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import update
 
 from tenantapp.invoices.models import Invoice
@@ -407,8 +408,14 @@ def test_every_money_action_is_audited(client, tenant):
         assert action in actions, action
 
 
-def test_finance_permission_is_required(client, tenant):
-    from tests.workforce.helpers import make_worker  # noqa: F401 - a worker token is no staff
+@pytest.mark.parametrize(
+    ("role", "status"), [("finance", 200), ("dispatcher", 403), ("viewer", 403)]
+)
+def test_invoices_need_the_finance_permission(client, runtime, tenant, role, status):
+    from tests.test_auth import _add_member, _bearer, _login
 
-    resp = client.get(tenant.url("/admin/invoices"))
-    assert resp.status_code == 401
+    token = _login(client, _add_member(runtime, tenant, role)).get_json()["access_token"]
+    for path in ("/admin/invoices", "/admin/reports/ar-aging"):
+        resp = client.get(tenant.url(path), headers=_bearer(token))
+        assert resp.status_code == status, (role, path)
+    assert client.get(tenant.url("/admin/invoices")).status_code == 401
