@@ -162,3 +162,32 @@ def test_completion_keeps_an_existing_live_invoice(client, runtime, tenant):
     with InTenant(runtime, tenant) as sess:
         ids = sess.scalars(select(Invoice.id).where(Invoice.booking_id == booking["id"])).all()
     assert ids == [inv_id]
+
+
+def test_the_invoice_email_carries_sealed_signed_links(client, runtime, tenant):
+    from shared.crypto import unsealed
+    from tenantapp.invoices import links
+    from tenantapp.outbox.models import OutboxMessage
+
+    booking = booked(client, runtime, tenant)
+    complete(client, tenant, booking["id"])
+    inv = invoice_of_booking(client, tenant, booking["id"])
+    with InTenant(runtime, tenant) as sess:
+        payload = sess.scalar(
+            select(OutboxMessage.payload).where(
+                OutboxMessage.dedupe_key == f"invoice_issued:{inv['id']}"
+            )
+        )
+        assert "token=" not in str(payload)  # the links are credentials: sealed at rest
+        context = unsealed(payload, tuple(runtime.settings.data_encryption_keys))
+        assert context["invoice"]["number"] == inv["number"]
+        url, pdf = context["invoice_url"], context["pdf_url"]
+        assert f"/t/{tenant.slug}/v1/invoices/{inv['id']}?token=" in url
+        assert pdf.startswith(url.split("?")[0] + "/pdf?token=")
+        links.check_invoice_token(url.split("token=")[1], inv["id"])
+        import pytest
+
+        from shared.errors import Unauthorized
+
+        with pytest.raises(Unauthorized):
+            links.check_invoice_token(url.split("token=")[1], inv["id"] + 1)

@@ -419,3 +419,35 @@ def test_invoices_need_the_finance_permission(client, runtime, tenant, role, sta
         resp = client.get(tenant.url(path), headers=_bearer(token))
         assert resp.status_code == status, (role, path)
     assert client.get(tenant.url("/admin/invoices")).status_code == 401
+
+
+def test_dates_in_the_wrong_place_are_422(client, tenant):
+    today = datetime.now(ZONE).date()
+    draft = manual_invoice(client, tenant, [line(1000)])
+    url = tenant.url(f"/admin/invoices/{draft['id']}")
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert (
+        client.patch(url, json={"due_date": yesterday}, headers=tenant.headers).status_code == 422
+    )
+    ok = client.patch(url, json={"due_date": today.isoformat()}, headers=tenant.headers)
+    assert ok.status_code == 200 and ok.get_json()["due_date"] == today.isoformat()
+    post(client, tenant, f"/admin/invoices/{draft['id']}/issue", key=False)
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    resp = client.post(
+        f"{url}/payments",
+        json={"amount_cents": 100, "method": "cash", "received_on": tomorrow},
+        headers=idem(tenant),
+    )
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "received_on"
+
+
+def test_send_queues_the_invoice_email_again_and_a_draft_cannot_be_sent(client, runtime, tenant):
+    from tests.invoices.helpers import outbox_topics
+
+    draft = manual_invoice(client, tenant, [line(1000)])
+    resp = client.post(tenant.url(f"/admin/invoices/{draft['id']}/send"), headers=tenant.headers)
+    assert resp.status_code == 409
+    post(client, tenant, f"/admin/invoices/{draft['id']}/issue", key=False)
+    post(client, tenant, f"/admin/invoices/{draft['id']}/send", key=False)
+    keys = [k for topic, _, k in outbox_topics(runtime, tenant) if topic == "invoice_issued"]
+    assert keys == [f"invoice_issued:{draft['id']}", f"invoice_issued:{draft['id']}:send:1"]
