@@ -25,6 +25,7 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 # is past it (``flask tenants migrate`` first, then deploy the code that drops the old shape).
 # t0011: the ORM maps `settings.export_signing_secret` (t0010) and the lead-proof columns (t0011), so
 # a tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
+# t0014: invoices, payments, credit notes and the tax settings are mapped (issue #24).
 TENANT_MIN_REVISION = "t0014_invoices"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".

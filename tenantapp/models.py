@@ -2,7 +2,7 @@
 
 from shared.idempotency import TenantIdempotencyKey
 from tenantapp.audit.models import AuditEntry
-from tenantapp.bookings.models import Booking
+from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.checklists.models import (
     ChecklistRun,
     ChecklistRunItem,
@@ -10,7 +10,7 @@ from tenantapp.checklists.models import (
     ChecklistTemplateItem,
     ChecklistTemplateVersion,
 )
-from tenantapp.customers.models import Customer, ReferralCredit
+from tenantapp.customers.models import Customer, Property, ReferralCredit
 from tenantapp.invoices.models import (
     CreditNote,
     DocumentCounter,
@@ -36,6 +36,7 @@ __all__ = [
     "AuditEntry",
     "Blackout",
     "Booking",
+    "BookingWorker",
     "ChecklistRun",
     "ChecklistRunItem",
     "ChecklistTemplate",
@@ -51,6 +52,7 @@ __all__ = [
     "Lead",
     "Photo",
     "PricingConfig",
+    "Property",
     "ReferralCredit",
     "StorageTombstone",
     "Team",

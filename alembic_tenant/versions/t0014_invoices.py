@@ -1,7 +1,7 @@
 """invoices, lines, payments, refunds, credit notes, number counters; tax and invoice settings
 
 Revision ID: t0014_invoices
-Revises: t0011_lead_proof
+Revises: t0012_customers_properties
 Create Date: 2026-12-06 04:10:00
 
 Offline-safe (DDL only; new tables and settings columns with defaults). Issue #24, SPEC §5.11.
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision: str = "t0014_invoices"
-down_revision: str | Sequence[str] | None = "t0011_lead_proof"
+down_revision: str | Sequence[str] | None = "t0012_customers_properties"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
