@@ -172,8 +172,8 @@ def complete(booking_id: int, then: Callable[[Session, Booking], None] | None = 
         _transition(booking, "DONE")
         before = _status_fields(booking)
         booking.status, booking.completed_at = "DONE", _now()
-        lead = tx.get(Lead, booking.lead_id, with_for_update=True)
-        if lead.status == "BOOKED":
+        lead = tx.get(Lead, booking.lead_id, with_for_update=True) if booking.lead_id else None
+        if lead is not None and lead.status == "BOOKED":  # staff bookings have no lead
             lead.status = "DONE"
         record(tx, "booking.complete", "booking", booking.id, before, _status_fields(booking))
         if then is not None:

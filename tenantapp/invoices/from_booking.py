@@ -34,10 +34,10 @@ def _line(kind, description, unit_price_cents, quantity=1, taxable=True, applies
     }
 
 
-def _add_on_lines(sess, lead: Lead) -> list[dict]:
-    """One line per add-on priced with the lead's config version (exact unit prices)."""
-    add_ons = (lead.estimate_request or {}).get("add_ons") or {}
-    config = sess.get(PricingConfig, lead.pricing_config_id)
+def _add_on_lines(sess, request: dict, config_id: int | None) -> list[dict]:
+    """One line per add-on priced with the booking's config version (exact unit prices)."""
+    add_ons = request.get("add_ons") or {}
+    config = sess.get(PricingConfig, config_id) if config_id is not None else None
     if not add_ons or config is None:
         return []
     flags = config.config["add_ons"]["flags"]
@@ -53,23 +53,33 @@ def _add_on_lines(sess, lead: Lead) -> list[dict]:
     return lines
 
 
+def _priced(sess, booking: Booking) -> tuple[dict, dict, int | None]:
+    """(estimate, request, pricing config id) the booking was priced from: its own copy (t0012),
+    else its lead's (older rows)."""
+    lead = sess.get(Lead, booking.lead_id) if booking.lead_id is not None else None
+    estimate = booking.estimate or (lead.estimate if lead else None) or {}
+    request = booking.estimate_request or (lead.estimate_request if lead else None) or {}
+    config_id = estimate.get("pricing_config_id") or (lead.pricing_config_id if lead else None)
+    return estimate, request, config_id
+
+
 def booking_lines(sess, booking: Booking) -> list[dict]:
     """The invoice lines of ``booking`` (see the module docstring)."""
-    lead = sess.get(Lead, booking.lead_id)
-    estimate = lead.estimate or {}
-    request = lead.estimate_request or {}
+    estimate, request, config_id = _priced(sess, booking)
     hours = estimate.get("billed_cleaner_hours")
     service = SERVICE_NAMES.get(booking.service_type, "Cleaning")
-    baths = Decimal(str(request.get("baths", 0))).normalize()
-    details = f"{request.get('beds', 0)} bd / {baths:f} ba"
-    if hours is not None:
-        details += f", {hours:g} cleaner-hours"
-    lines = [_line("service", f"{service} ({details})", estimate.get("labor_cents", 0))]
+    lines = []
+    if estimate:
+        baths = Decimal(str(request.get("baths", 0))).normalize()
+        details = f"{request.get('beds', 0)} bd / {baths:f} ba"
+        if hours is not None:
+            details += f", {hours:g} cleaner-hours"
+        lines.append(_line("service", f"{service} ({details})", estimate.get("labor_cents", 0)))
     discount = estimate.get("discount_cents", 0)
     if discount:
         freq = FREQUENCY_NAMES.get(request.get("frequency"), "Recurring")
         lines.append(_line("discount", f"{freq} discount", -discount, applies_to="service"))
-    add_on_lines = _add_on_lines(sess, lead)
+    add_on_lines = _add_on_lines(sess, request, config_id)
     priced = sum(int(ln["quantity"] * ln["unit_price_cents"]) for ln in add_on_lines)
     if add_on_lines and priced == estimate.get("add_ons_cents", 0):
         lines.extend(add_on_lines)
@@ -80,10 +90,12 @@ def booking_lines(sess, booking: Booking) -> list[dict]:
     difference = booking.total_cents - sum(
         int(ln["unit_price_cents"] * ln["quantity"]) for ln in lines
     )
-    if difference:
-        # A staff price override (its reason is audited on the booking), or any other change of
-        # the booking's total after its estimate: shown as its own line.
-        reason = getattr(booking, "price_override_reason", None)
+    if not lines:  # a staff booking without an estimate: its price is the service
+        lines.append(_line("service", service, booking.total_cents))
+    elif difference:
+        # A staff price override (audited on the booking with its reason), or any other change
+        # of the booking's total after its estimate: its own line, so the sum is the total.
+        reason = booking.price_override_reason
         label = "Price adjustment" + (f": {reason}" if reason else "")
         kind = "discount" if difference < 0 else "fee"
         lines.append(_line(kind, label, difference))

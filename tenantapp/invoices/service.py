@@ -18,7 +18,7 @@ from shared.errors import Conflict, NotFound, field_error
 from shared.pagination import decode_cursor, page
 from tenantapp.audit.service import record
 from tenantapp.bookings.models import Booking
-from tenantapp.customers.models import Customer
+from tenantapp.customers.models import Customer, Property
 from tenantapp.invoices import notifications, numbering, tax
 from tenantapp.invoices.from_booking import booking_lines
 from tenantapp.invoices.models import (
@@ -104,21 +104,36 @@ def _lines(sess, invoice_id: int) -> list[InvoiceLine]:
 
 
 def _address_of(sess, customer_id: int, booking: Booking | None) -> tuple[str | None, str | None]:
-    """The service address: the booking's lead, else the customer's latest lead with one."""
-    lead = sess.get(Lead, booking.lead_id) if booking is not None else None
-    if lead is None or not lead.address:
-        lead = (
-            sess.scalar(
-                select(Lead)
-                .where(Lead.customer_id == customer_id, Lead.address.isnot(None))
-                .order_by(Lead.id.desc())
-                .limit(1)
+    """The service address: the booking's property, else its lead's address, else the
+    customer's latest property (then lead) with one."""
+    prop = None
+    if booking is not None and booking.property_id is not None:
+        prop = sess.get(Property, booking.property_id)
+    if prop is not None and prop.address:
+        return prop.address, prop.postal_code
+    lead = sess.get(Lead, booking.lead_id) if booking is not None and booking.lead_id else None
+    if lead is not None and lead.address:
+        return lead.address, lead.postal_code
+    if booking is None:
+        prop = sess.scalar(
+            select(Property)
+            .where(
+                Property.customer_id == customer_id,
+                Property.address.isnot(None),
+                Property.archived_at.is_(None),
             )
-            or lead
+            .order_by(Property.id.desc())
+            .limit(1)
         )
-    if lead is None:
-        return None, None
-    return lead.address, lead.postal_code
+        if prop is not None:
+            return prop.address, prop.postal_code
+    lead = sess.scalar(
+        select(Lead)
+        .where(Lead.customer_id == customer_id, Lead.address.isnot(None))
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+    return (lead.address, lead.postal_code) if lead is not None else (None, None)
 
 
 def _bill_to(sess, customer: Customer, booking: Booking | None) -> dict:

@@ -191,3 +191,30 @@ def test_the_invoice_email_carries_sealed_signed_links(client, runtime, tenant):
 
         with pytest.raises(Unauthorized):
             links.check_invoice_token(url.split("token=")[1], inv["id"] + 1)
+
+
+def test_the_property_address_is_printed_and_a_price_override_is_its_own_line(
+    client, runtime, tenant
+):
+    from tenantapp.customers.models import Property
+
+    booking = booked(client, runtime, tenant)  # 105.00 estimate
+    with InTenant(runtime, tenant) as sess:
+        row = sess.get(Booking, booking["id"])
+        prop = Property(customer_id=row.customer_id, address="9 Rue Sainte-Anne", postal_code="H2X")
+        sess.add(prop)
+        sess.flush()
+        row.property_id = prop.id
+        row.price_override_cents, row.price_override_reason = 9000, "Loyal customer"
+        row.total_cents = 9000
+        sess.commit()
+    complete(client, tenant, booking["id"])
+    inv = invoice_of_booking(client, tenant, booking["id"])
+    assert (inv["bill_to"]["address"], inv["bill_to"]["postal_code"]) == (
+        "9 Rue Sainte-Anne",
+        "H2X",
+    )
+    override = inv["lines"][-1]
+    assert (override["kind"], override["amount_cents"]) == ("discount", -1500)
+    assert override["description"] == "Price adjustment: Loyal customer"
+    assert inv["subtotal_cents"] == 9000
