@@ -233,7 +233,7 @@ def run(n: int, save: str | None) -> dict:
 
 def _measure(rt, client, slug, headers, invoice_id, n):
     from shared.tenancy import tenant_context
-    from tenantapp.invoices import pdf, service
+    from tenantapp.invoices import pdf, reading, state
 
     url = f"/t/{slug}/v1/admin/invoices/{invoice_id}/pdf"
     tenant = rt.tenants.by_slug(slug)
@@ -250,8 +250,8 @@ def _measure(rt, client, slug, headers, invoice_id, n):
             raise RuntimeError(resp.get_data(as_text=True))
     render, cpu = [], []
     with tenant_context(tenant):
-        inv = service.get_invoice(invoice_id)
-        view = service.invoice_view(invoice_id)
+        inv = state.get_invoice(invoice_id)
+        view = reading.invoice_view(invoice_id)
         for _ in range(n):
             started, started_cpu = time.perf_counter(), time.thread_time()
             pdf.render_pdf(view, inv.seller, inv.footer)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from shared import db
 from shared.csvsafe import csv_lines
-from tenantapp.invoices import service, tax
+from tenantapp.invoices import reading, tax
 from tenantapp.invoices.models import Invoice
 from tenantapp.settings.models import TenantSettings
 
@@ -55,7 +55,7 @@ def _tax_type(line, rates: list[tax.Rate]) -> str:
 def xero_rows(args: dict) -> Iterator[list]:
     sess = db.session()
     account = sess.get(TenantSettings, 1).accounting_revenue_account
-    stmt = service.filtered(select(Invoice).where(Invoice.number.isnot(None)), args)
+    stmt = reading.filtered(select(Invoice).where(Invoice.number.isnot(None)), args)
     if args.get("status") != "VOID":
         stmt = stmt.where(Invoice.status != "VOID")
     last = None
@@ -66,7 +66,7 @@ def xero_rows(args: dict) -> Iterator[list]:
         invoices = list(sess.scalars(page))
         if not invoices:
             return
-        lines = service.lines_by_invoice(sess, [i.id for i in invoices])
+        lines = reading.lines_by_invoice(sess, [i.id for i in invoices])
         for inv in invoices:
             rates = [tax.Rate.from_dict(r) for r in inv.tax_rates]
             bill_to = inv.bill_to or {}
@@ -78,7 +78,7 @@ def xero_rows(args: dict) -> Iterator[list]:
                     inv.issue_date.isoformat(),
                     inv.due_date.isoformat() if inv.due_date else "",
                     line.description,
-                    service.quantity_text(line.quantity),
+                    reading.quantity_text(line.quantity),
                     _money(line.unit_price_cents),
                     account,
                     _tax_type(line, rates),

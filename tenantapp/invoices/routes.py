@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from shared.api import link, links, problems
 from shared.auth.guards import staff
 from shared.idempotency import idempotent
-from tenantapp.invoices import books, documents, schemas, service
+from tenantapp.invoices import books, documents, money, reading, schemas, service
 
 blp = Blueprint("invoices", __name__, url_prefix="/v1", description="Invoices, payments and tax")
 
@@ -34,7 +34,7 @@ def _links(status: int, expression: str) -> dict:
 
 
 def _detail(inv) -> dict:
-    return service.invoice_view(inv.id)
+    return reading.invoice_view(inv.id)
 
 
 @blp.route("/admin/invoices")
@@ -64,7 +64,7 @@ class Invoices(MethodView):
                 mimetype="text/csv",
                 headers={"Content-Disposition": 'attachment; filename="invoices-xero.csv"'},
             )
-        return service.list_invoices(args)
+        return reading.list_invoices(args)
 
     @staff("finance")
     @idempotent
@@ -84,7 +84,7 @@ class InvoiceOne(MethodView):
     @blp.response(200, schemas.InvoiceOut)
     def get(self, invoice_id):
         """One invoice with its lines, taxes, payments, refunds and credit notes."""
-        return service.invoice_view(invoice_id)
+        return reading.invoice_view(invoice_id)
 
     @staff("finance")
     @blp.arguments(schemas.InvoicePatch)
@@ -136,7 +136,7 @@ class RecordPayment(MethodView):
     def post(self, data, invoice_id):
         """Record a payment received (cash, cheque, e-transfer, terminal, other); more than the
         amount due → 422."""
-        return _detail(service.record_payment(invoice_id, data))
+        return _detail(money.record_payment(invoice_id, data))
 
 
 @blp.route("/admin/invoices/<int:invoice_id>/refunds")
@@ -148,7 +148,7 @@ class RecordRefund(MethodView):
     @blp.doc(responses=problems("409"))
     def post(self, data, invoice_id):
         """Refund up to what was paid; a credit note of the same amount comes with it."""
-        return _detail(service.refund(invoice_id, data))
+        return _detail(money.refund(invoice_id, data))
 
 
 @blp.route("/admin/invoices/<int:invoice_id>/credit-notes")
@@ -159,7 +159,7 @@ class CreditInvoice(MethodView):
     @blp.doc(responses=problems("409"))
     def post(self, data, invoice_id):
         """A numbered credit note (``CN-<year>-<6 digits>``) of at most the amount due."""
-        return service.credit_note(invoice_id, data)
+        return money.credit_note(invoice_id, data)
 
 
 @blp.route("/admin/invoices/<int:invoice_id>/pdf")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared import db
-from tenantapp.invoices import service
+from tenantapp.invoices import service, state
 from tests.invoices.helpers import InTenant, customer_id, line, manual_invoice, post
 from tests.support import ApiClient
 
@@ -51,7 +51,7 @@ def test_fifty_concurrent_issues_over_http_get_fifty_consecutive_numbers(client,
 def test_a_rolled_back_issue_leaves_no_gap(client, runtime, tenant):
     first, second = _drafts(client, tenant, 2)
     with InTenant(runtime, tenant), pytest.raises(RuntimeError), db.transaction() as tx:
-        inv = service._locked(tx, first)
+        inv = state.locked(tx, first)
         service.issue_locked(tx, inv)
         assert inv.number == f"INV-{YEAR}-000001"
         raise RuntimeError("the issuing transaction fails after taking its number")
