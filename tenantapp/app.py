@@ -19,6 +19,7 @@ from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
 from tenantapp.exports.routes import blp as exports_blp
 from tenantapp.fields import TenantInstant
+from tenantapp.invoices.routes import blp as invoices_blp
 from tenantapp.leads.routes import blp as leads_blp
 from tenantapp.messaging.routes import blp as messaging_blp
 from tenantapp.payments.routes import blp as payments_blp
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     portal_blp,
     photos_blp,
     payments_blp,
+    invoices_blp,
     reports_blp,
     retention_blp,
 )
