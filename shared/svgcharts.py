@@ -58,17 +58,29 @@ def plain(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def nice_scale(top: float, ticks: int = 4) -> tuple[float, float]:
-    """A round upper bound ≥ ``top`` and its tick step (1, 2, 2.5 or 5 × 10ⁿ)."""
+def nice_scale(top: float, ticks: int = 4, integer: bool = False) -> tuple[float, float]:
+    """A round upper bound ≥ ``top`` and its tick step (1, 2, 2.5 or 5 × 10ⁿ); with ``integer``
+    (counts) no step is below 1 and none is 2.5, so every tick is a whole number, and 3 to 5
+    ticks are tried so the axis ends as close above ``top`` as it can."""
+    if integer and top > 0:
+        options = [_scale(top, max(1, min(n, math.ceil(top))), True) for n in (ticks, 5, 3)]
+        return min(options, key=lambda o: o[0])
+    return _scale(top, ticks, integer)
+
+
+def _scale(top: float, ticks: int, integer: bool) -> tuple[float, float]:
     if top <= 0:
-        return 1.0, 0.25
+        return (1.0, 1.0) if integer else (1.0, 0.25)
     raw = top / ticks
     magnitude = 10 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         step = factor * magnitude
+        if integer and (step < 1 or not float(step).is_integer()):
+            continue
         if step * ticks >= top:
             return step * ticks, step
-    return 10 * magnitude * ticks, 10 * magnitude  # unreachable: factor 10 always fits
+    step = max(10 * magnitude, 1) if integer else 10 * magnitude
+    return step * ticks, step
 
 
 def _f(x: float) -> str:
@@ -162,6 +174,10 @@ def _empty(frame: Frame, message: str) -> list[str]:
     ]
 
 
+def _whole(values) -> bool:
+    return all(float(v).is_integer() for v in values)
+
+
 def _check(labels: Sequence[str], series: Sequence[Series]) -> None:
     for s in series:
         if len(s.values) != len(labels):
@@ -186,7 +202,7 @@ def line_chart(
     cid = _chart_id(title, chart_id)
     out = _open("line", frame, title, desc, cid)
     values = [v for s in series for v in s.values if v is not None]
-    top, step = nice_scale(max(values, default=0))
+    top, step = nice_scale(max(values, default=0), integer=_whole(values))
     out += _y_axis(frame, top, step, fmt)
     n = len(labels)
 
@@ -241,7 +257,7 @@ def _bars(
     out = _open(kind, frame, title, desc, cid)
     n = len(labels)
     totals = [sum((s.values[i] or 0) for s in series) for i in range(n)]
-    top, step = nice_scale(max(totals, default=0))
+    top, step = nice_scale(max(totals, default=0), integer=_whole(totals))
     out += _y_axis(frame, top, step, fmt)
     slot = frame.plot_w / n if n else frame.plot_w
     bar_w = max(1.0, slot * 0.7)
@@ -262,7 +278,7 @@ def _bars(
             h = frame.plot_h * v / top
             y = base - frame.plot_h * stacked[i] / top - h
             stacked[i] += v
-            name = f"{escape(s.name)}, " if len(series) > 1 else ""
+            name = f"{escape(s.name)}, " if kind == "stacked-bar" or len(series) > 1 else ""
             out.append(
                 f'<rect x="{_f(centre(i) - bar_w / 2)}" y="{_f(y)}" width="{_f(bar_w)}" '
                 f'height="{_f(h)}"><title>{name}{escape(labels[i])}: {escape(fmt(v))}</title></rect>'

@@ -55,6 +55,8 @@ def set_status(tenant_id: uuid.UUID, to_status: str, operator: str, reason: str)
         before = tenant.status
         tenant = transition(tx, tenant_id, to_status, actor=f"operator:{operator}", reason=reason)
         verb = "suspend" if to_status == "suspended" else "resume"
+        if before == to_status:
+            return tenant  # a double click: nothing changed, nothing to record
         audit(
             tx, operator, f"tenant.{verb}", tenant_id, before=before, after=to_status, reason=reason
         )

@@ -74,4 +74,4 @@ def test_the_page_links_carry_the_filters(ops, client):
         signup(client, slug=f"{prefix}-{i}")
     html = ops.get("/ops/", query_string={"q": prefix}).get_data(as_text=True)
     assert "Older" not in html  # 3 rows fit on one page of 50
-    assert ">Tenants <span class=\"count\">" in html
+    assert '>Tenants <span class="count">' in html
