@@ -10,8 +10,9 @@ answered with a redirect (303) back to the page it concerns. Views call the cons
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 from sqlalchemy import select
 
 from controlplane.fleet import report
@@ -23,20 +24,13 @@ from shared import db
 from shared.auth.guards import authenticate_operator
 from shared.errors import AppError, NotFound
 from shared.runtime import current_runtime
+from shared.web.assets import assets_of
+from shared.web.pages import render_page
 
-bp = Blueprint(
-    "ops_console",
-    __name__,
-    url_prefix="/ops",
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static",
-)
-
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
+bp = Blueprint("ops_console", __name__, url_prefix="/ops", template_folder="templates")
+STYLESHEET = Path(__file__).resolve().parent / "static" / "ops.css"
+# The console's pages carry an operator's view of every tenant: never cached, never referred on.
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 TENANT_ACTIONS = {
     "suspend": ("suspended", "Suspend"),
     "resume": ("active", "Resume"),
@@ -50,12 +44,15 @@ def _operator_only():
     g.operator = g.principal.operator
 
 
+@bp.record_once
+def _register_stylesheet(state):
+    # A fingerprinted asset of the page stack (``shared/web``), next to its ``web/app.css``.
+    assets_of(state.app).add("ops/ops.css", STYLESHEET)
+
+
 @bp.after_request
 def _headers(resp):
-    resp.headers["Content-Security-Policy"] = CSP
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["Referrer-Policy"] = "same-origin"
-    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers.update(HEADERS)  # error responses too (a 401 or 404 from a console URL)
     return resp
 
 
@@ -68,7 +65,7 @@ def _context():
 
 
 def _render(template: str, status: int = 200, **context):
-    return render_template(template, **context), status
+    return render_page(template, status=status, headers=HEADERS, **context)
 
 
 def _problem(exc: AppError) -> list[str]:

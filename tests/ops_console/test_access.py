@@ -7,7 +7,7 @@ import pytest
 PAGES = ["/ops/", "/ops/charts", "/ops/migrations", "/ops/jobs", "/ops/dlq", "/ops/audit"]
 
 
-@pytest.mark.parametrize("path", [*PAGES, "/ops/static/ops.css"])
+@pytest.mark.parametrize("path", [*PAGES, "/ops/tenants/00000000-0000-0000-0000-000000000000"])
 def test_without_credentials_is_401_with_a_basic_challenge(client, path):
     resp = client.get(path)
     assert resp.status_code == 401
@@ -40,12 +40,15 @@ def test_pages_open_with_operator_credentials_under_a_strict_csp(ops, path):
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     assert resp.mimetype == "text/html"
     csp = resp.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "script-src" not in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp and resp.headers["X-Frame-Options"] == "DENY"
     assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Referrer-Policy"] == "same-origin"
     assert "Set-Cookie" not in resp.headers
     html = resp.get_data(as_text=True)
     assert "<script" not in html and "style=" not in html
     assert 'href="/ops/rq/"' in html  # the RQ dashboard is one click away
+    assert "/ops/ops.css" in html and "/web/app.css" in html  # the page stack's stylesheet too
 
 
 def test_unknown_tenant_is_404(ops):

@@ -68,10 +68,17 @@ def test_pages_walk_forwards_and_back_without_gaps_or_repeats(client, rt):
     assert [t.slug for t in first["items"]] == pages[0] and first["prev"] is None
 
 
-def test_the_page_links_carry_the_filters(ops, client):
+def test_the_total_counts_what_matches_and_page_links_keep_the_filters(ops, client):
     prefix = f"lk{uuid.uuid4().hex[:6]}"
     for i in range(3):
         signup(client, slug=f"{prefix}-{i}")
     html = ops.get("/ops/", query_string={"q": prefix}).get_data(as_text=True)
     assert "Older" not in html  # 3 rows fit on one page of 50
-    assert '>Tenants <span class="count">' in html
+    assert '<span class="total">3</span>' in html  # how many match the search
+    query = TenantQuery(q=prefix, status="active", after="old")
+    assert query.params(after="next") == {"q": prefix, "status": "active", "after": "next"}
+    assert query.params(after="", before="prev") == {
+        "q": prefix,
+        "status": "active",
+        "before": "prev",
+    }
