@@ -35,12 +35,12 @@ class Series:
 
 @dataclass(frozen=True)
 class Frame:
-    width: int = 640
+    width: int = 560
     height: int = 260
     left: int = 56
     right: int = 16
     top: int = 16
-    bottom: int = 56  # x labels and the legend
+    bottom: int = 58  # x labels and the first row of the legend
 
     @property
     def plot_w(self) -> float:
@@ -97,10 +97,10 @@ def _chart_id(title: str, chart_id: str | None) -> str:
     return "chart-" + hashlib.sha256(title.encode()).hexdigest()[:8]
 
 
-def _open(kind: str, frame: Frame, title: str, desc: str, cid: str) -> list[str]:
+def _open(kind: str, frame: Frame, title: str, desc: str, cid: str, extra: int = 0) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" '
-        f'viewBox="0 0 {frame.width} {frame.height}" role="img" '
+        f'viewBox="0 0 {frame.width} {frame.height + extra}" role="img" '
         f'aria-labelledby="{cid}-title {cid}-desc" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{cid}-title">{escape(title)}</title>',
         f'<desc id="{cid}-desc">{escape(desc)}</desc>',
@@ -118,7 +118,7 @@ def _y_axis(frame: Frame, top: float, step: float, fmt: Callable[[float], str]) 
         )
         out.append(
             f'<text class="tick" x="{frame.left - 6}" y="{_f(y + 4)}" text-anchor="end" '
-            f'font-size="11" fill="#57606a">{escape(fmt(value))}</text>'
+            f'font-size="12" fill="#57606a">{escape(fmt(value))}</text>'
         )
         value += step
     out.append("</g>")
@@ -139,29 +139,48 @@ def _x_labels(frame: Frame, labels: Sequence[str], centre: Callable[[int], float
             continue  # at most MAX_X_LABELS labels, evenly spaced, so they never overlap
         out.append(
             f'<text class="tick" x="{_f(centre(i))}" y="{_f(base + 16)}" text-anchor="middle" '
-            f'font-size="11" fill="#57606a">{escape(label)}</text>'
+            f'font-size="12" fill="#57606a">{escape(label)}</text>'
         )
     out.append("</g>")
     return out
 
 
-def _legend(frame: Frame, names: Sequence[str]) -> list[str]:
+LEGEND_ROW = 18
+
+
+def _legend_rows(frame: Frame, names: Sequence[str]) -> list[tuple[float, int]]:
+    """Where each legend entry goes: (x, row); entries wrap onto more rows, never dropped."""
     if len(names) < 2:
         return []
-    out = ['<g class="legend">']
-    x, y = float(frame.left), frame.height - 14
-    for i, name in enumerate(names):
+    spots, x, row = [], float(frame.left), 0
+    for name in names:
         width = 22 + 7 * len(name)
         if x + width > frame.width - frame.right and x > frame.left:
-            break  # no room: the data table beside the chart names every series
+            x, row = float(frame.left), row + 1
+        spots.append((x, row))
+        x += width
+    return spots
+
+
+def _extra_height(frame: Frame, names: Sequence[str]) -> int:
+    spots = _legend_rows(frame, names)
+    return LEGEND_ROW * spots[-1][1] if spots else 0
+
+
+def _legend(frame: Frame, names: Sequence[str]) -> list[str]:
+    spots = _legend_rows(frame, names)
+    if not spots:
+        return []
+    out = ['<g class="legend">']
+    for i, (name, (x, row)) in enumerate(zip(names, spots, strict=True)):
+        y = frame.height - 14 + row * LEGEND_ROW
         out.append(
-            f'<rect class="series series-{i}" x="{_f(x)}" y="{y - 9}" width="10" height="10" '
+            f'<rect class="series series-{i}" x="{_f(x)}" y="{y - 10}" width="11" height="11" '
             f'fill="{_colour(i)}"/>'
         )
         out.append(
-            f'<text x="{_f(x + 14)}" y="{y}" font-size="11" fill="#24292f">{escape(name)}</text>'
+            f'<text x="{_f(x + 15)}" y="{y}" font-size="12" fill="#24292f">{escape(name)}</text>'
         )
-        x += width
     out.append("</g>")
     return out
 
@@ -200,7 +219,7 @@ def line_chart(
     """One polyline per series over ``labels`` (a gap where a value is ``None``)."""
     _check(labels, series)
     cid = _chart_id(title, chart_id)
-    out = _open("line", frame, title, desc, cid)
+    out = _open("line", frame, title, desc, cid, _extra_height(frame, [s.name for s in series]))
     values = [v for s in series for v in s.values if v is not None]
     top, step = nice_scale(max(values, default=0), integer=_whole(values))
     out += _y_axis(frame, top, step, fmt)
@@ -254,7 +273,7 @@ def _bars(
 ) -> Markup:
     _check(labels, series)
     cid = _chart_id(title, chart_id)
-    out = _open(kind, frame, title, desc, cid)
+    out = _open(kind, frame, title, desc, cid, _extra_height(frame, [s.name for s in series]))
     n = len(labels)
     totals = [sum((s.values[i] or 0) for s in series) for i in range(n)]
     top, step = nice_scale(max(totals, default=0), integer=_whole(totals))

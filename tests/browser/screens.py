@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests.browser import ops_screens
 from tests.support import signup
 
 
@@ -26,4 +27,12 @@ def worker_invite(live, page) -> None:
 
 SCREENS: list[Screen] = [
     Screen("worker-invite", worker_invite),
+    # the operator console (/ops/, issue 32)
+    Screen("ops-tenants", ops_screens.ops_tenants),
+    Screen("ops-tenant", ops_screens.ops_tenant),
+    Screen("ops-suspend", ops_screens.ops_suspend),
+    Screen("ops-charts", ops_screens.ops_charts),
+    Screen("ops-migrations", ops_screens.ops_migrations),
+    Screen("ops-jobs", ops_screens.ops_jobs),
+    Screen("ops-dlq", ops_screens.ops_dlq),
 ]

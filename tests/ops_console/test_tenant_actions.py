@@ -27,7 +27,7 @@ def test_tenant_page_shows_usage_against_limits_revision_shard_and_activity(ops,
     html = ops.get(f"/ops/tenants/{tenant.id}").get_data(as_text=True)
     ref = rt.tenants.by_id(tenant.id)
     assert tenant.slug in html and ref.schema_revision in html and "default" in html
-    assert "Bookings created" in html and "of 20" in html  # the free plan's 20 bookings a month
+    assert "Bookings this month" in html and "of 20" in html  # the free plan's 20 bookings a month
     assert "Active workers" in html and "of 3" in html
     assert "Last activity" in html
     assert tenant.email in html  # the owner

@@ -22,7 +22,7 @@ def test_line_chart_is_an_accessible_image_with_axes_and_a_point_per_value():
     assert svg.get("role") == "img" and svg.get("aria-labelledby") == "c1-title c1-desc"
     assert svg.find("svg:title", NS).text == "Requests"
     assert svg.find("svg:desc", NS).text == "Per hour"
-    assert svg.get("viewBox") == "0 0 640 260" and svg.get("width") is None  # scales
+    assert svg.get("viewBox") == "0 0 560 260" and svg.get("width") is None  # scales
     points = svg.findall(".//svg:circle", NS)
     assert [p.find("svg:title", NS).text for p in points] == ["api, a: 1", "api, b: 5", "api, c: 3"]
     (line,) = svg.findall(".//svg:polyline", NS)
@@ -125,3 +125,14 @@ def test_ids_are_stable_per_title():
 )
 def test_nice_scale(top, integer, expected):
     assert nice_scale(top, integer=integer) == pytest.approx(expected)
+
+
+def test_a_long_legend_wraps_onto_more_rows_and_the_image_grows():
+    names = [f"Dead letters: kind number {i}" for i in range(6)]
+    svg = parse(line_chart("t", "d", ["a", "b"], [Series(n, [1, 2]) for n in names]))
+    legend = [t.text for t in svg.findall(".//svg:g[@class='legend']/svg:text", NS)]
+    assert legend == names  # none dropped
+    rows = {t.get("y") for t in svg.findall(".//svg:g[@class='legend']/svg:text", NS)}
+    assert len(rows) > 1
+    height = float(svg.get("viewBox").split()[3])
+    assert height > 260 and max(float(y) for y in rows) < height
