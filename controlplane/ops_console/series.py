@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import distinct_on
 
 from controlplane.ops_console.models import OpsPoint, OpsSnapshot
 from controlplane.ops_console.snapshots import COUNTS, hour_of
@@ -64,13 +63,24 @@ def values(series: str, ax: Axis) -> dict[str, list[int | None]]:
             .where(*where)
             .group_by(OpsPoint.label, bucket)
         ).all()
-    else:
+    elif ax.bucket == "hour":
         rows = sess.execute(
-            select(OpsPoint.label, bucket, OpsPoint.value)
-            .where(*where)
-            .ext(distinct_on(OpsPoint.label, bucket))
-            .order_by(OpsPoint.label, bucket, OpsPoint.hour.desc())
+            select(OpsPoint.label, OpsPoint.hour, OpsPoint.value).where(*where)
         ).all()
+    else:
+        # A gauge per day is its value at the day's last snapshot: find those hours in the small
+        # snapshot table, then read just their points by primary key.
+        last_hours = (
+            select(func.max(OpsSnapshot.hour))
+            .where(OpsSnapshot.hour >= start, OpsSnapshot.hour < end)
+            .group_by(func.date_trunc("day", OpsSnapshot.hour, "UTC"))
+        )
+        found = sess.execute(
+            select(OpsPoint.label, OpsPoint.hour, OpsPoint.value).where(
+                OpsPoint.series == series, OpsPoint.hour.in_(last_hours)
+            )
+        ).all()
+        rows = [(label, _day(at), value) for label, at, value in found]
     index = {s: i for i, s in enumerate(ax.starts)}
     out: dict[str, list[int | None]] = {}
     for label, at, value in rows:
@@ -85,6 +95,10 @@ def values(series: str, ax: Axis) -> dict[str, list[int | None]]:
         for row in out.values():
             row[:] = [0 if v is None else v for v in row]
     return out
+
+
+def _day(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def latest(series: str) -> dict[str, int]:
