@@ -124,3 +124,12 @@ def test_the_snapshot_is_scheduled_hourly():
     (schedule,) = [s for s in SCHEDULES if s.name == "ops-snapshot"]
     assert schedule.func == "controlplane.ops_console.jobs.ops_snapshot"
     assert schedule.cron == "3 * * * *"  # after the minute's usage flush of the hour's end
+
+
+def test_flask_ops_snapshot_takes_one_now(wsgi_app, rt):
+    result = wsgi_app.control_plane.test_cli_runner().invoke(args=["ops", "snapshot"])
+    assert result.exit_code == 0, result.output
+    assert '"hour"' in result.output
+    db.close_session()
+    hour = hour_of(datetime.now(UTC))
+    assert db.session().get(OpsSnapshot, hour) is not None
