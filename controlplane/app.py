@@ -16,6 +16,7 @@ from controlplane.limits import limiter
 from controlplane.mail.routes import blp as ops_dlq_blp
 from controlplane.ops.routes import blp as ops_blp
 from controlplane.ops_console.pages import bp as ops_console_pages
+from controlplane.ops_console.routes import blp as ops_series_blp
 from controlplane.signup.routes import blp as signup_blp
 from controlplane.tenants.routes import blp as tenants_blp
 from shared import cors, metrics, web
@@ -34,6 +35,7 @@ BLUEPRINTS = (
     billing_blp,
     ops_blp,
     ops_dlq_blp,
+    ops_series_blp,
     fleet_blp,
     accounts_blp,
     stripe_blp,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from controlplane.ops_console.models import OpsPoint, OpsSnapshot
-from controlplane.ops_console.snapshots import COUNTS, hour_of
+from controlplane.ops_console.snapshots import COUNTS, SERIES, hour_of
 from shared import db
 
 # The ranges the charts page offers: name -> (length, bucket).
@@ -117,3 +117,18 @@ def latest(series: str) -> dict[str, int]:
 
 def last_snapshot() -> OpsSnapshot | None:
     return db.session().scalar(select(OpsSnapshot).order_by(OpsSnapshot.hour.desc()).limit(1))
+
+
+def as_json(name: str, range_name: str, bucket: str | None = None) -> dict:
+    """``GET /v1/ops/series``: one series over ``range_name`` (``bucket`` overrides the range's)."""
+    ax = axis(range_name, bucket=bucket)
+    found = values(name, ax)
+    last = last_snapshot()
+    return {
+        "series": name,
+        "description": SERIES[name],
+        "bucket": ax.bucket,
+        "starts": ax.starts,
+        "lines": [{"label": label, "values": found[label]} for label in sorted(found)],
+        "last_snapshot_at": last.taken_at if last else None,
+    }
