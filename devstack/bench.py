@@ -23,6 +23,7 @@ QUICK = [
     ),
     ("bench/fanout.py", ["--tenants", "200", "--no-docs"]),
     ("bench/invoice_pdf.py", ["--quick", "--no-docs"]),
+    ("bench/ops_console.py", ["--tenants", "2000", "--requests", "5", "--no-docs"]),
 ]
 
 

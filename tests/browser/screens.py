@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
+from tests.browser import ops_screens
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
@@ -66,4 +67,12 @@ SCREENS: list[Screen] = [
     Screen("booking-errors", booking_errors, http_errors=True),
     Screen("booking-done", booking_done),
     Screen("worker-invite", worker_invite),
+    # the operator console (/ops/, issue 32)
+    Screen("ops-tenants", ops_screens.ops_tenants),
+    Screen("ops-tenant", ops_screens.ops_tenant),
+    Screen("ops-suspend", ops_screens.ops_suspend),
+    Screen("ops-charts", ops_screens.ops_charts),
+    Screen("ops-migrations", ops_screens.ops_migrations),
+    Screen("ops-jobs", ops_screens.ops_jobs),
+    Screen("ops-dlq", ops_screens.ops_dlq),
 ]
