@@ -15,6 +15,7 @@ from tenantapp.audit.routes import blp as audit_blp
 from tenantapp.bookings.routes import blp as bookings_blp
 from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
+from tenantapp.customers.routes import blp as customers_blp
 from tenantapp.exports.routes import blp as exports_blp
 from tenantapp.fields import TenantInstant
 from tenantapp.leads.routes import blp as leads_blp
@@ -39,6 +40,7 @@ BLUEPRINTS = (
     audit_blp,
     pricing_blp,
     leads_blp,
+    customers_blp,
     scheduling_blp,
     bookings_blp,
     messaging_blp,

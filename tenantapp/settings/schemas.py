@@ -1,3 +1,4 @@
+import phonenumbers
 from marshmallow import Schema, fields, validate
 
 CAPTCHA_MODES = ["off", "turnstile"]
@@ -32,9 +33,16 @@ class PlatformFee(Schema):
     fixed_cents = fields.Integer(validate=validate.Range(min=0))
 
 
+COUNTRY_HELP = (
+    "ISO 3166-1 alpha-2 code (upper case); the default region for phone numbers written "
+    "without a country code."
+)
+
+
 class SettingsOut(Schema):
     company_name = fields.String()
     time_zone = fields.String()
+    country = fields.String(metadata={"description": COUNTRY_HELP})
     contact_email = fields.String(allow_none=True)
     captcha_mode = fields.String(metadata={"description": CAPTCHA_HELP})
     export_mode = fields.String()
@@ -52,6 +60,10 @@ class SettingsOut(Schema):
 class SettingsPatch(Schema):
     company_name = fields.String(validate=validate.Length(min=1, max=200))
     time_zone = fields.String()
+    country = fields.String(
+        validate=validate.OneOf(sorted(phonenumbers.SUPPORTED_REGIONS)),
+        metadata={"description": COUNTRY_HELP},
+    )
     contact_email = fields.Email(allow_none=True)
     captcha_mode = fields.String(
         validate=validate.OneOf(CAPTCHA_MODES), metadata={"description": CAPTCHA_HELP}
