@@ -47,3 +47,14 @@ def staff_book(client, tenant, customer, prop, day, hhmm="09:00", key=None, **ex
         json=body,
         headers={**tenant.headers, "Idempotency-Key": key or uuid.uuid4().hex},
     )
+
+
+def on_pro_plan(rt, tenant) -> None:
+    """Move the tenant to the Pro plan (50 workers), as a paid upgrade would."""
+    from sqlalchemy import text
+
+    with rt.owner_engine.begin() as conn:
+        conn.execute(
+            text("UPDATE public.tenants SET plan_code = 'pro' WHERE id = :id"), {"id": tenant.id}
+        )
+    rt.tenants.bump(tenant.id)
