@@ -256,3 +256,30 @@ def test_another_tenants_ids_get_nothing(client, tenant, other_tenant):
     assert client.patch(prop, json={"pets": "x"}, headers=h).status_code == 404
     assert client.delete(prop, headers=h).status_code == 404
     assert client.get(other_tenant.url("/admin/customers"), headers=h).get_json()["items"] == []
+
+
+def test_data_deletion_erases_properties_and_export_lists_them(client, tenant):
+    c = _customer(client, tenant, email="gone@example.com", notes="likes tea", tags=["vip"])
+    p = _property(client, tenant, c["id"], key_notes="lockbox 4411", home={"beds": 1, "baths": 1})
+    exported = client.post(
+        tenant.url("/admin/data/export"), json={"customer_id": c["id"]}, headers=tenant.headers
+    ).get_json()
+    assert [x["key_notes"] for x in exported["properties"]] == ["lockbox 4411"]
+    resp = client.post(
+        tenant.url("/admin/data-deletion/requests"),
+        json={"customer_id": c["id"]},
+        headers=tenant.headers,
+    )
+    assert resp.status_code == 200, resp.get_json()
+    (kept,) = client.get(
+        tenant.url(f"/admin/customers/{c['id']}/properties?include_archived=true"),
+        headers=tenant.headers,
+    ).get_json()["items"]
+    assert kept["id"] == p["id"] and kept["archived"]
+    assert (kept["address"], kept["key_notes"], kept["postal_code"]) == (None, None, None)
+    erased = client.get(tenant.url(f"/admin/customers/{c['id']}"), headers=tenant.headers)
+    assert erased.get_json()["notes"] is None and erased.get_json()["tags"] == []
+    resp = client.patch(
+        tenant.url(f"/admin/customers/{c['id']}"), json={"name": "x"}, headers=tenant.headers
+    )
+    assert resp.status_code == 409
