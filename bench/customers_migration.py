@@ -41,7 +41,7 @@ from tests.support import claim_redis_db, release_redis_db  # noqa: E402
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
 FROM_REVISION = "t0011_lead_proof"
-BATCH = 50
+BATCH = 10  # schemas per set-up transaction (locks per created object, see fleet_migrate.py)
 TARGET_S = 30.0
 RESULTS = ROOT / "bench" / "results" / "customers_migration.json"
 SECTION = "## Customers and properties migration (t0012)"

@@ -227,3 +227,25 @@ def test_a_public_booking_still_works_with_one_timer(client, tenant, clock):
     url = tenant.url(f"/admin/bookings/{job['id']}/time")
     s = client.post(url + "/start", json={}, headers=tenant.headers).get_json()
     assert s["state"] == "RUNNING" and s["workers"][0]["worker_id"] is None
+
+
+def test_estimate_accuracy_plans_each_crew_timer_for_the_duration(client, tenant, clock):
+    a, b = make_worker(client, tenant), make_worker(client, tenant)
+    day = monday(4)
+    booking = _booking(client, tenant, day, duration_minutes=60, worker_ids=[a.id, b.id])
+    url = tenant.url(f"/worker/jobs/{booking['id']}/time")
+    for w in (a, b):
+        assert client.post(url + "/start", headers=w.headers).status_code == 200
+    clock.advance(minutes=66)  # each: 1.1 × the hour on site
+    for w in (a, b):
+        assert client.post(url + "/finish", json={}, headers=w.headers).status_code == 200
+    done = client.post(
+        tenant.url(f"/admin/bookings/{booking['id']}/complete"), headers=tenant.headers
+    )
+    assert done.status_code == 200
+    metrics = client.get(
+        tenant.url(f"/admin/metrics?from={day}&to={day + timedelta(days=1)}"),
+        headers=tenant.headers,
+    ).get_json()
+    acc = metrics["estimate_accuracy"]
+    assert acc == {"jobs": 1, "estimated_minutes": 120, "actual_minutes": 132, "ratio": 1.1}
