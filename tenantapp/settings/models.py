@@ -19,6 +19,7 @@ class TenantSettings(TenantBase):
         CheckConstraint("export_mode IN ('off','webhook')", name="export_mode"),
         CheckConstraint("referral_credit_cents >= 0", name="referral_credit"),
         CheckConstraint("max_pending_without_deposit >= 1", name="max_pending_without_deposit"),
+        CheckConstraint("brand_color ~ '^#[0-9a-f]{6}$'", name="brand_color"),
         CheckConstraint("country ~ '^[A-Z]{2}$'", name="country"),
     )
 
@@ -44,6 +45,13 @@ class TenantSettings(TenantBase):
     # Public bookings left PENDING with no deposit (no Stripe account, Stripe down) wait for staff
     # and never expire: past this many, the public booking flow answers 409 (issue #17).
     max_pending_without_deposit: Mapped[int] = mapped_column(Integer, server_default="50")
+    # Booking-page branding (SPEC §5.13, docs/pages.md): a lower-case #rrggbb, plain text, and the
+    # logo in object storage (re-encoded on upload; the digest versions its public URL).
+    brand_color: Mapped[str | None] = mapped_column(String(7))
+    booking_intro: Mapped[str | None] = mapped_column(String(1000))
+    logo_ref: Mapped[str | None] = mapped_column(String(500))
+    logo_type: Mapped[str | None] = mapped_column(String(16))
+    logo_digest: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

@@ -1,6 +1,8 @@
 import phonenumbers
 from marshmallow import Schema, fields, validate
 
+from tenantapp.settings import branding
+
 CAPTCHA_MODES = ["off", "turnstile"]
 EXPORT_MODES = ["off", "webhook"]
 CAPTCHA_HELP = (
@@ -14,6 +16,12 @@ PENDING_CAP_HELP = (
     "At most this many bookings may wait PENDING without a deposit (they never expire: no Stripe "
     "account, or Stripe was down); the next public booking gets 409 conflict until staff confirm "
     "or cancel some. Default 50."
+)
+
+
+BRAND_HELP = (
+    "The booking page's brand colour, #rrggbb. Text on it is black or white, whichever has the "
+    "higher contrast (always WCAG AA). null: the platform's default colour."
 )
 
 
@@ -54,6 +62,18 @@ class SettingsOut(Schema):
     platform_fee = fields.Nested(PlatformFee, allow_none=True)
     retention_lead_days = fields.Integer(allow_none=True)
     max_pending_without_deposit = fields.Integer(metadata={"description": PENDING_CAP_HELP})
+    brand_color = fields.String(allow_none=True, metadata={"description": BRAND_HELP})
+    brand_text_color = fields.Function(
+        lambda s: branding.text_color_for(s.brand_color) if s.brand_color else None,
+        allow_none=True,
+        metadata={"description": "The text colour used on the brand colour (WCAG AA)."},
+    )
+    booking_intro = fields.String(allow_none=True)
+    logo_url = fields.Function(
+        lambda s: branding.logo_path(s),
+        allow_none=True,
+        metadata={"description": "Path of the logo inside the tenant app (/t/<slug>...)."},
+    )
     updated_at = fields.DateTime()
 
 
@@ -85,3 +105,18 @@ class SettingsPatch(Schema):
         validate=validate.Range(min=1, max=100_000),
         metadata={"description": PENDING_CAP_HELP},
     )
+    brand_color = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="Use a colour like #0f766e."),
+        metadata={"description": BRAND_HELP},
+    )
+    booking_intro = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "Plain text shown above the booking form (no HTML)."},
+    )
+
+
+class LogoOut(Schema):
+    logo_url = fields.String()
+    content_type = fields.String()

@@ -39,6 +39,10 @@ def update_settings(patch: dict) -> TenantSettings:
         problem = time_zone_problem(patch["time_zone"])
         if problem:
             raise field_error("time_zone", f"time_zone {problem}")
+    if patch.get("brand_color"):
+        patch["brand_color"] = patch["brand_color"].lower()
+    if "booking_intro" in patch:
+        patch["booking_intro"] = (patch["booking_intro"] or "").strip() or None
     if "platform_fee" in patch and patch["platform_fee"] is not None:
         patch["platform_fee"] = {k: str(v) for k, v in patch["platform_fee"].items()}
     with db.transaction() as tx:
