@@ -17,6 +17,7 @@ from tenantapp.bookingpage.pages import blp as booking_pages_blp
 from tenantapp.bookings.routes import blp as bookings_blp
 from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
+from tenantapp.customers.routes import blp as customers_blp
 from tenantapp.exports.routes import blp as exports_blp
 from tenantapp.fields import TenantInstant
 from tenantapp.invoices.routes import blp as invoices_blp
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     audit_blp,
     pricing_blp,
     leads_blp,
+    customers_blp,
     scheduling_blp,
     bookings_blp,
     messaging_blp,

@@ -40,6 +40,7 @@ from tenantapp.scheduling.service import (
 )
 
 ACTIVE = ("PENDING", "CONFIRMED")
+STEP_EPSILON = timedelta(microseconds=1)  # the last instant of a job, to find its last local date
 
 
 class SlotUnavailable(AppError):
@@ -229,3 +230,50 @@ def check_lead_time(start: datetime, now: datetime, minimum: timedelta) -> None:
         raise field_error("starts_at", "starts_at is in the past")
     if start - now < minimum:
         raise field_error("starts_at", "starts_at must be at least 2 hours ahead")
+
+
+def take_staff_slot(
+    tx,
+    start: datetime,
+    minutes: int,
+    zone: ZoneInfo,
+    *,
+    team_id: int | None = None,
+    override: bool = False,
+) -> int:
+    """The team for a staff-made booking: ``team_id`` when given, else the first free team by
+    id; 409 ``slot_unavailable`` when none is free.
+
+    Like ``take_slot`` (day lock per team, re-read under it, 30-minute buffers around the team's
+    bookings) but any start minute inside the working window is accepted. With ``override`` the
+    working window and blackouts are ignored, never another booking of the team; a job that runs
+    past midnight is checked (and locked) on both local dates.
+    """
+    end = start + timedelta(minutes=minutes)
+    days = sorted({start.astimezone(zone).date(), (end - STEP_EPSILON).astimezone(zone).date()})
+    teams = read_day(days[0])[2]
+    if team_id is not None:
+        teams = [t for t in teams if t.team_id == team_id]
+        if not teams:
+            raise field_error("team_id", "No such active team.")
+    wanted = sorted(t.team_id for t in teams)
+    for day in days:
+        lock_day(tx, wanted, day)
+    busy: dict[int, list] = {t: [] for t in wanted}
+    windows: dict[int, TeamDay] = {}
+    for day in days:  # re-read under the locks: a concurrent booking may have just committed
+        for team in read_day(day)[2]:
+            if team.team_id in busy:
+                busy[team.team_id] += team.bookings
+                windows.setdefault(team.team_id, team)
+    for tid in wanted:
+        clear = all(
+            not (start < e + BOOKING_BUFFER and end > s - BOOKING_BUFFER) for s, e in busy[tid]
+        )
+        if not clear:
+            continue
+        if override or is_free(windows[tid], start, minutes, days[0], zone):
+            return tid
+    if team_id is not None:
+        raise SlotUnavailable("That team is busy or not working then.")
+    raise SlotUnavailable("No team is free then.")

@@ -32,8 +32,10 @@ log = logging.getLogger("cleanplane.payments")
 
 def deposit_currency(booking: Booking) -> str:
     """The currency of the estimate the booking was made from (CAD when it names none)."""
-    lead = db.session().get(Lead, booking.lead_id)
-    return lead.estimate.get("currency", "CAD")
+    estimate = booking.estimate
+    if estimate is None and booking.lead_id is not None:  # a row written before t0012
+        estimate = db.session().get(Lead, booking.lead_id).estimate
+    return (estimate or {}).get("currency", "CAD")
 
 
 def start_deposit(tx, booking: Booking, settings: TenantSettings) -> None:

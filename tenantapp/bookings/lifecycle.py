@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from shared import db
 from shared.aftercommit import on_commit
-from shared.errors import Conflict, NotFound, field_error
+from shared.errors import Conflict, NotFound, ValidationFailed
 from tenantapp.audit.service import record
-from tenantapp.bookings import allowance, notifications, policy
+from tenantapp.bookings import allowance, crews, notifications, policy
 from tenantapp.bookings.availability import check_lead_time, take_slot
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import MIN_LEAD_TIME
@@ -27,7 +27,6 @@ from tenantapp.customers.models import ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.payments import service as payments
 from tenantapp.settings.models import TenantSettings
-from tenantapp.workers.models import Worker
 
 TRANSITIONS = {
     "PENDING": {"CONFIRMED", "CANCELLED"},
@@ -56,13 +55,13 @@ def is_first_time(sess, customer_id: int, exclude: int | None = None) -> bool:
 
 def award_referral_credit(tx, booking: Booking) -> None:
     """The referred customer's first confirmed booking credits the referrer once."""
-    lead = tx.get(Lead, booking.lead_id)
+    lead = tx.get(Lead, booking.lead_id) if booking.lead_id is not None else None
     codes = tx.scalars(
         select(Lead.referred_by_code)
         .where(Lead.customer_id == booking.customer_id, Lead.referred_by_code.isnot(None))
         .order_by(Lead.id)
     ).all()
-    code = lead.referred_by_code or (codes[0] if codes else None)
+    code = (lead.referred_by_code if lead else None) or (codes[0] if codes else None)
     if code is None or not is_first_time(tx, booking.customer_id, exclude=booking.id):
         return
     referrer = tx.scalar(select(Lead.customer_id).where(Lead.referral_code == code))
@@ -106,7 +105,6 @@ def _status_fields(b: Booking) -> dict:
         "deposit_status": b.deposit_status,
         "team_id": b.team_id,
         "starts_at": b.starts_at.isoformat(),
-        "worker_id": b.worker_id,
     }
 
 
@@ -209,6 +207,7 @@ def move(booking_id: int, start: datetime, team_id: int | None, *, by: str) -> B
         )
         booking.starts_at = start
         booking.ends_at = start + timedelta(minutes=booking.duration_minutes)
+        crews.recheck(tx, booking)  # its workers must be free at the new time too
         if by != "customer":
             record(tx, "booking.move", "booking", booking.id, before, _status_fields(booking))
         notifications.booking_event(tx, booking, "rescheduled")
@@ -216,27 +215,14 @@ def move(booking_id: int, start: datetime, team_id: int | None, *, by: str) -> B
 
 
 def assign(booking_id: int, worker_id: int | None) -> Booking:
-    """Assign an active worker (of any team: the booking keeps its team) or unassign (None).
+    """A crew of that one worker (of any team: the booking keeps its team), or none (None).
 
-    Only PENDING and CONFIRMED bookings can be (re)assigned.
-    """
-    with db.transaction() as tx:
-        booking = _locked(tx, booking_id)
-        if booking.status not in ("PENDING", "CONFIRMED"):
-            raise Conflict(
-                f"A {booking.status} booking cannot be reassigned.", code="invalid_transition"
-            )
-        if worker_id is not None:
-            worker = tx.get(Worker, worker_id, with_for_update=True)
-            if worker is None:
-                raise field_error("worker_id", "No such worker.")
-            if not worker.active:
-                raise field_error("worker_id", "This worker is deactivated.")
-        if booking.worker_id != worker_id:
-            before = _status_fields(booking)
-            booking.worker_id = worker_id
-            record(tx, "booking.assign", "booking", booking.id, before, _status_fields(booking))
-    return booking
+    Only PENDING and CONFIRMED bookings can be (re)assigned; the worker must be free then."""
+    ids = [] if worker_id is None else [worker_id]
+    try:
+        return crews.set_crew(booking_id, ids, action="booking.assign")
+    except ValidationFailed as exc:  # name the field this endpoint takes
+        raise ValidationFailed([{**e, "field": "worker_id"} for e in exc.extra["errors"]]) from exc
 
 
 def update(booking_id: int, data: dict) -> Booking:

@@ -19,7 +19,7 @@ from shared.outbox import enqueue
 from tenantapp.audit.service import record
 from tenantapp.bookings.links import manage_url
 from tenantapp.bookings.models import Booking
-from tenantapp.customers.models import Customer
+from tenantapp.customers.models import Customer, Property
 from tenantapp.leads.models import Lead
 from tenantapp.messaging.service import EmailKind, enqueue_email
 from tenantapp.outbox.models import OutboxMessage
@@ -33,13 +33,15 @@ EMAILS = (BOOKING_PENDING, BOOKING_CONFIRMED, BOOKING_CANCELLED)
 def booking_context(sess, booking: Booking) -> tuple[str | None, dict]:
     """The customer's address and what every booking e-mail shows about the booking."""
     customer = sess.get(Customer, booking.customer_id)
-    lead = sess.get(Lead, booking.lead_id)
+    place = sess.get(Property, booking.property_id) if booking.property_id else None
+    if place is None and booking.lead_id is not None:
+        place = sess.get(Lead, booking.lead_id)
     context = {
         "customer_name": customer.name,
         "booking": {
             "id": str(booking.id),
             "starts_at": booking.starts_at.isoformat(),
-            "address": (lead.address if lead else None) or "the address you gave us",
+            "address": (place.address if place else None) or "the address you gave us",
             "total_cents": booking.total_cents,
             "manage_url": manage_url(booking.id),
         },

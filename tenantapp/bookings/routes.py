@@ -4,7 +4,9 @@ from flask_smorest import Blueprint
 from shared.api import link, problems
 from shared.api import links as response_links  # tenantapp.bookings.links is the module
 from shared.auth.guards import public, staff
-from tenantapp.bookings import lifecycle, links, schemas, service
+from shared.idempotency import idempotent
+from tenantapp.bookings import crews, lifecycle, links, schemas, service
+from tenantapp.bookings import staff as staff_bookings
 from tenantapp.invoices import service as invoices
 from tenantapp.job_operations import JOB_OPERATIONS
 from tenantapp.settings.service import local_day_start
@@ -22,6 +24,7 @@ _STAFF_BOOKING_OPERATIONS = {
     "CompleteBooking": ("post", "/complete"),
     "MoveBooking": ("post", "/move"),
     "AssignBooking": ("post", "/assign"),
+    "SetBookingWorkers": ("post", "/workers"),
     "ResendLastEmail": ("post", "/resend-last-email"),
     **JOB_OPERATIONS,
 }
@@ -100,8 +103,26 @@ class AdminBookings(MethodView):
         result = service.list_bookings(
             args, local_day_start(args["start"]), local_day_start(args["end"])
         )
-        result["items"] = [service.view(b) for b in result["items"]]
+        result["items"] = service.views(result["items"])
         return result
+
+    @staff("dispatch")
+    @idempotent
+    @blp.doc(responses=problems("402", "409"))
+    @blp.arguments(schemas.StaffBookingIn)
+    @blp.response(201, schemas.BookingOut)
+    @blp.doc(**staff_booking_links(201, "$response.body#/id"))
+    def post(self, data):
+        """Book a customer's property (a phone-in or a repeat customer).
+
+        No captcha and no 2-hour rule. Priced from ``estimate_request`` (default: the
+        property's home details) or ``price_override_cents`` with its reason; the team is
+        ``team_id`` or the first free one (409 ``slot_unavailable``); a worker already on an
+        overlapping booking → 409 ``worker_unavailable``; ``override_availability`` with its
+        reason books outside hours or over a blackout, never over another booking. CONFIRMED
+        unless the deposit policy applies and ``skip_deposit`` is false. Every override is
+        audited."""
+        return service.view(staff_bookings.create_staff_booking(data))
 
 
 @blp.route("/admin/bookings/<int:booking_id>")
@@ -170,3 +191,15 @@ class Assign(MethodView):
     def post(self, data, booking_id):
         """Assign an active worker (any team; the booking keeps its team) or unassign with null."""
         return service.view(lifecycle.assign(booking_id, data["worker_id"]))
+
+
+@blp.route("/admin/bookings/<int:booking_id>/workers")
+class Workers(MethodView):
+    @staff("dispatch")
+    @blp.doc(responses=problems("409"))
+    @blp.arguments(schemas.CrewIn)
+    @blp.response(200, schemas.BookingOut)
+    def post(self, data, booking_id):
+        """Set the crew (1..6 active workers, any team); each sees the job in the worker portal
+        and runs their own timer. A worker on another overlapping booking → 409. Audited."""
+        return service.view(crews.set_crew(booking_id, data["worker_ids"]))

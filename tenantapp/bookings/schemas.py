@@ -1,8 +1,10 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.api import BIGINT_MAX
 from shared.pagination import PageArgs
 from tenantapp.bookings.models import BOOKING_STATUSES
 from tenantapp.fields import LocalDateTime, TenantInstant, UtcDateTime
+from tenantapp.pricing.schemas import EstimateRequestSchema
 
 
 class BookingIn(Schema):
@@ -42,9 +44,22 @@ class BookingOut(Schema):
     ends_at = UtcDateTime()
     duration_minutes = fields.Integer()
     team_id = fields.Integer()
-    worker_id = fields.Integer(allow_none=True)
-    lead_id = fields.Integer()
+    worker_ids = fields.List(
+        fields.Integer(), metadata={"description": "The crew, in the order it was assigned."}
+    )
+    worker_id = fields.Integer(
+        allow_none=True, metadata={"description": "Deprecated: the first of worker_ids."}
+    )
+    crew_size = fields.Integer(
+        metadata={"description": "Workers on the job: the crew, else the estimate's team size."}
+    )
+    lead_id = fields.Integer(allow_none=True, metadata={"description": "null: made by staff."})
     customer_id = fields.Integer()
+    property_id = fields.Integer(allow_none=True)
+    service_type = fields.String()
+    estimate_total_cents = fields.Integer()
+    price_override_cents = fields.Integer(allow_none=True)
+    price_override_reason = fields.String(allow_none=True)
     total_cents = fields.Integer()
     credit_applied_cents = fields.Integer()
     risk = fields.Nested(RiskOut)
@@ -93,3 +108,78 @@ class TokenArgs(Schema):
 
 class AssignIn(Schema):
     worker_id = fields.Integer(required=True, allow_none=True, strict=True)
+
+
+class StaffBookingIn(Schema):
+    """SPEC §5.9: exactly these fields (unknown ones → 422)."""
+
+    customer_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=BIGINT_MAX)
+    )
+    property_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=BIGINT_MAX)
+    )
+    estimate_request = fields.Nested(
+        EstimateRequestSchema,
+        load_default=None,
+        metadata={
+            "description": "Prices and sizes the job (default: the property's home details as "
+            "a one-time clean); a recurring frequency → 422 (that is a plan)."
+        },
+    )
+    price_override_cents = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=10_000_000),
+        metadata={"description": "Replaces the estimate's total; needs price_override_reason."},
+    )
+    price_override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+    starts_at = TenantInstant(required=True)
+    duration_minutes = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=[validate.Range(min=30, max=600)],
+        metadata={"multipleOf": 30, "description": "30..600 in 30-minute steps (audited)."},
+    )
+    team_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=BIGINT_MAX),
+    )
+    worker_ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=BIGINT_MAX)),
+        load_default=list,
+        validate=validate.Length(max=6),
+    )
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    override_availability = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Book outside working hours or over a blackout (never over another "
+            "booking of the team or a worker); needs override_reason."
+        },
+    )
+    override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+    skip_deposit = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _steps(self, data, **kwargs):
+        minutes = data.get("duration_minutes")
+        if minutes is not None and minutes % 30:
+            raise ValidationError("duration_minutes must be a multiple of 30", "duration_minutes")
+
+
+class CrewIn(Schema):
+    worker_ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=BIGINT_MAX)),
+        required=True,
+        validate=validate.Length(min=1, max=6),
+        metadata={"description": "1..6 active workers, each free at the booking's time."},
+    )

@@ -16,6 +16,7 @@ from shared.errors import Conflict, NotFound
 from shared.pagination import decode_cursor, page
 from tenantapp.bookings import allowance, deposits, links, notifications, policy
 from tenantapp.bookings.availability import check_lead_time, take_slot
+from tenantapp.bookings.crews import crew_size, crews_of
 from tenantapp.bookings.lifecycle import confirm_locked, is_first_time
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import MIN_LEAD_TIME
@@ -44,7 +45,7 @@ def _earlier_cancellations(sess, customer_id: int) -> int:
     )
 
 
-def _redeem_credits(tx, customer_id: int, total: int, booking_id: int) -> int:
+def redeem_credits(tx, customer_id: int, total: int, booking_id: int) -> int:
     """Apply the customer's unredeemed referral credits (oldest first) to this booking."""
     applied = 0
     credits = tx.scalars(
@@ -79,7 +80,7 @@ def create_booking(data: dict) -> Booking:
         lead = _bookable_lead(tx, data["lead_id"], data.get("lead_token"))
         booking = _new_booking(tx, lead, data, ZoneInfo(settings.time_zone))
         first_time = is_first_time(tx, lead.customer_id)
-        risk, deposit = _decide(tx, booking, lead, settings, first_time, now)
+        risk, deposit = decide(tx, booking, lead, settings, first_time, now)
         allowance.count_booking(tx, booking, now)
         if deposit.required:
             deposits.start_deposit(tx, booking, settings)
@@ -134,14 +135,17 @@ def _new_booking(tx, lead: Lead, data: dict, zone: ZoneInfo) -> Booking:
     )
     tx.add(booking)
     tx.flush()
-    credit = _redeem_credits(tx, lead.customer_id, estimate_total, booking.id)
+    credit = redeem_credits(tx, lead.customer_id, estimate_total, booking.id)
     booking.credit_applied_cents = credit
     booking.total_cents = estimate_total - credit
     return booking
 
 
-def _decide(tx, booking: Booking, lead: Lead, settings: TenantSettings, first_time: bool, now):
-    """Score the risk, decide the deposit and snapshot the policy onto the booking."""
+def decide(tx, booking: Booking, lead, settings: TenantSettings, first_time: bool, now):
+    """Score the risk, decide the deposit and snapshot the policy onto the booking.
+
+    ``lead`` is where the booking is: a lead or a property (its ``postal_code`` and
+    ``customer_id`` are read)."""
     hours_until = (booking.starts_at - now).total_seconds() / 3600
     risk = policy.assess_risk(
         policy.RiskFacts(
@@ -204,9 +208,17 @@ def list_bookings(args: dict, start, end) -> dict:
     return page(rows, args["limit"], lambda b: [b.starts_at.isoformat(), b.id])
 
 
-def view(booking: Booking, *, with_manage_url: bool = True) -> dict:
-    """The SPEC §5.4 booking response."""
+def views(bookings: list[Booking]) -> list[dict]:
+    """Booking responses for a page (the crews read in one query)."""
+    crew = crews_of(db.session(), [b.id for b in bookings])
+    return [view(b, crew=crew[b.id]) for b in bookings]
+
+
+def view(booking: Booking, *, with_manage_url: bool = True, crew: list[int] | None = None) -> dict:
+    """The SPEC §5.4 booking response, with SPEC §5.9's ``property_id`` and ``worker_ids``."""
     zone = ZoneInfo(_settings(db.session()).time_zone)
+    if crew is None:
+        crew = crews_of(db.session(), [booking.id])[booking.id]
     return {
         "id": booking.id,
         "status": booking.status,
@@ -215,9 +227,16 @@ def view(booking: Booking, *, with_manage_url: bool = True) -> dict:
         "ends_at": booking.ends_at,
         "duration_minutes": booking.duration_minutes,
         "team_id": booking.team_id,
-        "worker_id": booking.worker_id,
+        "worker_ids": crew,
+        "worker_id": crew[0] if crew else None,
+        "crew_size": crew_size(booking, crew),
         "lead_id": booking.lead_id,
         "customer_id": booking.customer_id,
+        "property_id": booking.property_id,
+        "service_type": booking.service_type,
+        "estimate_total_cents": booking.estimate_total_cents,
+        "price_override_cents": booking.price_override_cents,
+        "price_override_reason": booking.price_override_reason,
         "total_cents": booking.total_cents,
         "credit_applied_cents": booking.credit_applied_cents,
         "risk": {

@@ -4,8 +4,6 @@ from flask_smorest import Blueprint
 
 from shared.api import link, links
 from shared.auth.guards import public, staff
-from shared.pagination import PageArgs
-from tenantapp.customers import service as customers
 from tenantapp.leads import schemas, service
 from tenantapp.settings.service import local_day_start
 
@@ -96,30 +94,3 @@ class AdminLeadStatus(MethodView):
     def post(self, data, lead_id):
         """Move a lead along NEW → CONTACTED → BOOKED → DONE (or CANCELLED)."""
         return service.change_status(lead_id, data["status"])
-
-
-@blp.route("/admin/customers")
-class AdminCustomers(MethodView):
-    @staff("view")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, schemas.CustomerPage)
-    @blp.doc(
-        **links(
-            200,
-            GetCustomer=link(
-                "get", "/admin/customers/{customer_id}", customer_id="$response.body#/items/0/id"
-            ),
-        )
-    )
-    def get(self, args):
-        """Customers, newest first."""
-        return customers.list_customers(args["limit"], args["cursor"])
-
-
-@blp.route("/admin/customers/<int:customer_id>")
-class AdminCustomer(MethodView):
-    @staff("view")
-    @blp.response(200, schemas.CustomerDetail)
-    def get(self, customer_id):
-        """One customer with their leads, bookings and credits."""
-        return service.customer_detail(customer_id)

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from shared.pagination import PageArgs, page_schema
+from tenantapp.customers.schemas import CustomerOut, PropertyOut
 from tenantapp.leads.models import LEAD_STATUSES
 from tenantapp.pricing.schemas import EstimateRequestSchema, StrictBoolean
 
@@ -53,6 +54,7 @@ class LeadCreated(Schema):
 class LeadOut(Schema):
     id = fields.Integer()
     customer_id = fields.Integer()
+    property_id = fields.Integer(allow_none=True)
     status = fields.String()
     name = fields.String()
     phone = fields.String()
@@ -104,18 +106,8 @@ class StatusIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(LEAD_STATUSES))
 
 
-class CustomerOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-
-
-CustomerPage = page_schema(CustomerOut, "CustomerPage")
-
-
 class CustomerDetail(CustomerOut):
+    properties = fields.List(fields.Nested(PropertyOut))
     leads = fields.List(fields.Nested(LeadOut))
     credits = fields.List(fields.Nested(CreditOut))
     bookings = fields.List(fields.Dict())

@@ -15,8 +15,13 @@ from shared.csvsafe import csv_lines
 from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page
 from tenantapp.audit.service import record
-from tenantapp.customers.models import Customer, ReferralCredit
-from tenantapp.customers.service import match_or_create, normalise_email, normalise_phone
+from tenantapp.customers.models import Customer, Property, ReferralCredit
+from tenantapp.customers.service import (
+    match_or_create,
+    normalise_email,
+    normalise_phone,
+    property_for_lead,
+)
 from tenantapp.leads import notifications
 from tenantapp.leads.captcha import captcha_required, verify_turnstile
 from tenantapp.leads.models import Lead
@@ -34,6 +39,21 @@ TRANSITIONS = {
     "DONE": set(),
     "CANCELLED": set(),
 }
+CUSTOMER_OUT_FIELDS = (
+    "id",
+    "name",
+    "email",
+    "phone",
+    "notes",
+    "tags",
+    "sms_opt_in",
+    "sms_opt_in_source",
+    "sms_opt_in_at",
+    "auto_charge",
+    "created_at",
+    "updated_at",
+    "anonymized_at",
+)
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
@@ -75,6 +95,8 @@ def create_lead(data: dict) -> tuple[Lead, dict, str]:
                     "That referral code is not known.", code="bad_request", field="referral_code"
                 )
         customer = match_or_create(tx, data["name"], email, phone)
+        request_json = _jsonable(data["estimate_request"])
+        prop = property_for_lead(tx, customer, data, request_json)
         if data.get("sms_opt_in") and not customer.sms_opt_in:
             # "Text me about my booking" (SPEC §5.3/§5.12): consent from the booking form. An
             # unticked box is not an opt-out: consent given earlier stays.
@@ -83,6 +105,7 @@ def create_lead(data: dict) -> tuple[Lead, dict, str]:
             customer.sms_opt_in_at = datetime.now(UTC)
         lead = Lead(
             customer_id=customer.id,
+            property_id=prop.id,
             name=data["name"],
             phone=phone,
             email=email,
@@ -94,7 +117,7 @@ def create_lead(data: dict) -> tuple[Lead, dict, str]:
             pets=data.get("pets"),
             allergies=data.get("allergies"),
             notes=data.get("notes"),
-            estimate_request=_jsonable(data["estimate_request"]),
+            estimate_request=request_json,
             estimate=estimate,
             pricing_config_id=estimate["pricing_config_id"],
             pricing_config_version=estimate["pricing_config_version"],
@@ -253,12 +276,12 @@ def customer_detail(customer_id: int) -> dict:
         .where(ReferralCredit.customer_id == customer_id)
         .order_by(ReferralCredit.id)
     )
+    properties = sess.scalars(
+        select(Property).where(Property.customer_id == customer_id).order_by(Property.id)
+    )
     return {
-        "id": customer.id,
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "created_at": customer.created_at,
+        **{name: getattr(customer, name) for name in CUSTOMER_OUT_FIELDS},
+        "properties": list(properties),
         "leads": list(leads),
         "credits": list(credits),
         "bookings": [],

@@ -11,6 +11,7 @@ from tenantapp.checklists import service as checklists
 from tenantapp.job_operations import JOB_OPERATIONS
 from tenantapp.portal import schemas, service
 from tenantapp.timetracking.endpoints import add_timer_routes
+from tenantapp.timetracking.service import Actor
 
 blp = Blueprint("portal", __name__, url_prefix="/v1", description="Worker portal")
 
@@ -111,6 +112,8 @@ add_timer_routes(
     blp,
     "/worker/jobs/<int:booking_id>/time",
     worker,
-    get_doc="The job's timer and its summary.",
+    get_doc="The job's time: the crew's summary and each worker's own.",
     check=service.visible_job,
+    actor=lambda _body: Actor(worker_id=service.my_worker_id(), portal=True),
+    staff_body=False,
 )

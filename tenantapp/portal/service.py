@@ -1,5 +1,6 @@
-"""What a worker may see: bookings assigned to them, or unassigned bookings of their team, in
-PENDING, CONFIRMED or DONE. Anything else is 404 — never 403, so ids reveal nothing."""
+"""What a worker may see: bookings whose crew they are in, or bookings of their team with no
+crew yet, in PENDING, CONFIRMED or DONE. Anything else is 404 — never 403, so ids reveal
+nothing."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import g
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, exists, or_, select, tuple_
 
 from shared import db
 from shared.errors import NotFound
 from shared.pagination import decode_cursor, encode_cursor
-from tenantapp.bookings.models import Booking
+from tenantapp.bookings.crews import crew_of
+from tenantapp.bookings.models import Booking, BookingWorker
+from tenantapp.customers.models import Customer, Property
 from tenantapp.leads.models import Lead
 from tenantapp.settings.models import TenantSettings
 
@@ -26,10 +29,16 @@ def _now() -> datetime:
 
 def visible_to(worker_id: int, team_id: int | None):
     """The SQL condition for the bookings a worker may see."""
-    mine = Booking.worker_id == worker_id
+    crew = BookingWorker.booking_id == Booking.id
+    mine = exists().where(crew, BookingWorker.worker_id == worker_id)
     if team_id is not None:
-        mine = or_(mine, and_(Booking.worker_id.is_(None), Booking.team_id == team_id))
+        mine = or_(mine, and_(Booking.team_id == team_id, ~exists().where(crew)))
     return and_(Booking.status.in_(VISIBLE_STATUSES), mine)
+
+
+def my_worker_id() -> int:
+    """The worker acting in this request."""
+    return int(g.principal.user_id)
 
 
 def _me() -> tuple[int, int | None]:
@@ -82,7 +91,11 @@ def view(booking: Booking) -> dict:
     """A job as a worker sees it: when, where and what — no prices, risk or deposit."""
     sess = db.session()
     zone = ZoneInfo(sess.get(TenantSettings, 1).time_zone)
-    lead = sess.get(Lead, booking.lead_id)
+    customer = sess.get(Customer, booking.customer_id)
+    lead = sess.get(Lead, booking.lead_id) if booking.lead_id is not None else None
+    place = sess.get(Property, booking.property_id) if booking.property_id else None
+    where = place or lead  # the property; a booking made before t0012 keeps its lead's address
+    crew = crew_of(sess, booking.id)
     worker_id, _ = _me()
     return {
         "id": booking.id,
@@ -93,15 +106,17 @@ def view(booking: Booking) -> dict:
         "ends_at": booking.ends_at,
         "duration_minutes": booking.duration_minutes,
         "team_id": booking.team_id,
-        "worker_id": booking.worker_id,
-        "assigned_to_me": booking.worker_id == worker_id,
+        "worker_id": crew[0] if crew else None,
+        "worker_ids": crew,
+        "assigned_to_me": worker_id in crew,
         "notes": booking.notes,
-        "customer_name": lead.name,
-        "customer_phone": lead.phone,
-        "address": lead.address,
-        "postal_code": lead.postal_code,
-        "access_notes": lead.access_notes,
-        "parking": lead.parking,
-        "pets": lead.pets,
-        "allergies": lead.allergies,
+        "customer_name": customer.name if customer else (lead.name if lead else None),
+        "customer_phone": (customer.phone if customer else None) or (lead.phone if lead else None),
+        "address": where.address if where else None,
+        "postal_code": where.postal_code if where else None,
+        "access_notes": where.access_notes if where else None,
+        "key_notes": place.key_notes if place else None,
+        "parking": where.parking if where else None,
+        "pets": where.pets if where else None,
+        "allergies": where.allergies if where else None,
     }

@@ -117,11 +117,14 @@ def metrics(start_day: date | None, end_day: date | None) -> dict:
 
 
 def _estimate_accuracy(sess, done: list[Booking]) -> dict:
+    """Tracked against booked time, per finished timer: each crew member's timer is planned for
+    the booking's duration (SPEC §5.5), so a crew of two counts the duration twice."""
     by_id = {b.id: b for b in done}
     actual_seconds: dict[int, float] = defaultdict(float)
+    timers: dict[int, set] = defaultdict(set)
     if by_id:
         rows = sess.execute(
-            select(TimeEntry.booking_id, TimeSegment.started_at, TimeSegment.ended_at)
+            select(TimeEntry.booking_id, TimeEntry.id, TimeSegment.started_at, TimeSegment.ended_at)
             .join(TimeSegment, TimeSegment.entry_id == TimeEntry.id)
             .where(
                 TimeEntry.booking_id.in_(by_id),
@@ -129,9 +132,10 @@ def _estimate_accuracy(sess, done: list[Booking]) -> dict:
                 TimeSegment.ended_at.is_not(None),
             )
         )
-        for booking_id, began, ended in rows:
+        for booking_id, entry_id, began, ended in rows:
             actual_seconds[booking_id] += (ended - began).total_seconds()
-    estimated = sum(by_id[i].duration_minutes for i in actual_seconds)
+            timers[booking_id].add(entry_id)
+    estimated = sum(by_id[i].duration_minutes * len(timers[i]) for i in actual_seconds)
     actual = round(sum(actual_seconds.values()) / 60)
     return {
         "jobs": len(actual_seconds),

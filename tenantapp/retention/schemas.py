@@ -31,6 +31,7 @@ class DeletionOut(Schema):
 class ExportBundle(Schema):
     generated_at = fields.String()
     customers = fields.List(fields.Dict())
+    properties = fields.List(fields.Dict())
     leads = fields.List(fields.Dict())
     bookings = fields.List(fields.Dict())
     photos = fields.List(fields.Dict())

@@ -23,7 +23,7 @@ from shared import db
 from shared.errors import NotFound, ValidationFailed
 from tenantapp.audit.service import record
 from tenantapp.bookings.models import Booking
-from tenantapp.customers.models import Customer, ReferralCredit
+from tenantapp.customers.models import Customer, Property, ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.outbox.erasure import erase_person
 from tenantapp.photos import service as photos
@@ -95,6 +95,19 @@ def _customers(sess, data: dict, *, lock: bool = False) -> list[Customer]:
     return found
 
 
+# A property's free text names or locates the person (the home details do not).
+PROPERTY_PERSONAL_FIELDS = (
+    "address",
+    "postal_code",
+    "access_notes",
+    "key_notes",
+    "parking",
+    "pets",
+    "allergies",
+    "notes",
+)
+
+
 def anonymise(data: dict, now: datetime | None = None) -> dict:
     """Erase one person: anonymise customer and leads, detach bookings, delete their photos."""
     now = now or _now()
@@ -112,6 +125,12 @@ def anonymise(data: dict, now: datetime | None = None) -> dict:
         )
         for c in customers:
             c.name, c.email, c.phone, c.anonymized_at = ERASED, None, None, now
+        for place in tx.scalars(select(Property).where(Property.customer_id.in_(ids))):
+            for name in PROPERTY_PERSONAL_FIELDS:
+                setattr(place, name, None)
+            place.archived_at = place.archived_at or now
+        for c in customers:
+            c.notes, c.tags, c.sms_opt_in, c.auto_charge = None, [], False, False
         for lead in leads:
             lead.name, lead.phone, lead.email = ERASED, "", None
             lead.postal_code = lead.address = lead.access_notes = lead.parking = None
@@ -156,9 +175,13 @@ def export(data: dict) -> dict:
         credits = list(
             tx.scalars(select(ReferralCredit).where(ReferralCredit.customer_id.in_(ids)))
         )
+        places = list(
+            tx.scalars(select(Property).where(Property.customer_id.in_(ids)).order_by(Property.id))
+        )
         bundle = {
             "generated_at": _now().isoformat(),
             "customers": [_row(c) for c in customers],
+            "properties": [_row(p) for p in places],
             "leads": [_row(lead) for lead in leads],
             "bookings": [_row(b) for b in bookings],
             "photos": [_row(p, skip={"storage_ref", "storage_key"}) for p in photo_rows],

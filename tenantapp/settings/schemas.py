@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import phonenumbers
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from tenantapp.settings import branding
@@ -80,9 +81,16 @@ class TaxRate(Schema):
             raise ValidationError("At most three decimal places.")
 
 
+COUNTRY_HELP = (
+    "ISO 3166-1 alpha-2 code (upper case); the default region for phone numbers written "
+    "without a country code."
+)
+
+
 class SettingsOut(Schema):
     company_name = fields.String()
     time_zone = fields.String()
+    country = fields.String(metadata={"description": COUNTRY_HELP})
     contact_email = fields.String(allow_none=True)
     captcha_mode = fields.String(metadata={"description": CAPTCHA_HELP})
     export_mode = fields.String()
@@ -120,6 +128,10 @@ class SettingsOut(Schema):
 class SettingsPatch(Schema):
     company_name = fields.String(validate=validate.Length(min=1, max=200))
     time_zone = fields.String()
+    country = fields.String(
+        validate=validate.OneOf(sorted(phonenumbers.SUPPORTED_REGIONS)),
+        metadata={"description": COUNTRY_HELP},
+    )
     contact_email = fields.Email(allow_none=True)
     captcha_mode = fields.String(
         validate=validate.OneOf(CAPTCHA_MODES), metadata={"description": CAPTCHA_HELP}

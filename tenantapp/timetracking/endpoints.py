@@ -31,12 +31,15 @@ def add_timer_routes(
     guard: Callable,
     *,
     get_doc: str,
+    actor: Callable[[dict], service.Actor],
+    staff_body: bool,
     check: Callable[[int], object] = _no_check,
 ) -> None:
     """Register GET ``path`` and POST ``path``/start|pause|resume|finish on ``bp``.
 
     ``guard`` authorises each call; ``check(booking_id)`` runs before the timer is read or
-    changed. ``get_doc`` documents the GET (the two audiences read it differently).
+    changed; ``actor(body)`` says whose timer a POST runs. ``staff_body``: the POSTs take
+    ``worker_id`` in the body (staff act for a crew member). ``get_doc`` documents the GET.
     """
 
     def get(self, booking_id):
@@ -46,28 +49,41 @@ def add_timer_routes(
     get.__doc__ = get_doc
     _route(bp, path, "Time", get=guard(bp.response(200, schemas.TimeOut)(get)))
 
+    body = schemas.TimerActorIn if staff_body else None
     for suffix, name, action, doc in TRANSITIONS:
-        _route(bp, f"{path}/{suffix}", name, post=_transition(bp, guard, check, action, doc))
+        view = _transition(bp, guard, check, action, doc, actor, body)
+        _route(bp, f"{path}/{suffix}", name, post=view)
 
     @guard
     @bp.doc(responses=problems("409"))
-    @bp.arguments(schemas.FinishIn)
+    @bp.arguments(schemas.StaffFinishIn if staff_body else schemas.FinishIn)
     @bp.response(200, schemas.TimeOut)
     def finish(self, data, booking_id):
-        """RUNNING/PAUSED → FINISHED; above 1.2 × planned an ``overrun_reason`` is required."""
+        """RUNNING/PAUSED → FINISHED; above 1.2 × planned an ``overrun_reason`` is required
+        (judged on that worker's own time)."""
         check(booking_id)
-        service.finish(booking_id, data["overrun_reason"], data["note"])
+        service.finish(booking_id, data["overrun_reason"], data["note"], actor(data))
         return service.summary(booking_id)
 
     _route(bp, f"{path}/finish", "FinishTime", post=finish)
 
 
-def _transition(bp: Blueprint, guard, check, action, doc: str):
-    def post(self, booking_id):
-        check(booking_id)
-        action(booking_id)
-        return service.summary(booking_id)
+def _transition(bp: Blueprint, guard, check, action, doc: str, actor, body):
+    if body is None:
 
+        def post(self, booking_id):
+            check(booking_id)
+            action(booking_id, actor({}))
+            return service.summary(booking_id)
+
+    else:
+
+        def post(self, data, booking_id):
+            check(booking_id)
+            action(booking_id, actor(data))
+            return service.summary(booking_id)
+
+        post = bp.arguments(body, required=False)(post)
     post.__doc__ = doc
     return guard(bp.doc(responses=problems("409"))(bp.response(200, schemas.TimeOut)(post)))
 

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from shared.auth.guards import staff
 from tenantapp.timetracking.endpoints import add_timer_routes
+from tenantapp.timetracking.service import Actor
 
 blp = Blueprint("timetracking", __name__, url_prefix="/v1", description="Time tracking")
 
@@ -12,5 +13,8 @@ add_timer_routes(
     blp,
     "/admin/bookings/<int:booking_id>/time",
     staff("dispatch"),
-    get_doc="The timer's state, segments and planned / effective / delta / ratio.",
+    get_doc="The booking's time (planned, the crew's effective sum, delta, ratio) and each "
+    "worker's own.",
+    actor=lambda body: Actor(worker_id=body.get("worker_id")),
+    staff_body=True,
 )

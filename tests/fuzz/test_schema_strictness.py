@@ -114,6 +114,13 @@ REJECTS_WITH_REASON: dict[str, str] = {
     "team's calendar: state, not shape",
     "GET /slots": "lead_id needs its lead_token, else service_type and time_on_site_hours: a rule "
     "across query parameters OpenAPI cannot state",
+    # Staff bookings and crews (issue 21): the ids must name rows that exist together.
+    "POST /admin/bookings": "customer_id and property_id must name a customer and one of their "
+    "live properties, starts_at a future time a team is free: state, not shape",
+    "POST /admin/bookings/{booking_id}/workers": "the workers must exist, be active and be free "
+    "at the booking's time: state, not shape",
+    "POST /admin/bookings/{booking_id}/assign": "the worker must exist, be active and be free at "
+    "the booking's time: state, not shape",
     # Seen after merging the jobs branch (issue 20), not yet investigated: refusals that depend on
     # the message's state, not on the request's shape.
     "POST /admin/outbox/{message_id}/replay": "depends on the message's state (not investigated)",

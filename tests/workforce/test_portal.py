@@ -84,7 +84,7 @@ def test_assignment_is_audited(client, tenant):
     assign(client, tenant, job["id"], w.id)
     entries = client.get(tenant.url("/admin/audit"), headers=tenant.headers).get_json()["items"]
     hit = next(e for e in entries if e["action"] == "booking.assign")
-    assert hit["entity_id"] == str(job["id"]) and hit["after"]["worker_id"] == w.id
+    assert hit["entity_id"] == str(job["id"]) and hit["after"]["worker_ids"] == [w.id]
 
 
 def test_cancelled_jobs_are_hidden_and_done_jobs_shown(client, tenant, worker):

@@ -203,7 +203,10 @@ def test_time_writes_are_audited(client, tenant, booking, clock):
     _act(client, tenant, booking["id"], "start")
     entries = client.get(tenant.url("/admin/audit"), headers=tenant.headers).get_json()["items"]
     hit = next(e for e in entries if e["action"] == "time.start")
-    assert hit["entity_id"] == str(booking["id"]) and hit["after"] == {"state": "RUNNING"}
+    assert hit["entity_id"] == str(booking["id"]) and hit["after"] == {
+        "state": "RUNNING",
+        "worker_id": None,
+    }
 
 
 def test_workers_track_time_on_their_visible_jobs(client, tenant, booking, clock):
