@@ -14,12 +14,14 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    event,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import TenantBase
+from tenantapp.bookings.slot_cache import booking_written
 
 BOOKING_STATUSES = ("PENDING", "CONFIRMED", "DONE", "CANCELLED")
 DEPOSIT_STATUSES = ("pending", "paid", "expired", "failed", "refunded")
@@ -82,3 +84,9 @@ class Booking(TenantBase):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# Every booking write moves the tenant's availability version once it commits, wherever it is made
+# (services, jobs, CLI): the cached public slot answers depend on it (tenantapp.bookings.slot_cache).
+for _event in ("after_insert", "after_update", "after_delete"):
+    event.listen(Booking, _event, booking_written)

@@ -1,9 +1,10 @@
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.api import link, links
 from shared.auth.guards import public, staff
-from tenantapp.bookings import availability
+from tenantapp.bookings import availability, slot_cache
 from tenantapp.leads.proof import lead_by_proof
 from tenantapp.leads.service import booking_minutes
 from tenantapp.pricing.estimator import duration_minutes
@@ -127,4 +128,12 @@ class Slots(MethodView):
         window = None
         if args["window_start_hour"] is not None:
             window = (args["window_start_hour"], args["window_end_hour"])
-        return availability.find_slots(args["date"], minutes, window)
+
+        def compute():
+            found = availability.find_slots(args["date"], minutes, window)
+            body = current_app.json.response(schemas.SlotsOut().dump(found)).get_data()
+            return body, found["stable_until"]
+
+        key = slot_cache.key(g.get("availability_version"), args["date"], minutes, window)
+        body = slot_cache.answer(key, compute)
+        return current_app.response_class(body, mimetype=current_app.json.mimetype)
