@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     runtime = runtime or Runtime(settings)
     configure_logging(settings.log_level)
 
-    app = Flask("controlplane")
+    app = web.App("controlplane")
     api = make_api(app, title="Cleanplane control plane")
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
     metrics.init_app(app)

@@ -283,6 +283,7 @@ def route_label() -> str:
 def init_app(app: Flask) -> None:
     """Time every request of ``app`` by route template and count its 5xx responses."""
     app_name = app.name
+    histograms: dict[tuple, object] = {}  # labelled children, looked up once per label set
 
     @app.after_request
     def _observe(resp):
@@ -290,9 +291,13 @@ def init_app(app: Flask) -> None:
         if started is not None:
             route = route_label()
             method = request.method if request.method in _METHODS else "OTHER"
-            HTTP_LATENCY.labels(
-                app=app_name, route=route, method=method, status=f"{resp.status_code // 100}xx"
-            ).observe(time.perf_counter() - started)
+            key = (route, method, resp.status_code // 100)
+            histogram = histograms.get(key)
+            if histogram is None:
+                histogram = histograms[key] = HTTP_LATENCY.labels(
+                    app=app_name, route=route, method=method, status=f"{key[2]}xx"
+                )
+            histogram.observe(time.perf_counter() - started)
             if resp.status_code >= 500:
                 HTTP_5XX.labels(app=app_name, route=route, method=method).inc()
         return resp
