@@ -25,7 +25,8 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 # is past it (``flask tenants migrate`` first, then deploy the code that drops the old shape).
 # t0011: the ORM maps `settings.export_signing_secret` (t0010) and the lead-proof columns (t0011), so
 # a tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
-TENANT_MIN_REVISION = "t0011_lead_proof"
+# t0012: customers' details, properties, crews and time per worker are mapped (issue #21).
+TENANT_MIN_REVISION = "t0012_customers_properties"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".
 TENANT_LOCK_NAMESPACE = 0x636C6E70
