@@ -11,6 +11,9 @@ from tenantapp.pricing.estimator import duration_minutes
 from tenantapp.scheduling import schemas, service
 
 blp = Blueprint("scheduling", __name__, url_prefix="/v1", description="Teams, hours and slots")
+# One instance, not the class: webargs would build a new schema (deep-copying its fields) on every
+# request of the public slot finder.
+SLOT_QUERY = schemas.SlotQuery()
 
 
 @blp.route("/admin/teams")
@@ -114,7 +117,7 @@ class Schedule(MethodView):
 @blp.route("/slots")
 class Slots(MethodView):
     @public
-    @blp.arguments(schemas.SlotQuery, location="query")
+    @blp.arguments(SLOT_QUERY, location="query")
     @blp.response(200, schemas.SlotsOut)
     def get(self, args):
         """Up to three free start times on a day (any free team), with a clarifier when needed.
