@@ -311,6 +311,17 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+def gunicorn_on_starting(server) -> None:  # gunicorn's hook signature
+    """Gunicorn ``on_starting`` hook (master, before any worker): empty the multiprocess
+    directory, so counters of an earlier run (a restarted container) do not come back."""
+    directory = multiprocess_dir()
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(directory, name))
+
+
 def gunicorn_child_exit(server, worker) -> None:  # gunicorn's hook signature
     """Gunicorn ``child_exit`` hook: drop a dead worker's live gauges from the shared files."""
     if multiprocess_dir():
