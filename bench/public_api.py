@@ -11,6 +11,7 @@ sync worker closes them anyway). Prints one line per figure and writes JSON.
 from __future__ import annotations
 
 import argparse
+import collections
 import http.client
 import itertools
 import json
@@ -83,6 +84,7 @@ def load(
     payloads = [json.dumps(b).encode() for b in BODIES]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
+    why: collections.Counter = collections.Counter()  # what the errors were: status or exception
     start = time.monotonic()
     measure_from, stop_at = start + warmup, start + warmup + seconds
 
@@ -106,8 +108,9 @@ def load(
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200
-            except OSError:
-                ok = False
+                reason = str(resp.status)
+            except OSError as exc:
+                ok, reason = False, type(exc).__name__
             finally:
                 conn.close()
             t1 = time.monotonic()
@@ -115,6 +118,8 @@ def load(
             if t0 >= measure_from:
                 latencies[i].append(t1 - t0)
                 errors[i] += 0 if ok else 1
+                if not ok:
+                    why[reason] += 1
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:
@@ -130,6 +135,7 @@ def load(
     return {
         "requests": count,
         "errors": sum(errors),
+        "error_kinds": dict(why),
         "rps": round(count / seconds, 1),
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
