@@ -89,7 +89,9 @@ def test_every_window_of_a_compound_limit_counts(counted, tenant):
     assert 60 < int(refused.headers["Retry-After"]) <= 3600
 
 
-def test_the_trip_reloads_its_script_and_reconnects_after_a_redis_restart(settings, tmp_path):
+def test_the_trip_reloads_its_script_and_reconnects_after_a_redis_restart(
+    settings, migrated, tmp_path
+):
     """The trip runs EVALSHA straight on a pooled connection: NOSCRIPT (scripts flushed) loads the
     script again, and a connection the restart broke is replaced, both within the request."""
     from tests.drills.support import OwnRedis
