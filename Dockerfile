@@ -9,6 +9,6 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 COPY . .
 RUN pip install --no-cache-dir . && mkdir -p /tmp/prometheus
 EXPOSE 8000
-CMD ["gunicorn", "wsgi:create_wsgi()", "--bind", "0.0.0.0:8000", "--workers", "2", \
+CMD ["gunicorn", "wsgi:create_wsgi()", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "2", \
      "--worker-class", "gthread", "--threads", "8", "--timeout", "30", "--keep-alive", "5", \
      "--no-control-socket"]

@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     runtime = runtime or Runtime(settings)
     configure_logging(settings.log_level)
 
-    app = Flask("controlplane")
+    app = web.App("controlplane")
     api = make_api(app, title="Cleanplane control plane")
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
     pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)

@@ -200,6 +200,8 @@ def web_command(env: dict, host: str, port: str) -> list[str]:
         "-m",
         "gunicorn",
         "wsgi:create_wsgi()",
+        "--config",
+        "gunicorn.conf.py",  # the metrics hooks (cwd is the repository)
         "--bind",
         f"{host}:{port}",
         "--workers",

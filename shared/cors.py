@@ -46,8 +46,13 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _vary_on_origin(resp):
         # Answers differ by Origin (flask-cors leaves Vary out when one origin is configured),
-        # so shared caches must key on it.
-        resp.vary.add("Origin")
+        # so shared caches must key on it. Plain header text: ``resp.vary`` parses and rebuilds
+        # the header on every response.
+        vary = resp.headers.get("Vary")
+        if not vary:
+            resp.headers["Vary"] = "Origin"
+        elif "origin" not in (v.strip().lower() for v in vary.split(",")):
+            resp.headers["Vary"] = f"{vary}, Origin"
         return resp
 
     origins = platform_origins(settings)

@@ -31,11 +31,13 @@ def _networks(cidrs: tuple[str, ...]):
 def client_ip() -> str:
     peer = request.remote_addr or "0.0.0.0"  # noqa: S104 - only a key, never bound
     trusted = _networks(tuple(current_runtime().settings.trusted_proxy_cidrs))
+    if not trusted:
+        return peer  # the common case: no proxy to see through, nothing to parse
     try:
         peer_ip = ipaddress.ip_address(peer)
     except ValueError:
         return peer
-    if trusted and any(peer_ip in net for net in trusted):
+    if any(peer_ip in net for net in trusted):
         forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")]
         # Walk from the right: the first address that is not a trusted proxy is the client.
         for hop in reversed([p for p in forwarded if p]):

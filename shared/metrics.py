@@ -283,6 +283,7 @@ def route_label() -> str:
 def init_app(app: Flask) -> None:
     """Time every request of ``app`` by route template and count its 5xx responses."""
     app_name = app.name
+    histograms: dict[tuple, object] = {}  # labelled children, looked up once per label set
 
     @app.after_request
     def _observe(resp):
@@ -290,9 +291,13 @@ def init_app(app: Flask) -> None:
         if started is not None:
             route = route_label()
             method = request.method if request.method in _METHODS else "OTHER"
-            HTTP_LATENCY.labels(
-                app=app_name, route=route, method=method, status=f"{resp.status_code // 100}xx"
-            ).observe(time.perf_counter() - started)
+            key = (route, method, resp.status_code // 100)
+            histogram = histograms.get(key)
+            if histogram is None:
+                histogram = histograms[key] = HTTP_LATENCY.labels(
+                    app=app_name, route=route, method=method, status=f"{key[2]}xx"
+                )
+            histogram.observe(time.perf_counter() - started)
             if resp.status_code >= 500:
                 HTTP_5XX.labels(app=app_name, route=route, method=method).inc()
         return resp
@@ -304,6 +309,17 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 # ---------------------------------------------------------------- scrape
 def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def gunicorn_on_starting(server) -> None:  # gunicorn's hook signature
+    """Gunicorn ``on_starting`` hook (master, before any worker): empty the multiprocess
+    directory, so counters of an earlier run (a restarted container) do not come back."""
+    directory = multiprocess_dir()
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(directory, name))
 
 
 def gunicorn_child_exit(server, worker) -> None:  # gunicorn's hook signature

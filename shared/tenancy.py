@@ -26,6 +26,7 @@ from shared.tenant_names import (
     SLUG_RE,
     InvalidSchemaName,
     TenantRef,
+    availability_key,
     check_schema_name,
     new_schema_name,
     quoted_schema,
@@ -50,6 +51,7 @@ __all__ = [
     "quoted_schema",
     "slug_problem",
     "tenant_context",
+    "availability_key",
     "version_key",
 ]
 

@@ -132,3 +132,9 @@ class TenantRef:
 
 def version_key(tenant_id: uuid.UUID | str) -> str:
     return f"cp:tenant:{tenant_id}:version"
+
+
+def availability_key(tenant_id: uuid.UUID | str) -> str:
+    """The counter of a tenant's booking writes: the version its cached public slot answers are
+    keyed by (``tenantapp.bookings.slot_cache``), read on every tenant request's round trip."""
+    return f"cp:tenant:{tenant_id}:availability"

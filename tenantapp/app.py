@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     runtime = runtime or Runtime(settings)
     configure_logging(settings.log_level)
 
-    app = Flask("tenantapp")
+    app = web.App("tenantapp")
     api = make_api(
         app,
         title="Cleanplane tenant API",

@@ -77,6 +77,7 @@ def init_app(app: Flask, runtime: Runtime) -> None:
         finally:
             g.api_counted = trip.counted  # the access-log hook must not count it again
         g.tenant = tenant
+        g.availability_version = trip.availability  # for the public slot cache
         _check_revision(tenant)
         trip.enforce()  # 429 after the 404/503s, as when the limiter ran after resolution
         g.tenant_scope = tenant_context(tenant)

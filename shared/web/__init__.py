@@ -5,6 +5,7 @@ The page stack (templates, assets, CSP, messages) is in this package's modules: 
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 import uuid
@@ -19,6 +20,26 @@ from shared.runtime import Runtime, reset_runtime, set_runtime
 from shared.usage import count_api_request
 
 access_log = logging.getLogger("cleanplane.access")
+
+
+class App(Flask):
+    """Flask, answering ``ensure_sync`` once per function.
+
+    Flask asks it of every hook and view on every request (``inspect.iscoroutinefunction``, some
+    fifteen times per request); whether a function is a coroutine never changes. Keyed by the
+    underlying function, so per-request bound methods (``MethodView``) add no entries.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._is_async: dict = {}
+
+    def ensure_sync(self, func):
+        key = getattr(func, "__func__", func)
+        is_async = self._is_async.get(key)
+        if is_async is None:
+            is_async = self._is_async[key] = inspect.iscoroutinefunction(func)
+        return self.async_to_sync(func) if is_async else func
 
 
 def _has_nul(value) -> bool:
@@ -88,22 +109,23 @@ def init_app(app: Flask, runtime: Runtime) -> None:
                 count_api_request(runtime.redis, tenant.id)
             except Exception:  # metering must never fail a response
                 access_log.warning("api usage not counted", exc_info=True)
-        access_log.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            resp.status_code,
-            extra={
-                "request_id": g.get("request_id"),
-                "tenant_id": str(tenant.id) if tenant else None,
-                "user_id": getattr(principal, "user_id", None),
-                "route": request.url_rule.rule if request.url_rule else None,
-                "status": resp.status_code,
-                "latency_ms": round(
-                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
-                ),
-            },
-        )
+        if access_log.isEnabledFor(logging.INFO):  # the record's fields are not free to build
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                resp.status_code,
+                extra={
+                    "request_id": g.get("request_id"),
+                    "tenant_id": str(tenant.id) if tenant else None,
+                    "user_id": getattr(principal, "user_id", None),
+                    "route": request.url_rule.rule if request.url_rule else None,
+                    "status": resp.status_code,
+                    "latency_ms": round(
+                        (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
+                    ),
+                },
+            )
         return resp
 
     @app.teardown_request

@@ -24,6 +24,7 @@ from tenantapp.bookings.slots import (
     TeamDay,
     candidates,
     is_free,
+    stable_until,
     suggest,
     window_bounds,
 )
@@ -127,11 +128,14 @@ def read_day(
 
 
 def find_slots(day: date, minutes: int, window_hours=None, now: datetime | None = None) -> dict:
-    """Up to three free starts on ``day`` (any free team) and a clarifier when the ask misses."""
+    """Up to three free starts on ``day`` (any free team) and a clarifier when the ask misses.
+
+    ``stable_until``: until when the clock alone cannot change the answer (the slot cache keeps
+    it that long; it is not part of the response).
+    """
     zone, _, teams = read_day(day, read_only=True)
-    suggestions, clarifier = suggest(
-        day, teams, minutes, zone, now or datetime.now(UTC), window_hours
-    )
+    now = now or datetime.now(UTC)
+    suggestions, clarifier = suggest(day, teams, minutes, zone, now, window_hours)
     return {
         "date": day,
         "duration_minutes": minutes,
@@ -145,6 +149,7 @@ def find_slots(day: date, minutes: int, window_hours=None, now: datetime | None 
             for s in suggestions
         ],
         "clarifier": clarifier,
+        "stable_until": stable_until(day, teams, zone, now),
     }
 
 

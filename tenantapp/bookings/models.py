@@ -14,12 +14,14 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    event,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import TenantBase
+from tenantapp.bookings.slot_cache import booking_written
 
 BOOKING_STATUSES = ("PENDING", "CONFIRMED", "DONE", "CANCELLED")
 DEPOSIT_STATUSES = ("pending", "paid", "expired", "failed", "refunded")
@@ -109,3 +111,9 @@ class BookingWorker(TenantBase):
     )
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# Every booking write moves the tenant's availability version once it commits, wherever it is made
+# (services, jobs, CLI): the cached public slot answers depend on it (tenantapp.bookings.slot_cache).
+for _event in ("after_insert", "after_update", "after_delete"):
+    event.listen(Booking, _event, booking_written)

@@ -95,6 +95,19 @@ class _FreeCheck:
         return n == 0 or self.max_ends[n - 1] <= start
 
 
+def stable_until(day: date, teams: list[TeamDay], zone: ZoneInfo, now: datetime) -> datetime:
+    """Until when ``suggest``'s answer at ``now`` can change by the clock alone.
+
+    Only the lead time depends on the clock: the answer holds while the first candidate start
+    still offered at ``now`` stays offered, i.e. up to that start minus the lead time.
+    """
+    earliest = now + MIN_LEAD_TIME
+    offered = [
+        c for t in teams if t.window for c in _candidates(day, t.window, zone) if c >= earliest
+    ]
+    return min(offered) - MIN_LEAD_TIME if offered else datetime.max.replace(tzinfo=now.tzinfo)
+
+
 @dataclass
 class Suggestion:
     starts_at: datetime

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate
 
 from tenantapp.pricing.config import FREQUENCIES, MAX_BATHS, MAX_BEDS, SERVICE_TYPES
+from tenantapp.pricing.config_schema import PRICING_CONFIG_SCHEMA
 
 HALF = Decimal("0.5")
 
@@ -117,11 +118,11 @@ class PricingOut(Schema):
     config_hash = fields.String()
     created_at = fields.DateTime()
     created_by = fields.String(allow_none=True)
-    config = fields.Dict(metadata={"description": "The pricing config document (see docs)."})
+    config = fields.Dict(metadata=PRICING_CONFIG_SCHEMA)
 
 
 class PricingPut(Schema):
-    config = fields.Dict(required=True, metadata={"description": "A complete pricing config."})
+    config = fields.Dict(required=True, metadata=PRICING_CONFIG_SCHEMA)
     expected_version = fields.Integer(
         strict=True,
         metadata={"description": "If given and not the current version → 409 (lost update)."},

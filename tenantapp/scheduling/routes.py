@@ -1,15 +1,19 @@
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.api import link, links
 from shared.auth.guards import public, staff
-from tenantapp.bookings import availability
+from tenantapp.bookings import availability, slot_cache
 from tenantapp.leads.proof import lead_by_proof
 from tenantapp.leads.service import booking_minutes
 from tenantapp.pricing.estimator import duration_minutes
 from tenantapp.scheduling import schemas, service
 
 blp = Blueprint("scheduling", __name__, url_prefix="/v1", description="Teams, hours and slots")
+# One instance, not the class: webargs would build a new schema (deep-copying its fields) on every
+# request of the public slot finder.
+SLOT_QUERY = schemas.SlotQuery()
 
 
 @blp.route("/admin/teams")
@@ -113,7 +117,7 @@ class Schedule(MethodView):
 @blp.route("/slots")
 class Slots(MethodView):
     @public
-    @blp.arguments(schemas.SlotQuery, location="query")
+    @blp.arguments(SLOT_QUERY, location="query")
     @blp.response(200, schemas.SlotsOut)
     def get(self, args):
         """Up to three free start times on a day (any free team), with a clarifier when needed.
@@ -127,4 +131,12 @@ class Slots(MethodView):
         window = None
         if args["window_start_hour"] is not None:
             window = (args["window_start_hour"], args["window_end_hour"])
-        return availability.find_slots(args["date"], minutes, window)
+
+        def compute():
+            found = availability.find_slots(args["date"], minutes, window)
+            body = current_app.json.response(schemas.SlotsOut().dump(found)).get_data()
+            return body, found["stable_until"]
+
+        key = slot_cache.key(g.get("availability_version"), args["date"], minutes, window)
+        body = slot_cache.answer(key, compute)
+        return current_app.response_class(body, mimetype=current_app.json.mimetype)

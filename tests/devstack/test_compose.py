@@ -176,3 +176,30 @@ def test_web_sits_behind_a_buffering_nginx_and_runs_threaded_workers(compose):
     launched = web_command({}, "127.0.0.1", "8000")
     for flag in ("--worker-class", "--threads", "--timeout", "--keep-alive"):
         assert launched[launched.index(flag) + 1] == web[web.index(flag) + 1], flag
+
+
+def test_every_web_launcher_loads_the_gunicorn_config_with_the_metrics_hooks(tmp_path, monkeypatch):
+    """docs/operations.md: the gunicorn config wipes the multiprocess directory before the first
+    worker and drops a dead worker's live gauges (child_exit)."""
+    from gunicorn.app.base import Application
+
+    from devstack.run import web_command
+    from shared import metrics
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for command in (services["web"]["command"], web_command({}, "127.0.0.1", "8000")):
+        assert command[command.index("--config") + 1] == "gunicorn.conf.py"
+    assert '"--config", "gunicorn.conf.py"' in dockerfile
+    config = Application.get_config_from_filename(None, str(ROOT / "gunicorn.conf.py"))
+    assert config["child_exit"] is metrics.gunicorn_child_exit
+    assert config["on_starting"] is metrics.gunicorn_on_starting
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    (tmp_path / "counter_1.db").write_bytes(b"stale")  # an earlier run's file
+    config["on_starting"](server=None)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "gauge_livesum_4242.db").write_bytes(b"live")  # a worker's live gauge
+    (tmp_path / "counter_4242.db").write_bytes(b"kept")  # counters outlive their worker
+    config["child_exit"](server=None, worker=type("Worker", (), {"pid": 4242})())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counter_4242.db"]

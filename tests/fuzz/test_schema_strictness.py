@@ -106,8 +106,9 @@ REJECTS_WITH_REASON: dict[str, str] = {
     "GET /unsubscribe": _SECRET,
     "POST /unsubscribe": _SECRET,
     "POST /worker/accept-invite": _SECRET,
-    "PUT /admin/pricing": "the pricing config is a free-form document checked by its own "
-    "validator (docs/pricing); its JSON Schema is not published yet",
+    "PUT /admin/pricing": "the config's JSON Schema is published (tenantapp/pricing/"
+    "config_schema.py); refused are add-on names (OpenAPI 3.0 has no propertyNames: any key is "
+    "generated) and rules across rows (thresholds that rise, one row per beds and baths)",
     "POST /admin/blackouts": "starts_at before ends_at, both in the years 1900-2999 "
     "(shared/input_limits.py): rules a date-time format cannot carry",
     "POST /admin/bookings/{booking_id}/move": "the new start must be a free, future slot of the "
@@ -125,11 +126,14 @@ REJECTS_WITH_REASON: dict[str, str] = {
     # the message's state, not on the request's shape.
     "POST /admin/outbox/{message_id}/replay": "depends on the message's state (not investigated)",
     "POST /admin/exports/{message_id}/replay": "depends on the message's state (not investigated)",
-    # tenantapp/leads and tenantapp/bookings schemas are being reworked by another branch
-    # (lead_token, issue 17); their constraints follow there.
-    "POST /leads": "schemas owned by the lead_token work (security2)",
-    "POST /bookings": "schemas owned by the lead_token work (security2)",
-    "POST /bookings/{booking_id}/reschedule": "schemas owned by the lead_token work (security2)",
+    # Public lead and booking intake: every field states its type, length, pattern or enum, and
+    # unknown fields are refused; what is still refused is not shape.
+    "POST /leads": "phone must be a dialable number (libphonenumber's validity: ranges per country "
+    "and area code), preferred dates lie in the years 1900-2999 (a date format cannot bound "
+    "them) and add-on names must exist in the workspace's own pricing config",
+    "POST /bookings": "lead_id needs its lead_token (proof of the lead) and starts_at must be a "
+    "free, future 30-minute slot of the calendar: state, not shape",
+    "POST /bookings/{booking_id}/reschedule": "the manage token and a free, future slot: state",
 }
 
 # Operations that need an id no link supplies, and why.

@@ -9,8 +9,8 @@ import pytest
 import redis
 
 from shared.runtime import Runtime
-from shared.usage import BUCKET_PREFIX, minute_bucket
-from tests.support import ApiClient
+from shared.usage import BUCKET_PREFIX, PENDING_KEY, minute_bucket
+from tests.support import ApiClient, signup
 
 ESTIMATE = {"beds": 3, "baths": 1.5, "service_type": "deep"}
 
@@ -87,3 +87,41 @@ def test_every_window_of_a_compound_limit_counts(counted, tenant):
     assert refused.headers["Content-Type"] == "application/problem+json"
     # The hourly window is the one breached: retry after the rest of the hour, not a minute.
     assert 60 < int(refused.headers["Retry-After"]) <= 3600
+
+
+def test_the_trip_reloads_its_script_and_reconnects_after_a_redis_restart(
+    settings, migrated, tmp_path
+):
+    """The trip runs EVALSHA straight on a pooled connection: NOSCRIPT (scripts flushed) loads the
+    script again, and a connection the restart broke is replaced, both within the request."""
+    from tests.drills.support import OwnRedis
+    from wsgi import create_wsgi
+
+    server = OwnRedis(tmp_path)
+    server.start()
+    rt = Runtime(settings.replace(redis_url=server.url))
+    try:
+        client = ApiClient(create_wsgi(rt.settings, runtime=rt))
+        tenant = signup(client)
+
+        def metered() -> int:  # over every minute bucket: the minute may roll over mid-test
+            buckets = [BUCKET_PREFIX + b.decode() for b in rt.redis.smembers(PENDING_KEY)]
+            return sum(int(rt.redis.hget(b, str(tenant.id)) or 0) for b in buckets)
+
+        def estimate():
+            assert client.post(tenant.url("/estimate"), json=ESTIMATE).status_code == 200
+
+        estimate()
+        rt.redis.script_flush()
+        before = metered()
+        estimate()
+        assert metered() == before + 1  # counted in Redis: the script ran after NOSCRIPT
+
+        server.stop()
+        server.start()  # empty again; the pool's connections are dead
+        estimate()
+        assert metered() == 1
+        assert rt.tenants._redis_down is False
+    finally:
+        rt.dispose()
+        server.stop()
