@@ -26,7 +26,8 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 # t0011: the ORM maps `settings.export_signing_secret` (t0010) and the lead-proof columns (t0011), so
 # a tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
 # t0012: customers' details, properties, crews and time per worker are mapped (issue #21).
-TENANT_MIN_REVISION = "t0012_customers_properties"
+# t0017: workers' pay settings and customer imports are mapped (issue #22).
+TENANT_MIN_REVISION = "t0017_search"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".
 TENANT_LOCK_NAMESPACE = 0x636C6E70

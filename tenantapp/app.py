@@ -27,6 +27,7 @@ from tenantapp.pricing.routes import blp as pricing_blp
 from tenantapp.reports.routes import blp as reports_blp
 from tenantapp.retention.routes import blp as retention_blp
 from tenantapp.scheduling.routes import blp as scheduling_blp
+from tenantapp.search.routes import blp as search_blp
 from tenantapp.settings.routes import blp as settings_blp
 from tenantapp.timetracking.routes import blp as timetracking_blp
 from tenantapp.workers import sessions as worker_sessions
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     payments_blp,
     reports_blp,
     retention_blp,
+    search_blp,
 )
 
 
