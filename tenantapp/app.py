@@ -14,6 +14,7 @@ from shared.web import pages
 from tenantapp import cors, limits, resolution
 from tenantapp.audit.routes import blp as audit_blp
 from tenantapp.bookings.routes import blp as bookings_blp
+from tenantapp.bulk.routes import blp as bulk_blp
 from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
 from tenantapp.exports.routes import blp as exports_blp
@@ -54,6 +55,7 @@ BLUEPRINTS = (
     reports_blp,
     retention_blp,
     search_blp,
+    bulk_blp,
 )
 
 

@@ -188,7 +188,13 @@ def bookings(q: SearchQuery) -> list[Hit]:
     for booking, name, r in db.session().execute(stmt):
         when = booking.starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         out.append(
-            Hit("booking", booking.id, f"Booking #{booking.id}", _join(name, booking.status, when), r)
+            Hit(
+                "booking",
+                booking.id,
+                f"Booking #{booking.id}",
+                _join(name, booking.status, when),
+                r,
+            )
         )
     return out
 
@@ -218,4 +224,3 @@ def workers(q: SearchQuery) -> list[Hit]:
         )
         for w, r, s in db.session().execute(stmt)
     ]
-

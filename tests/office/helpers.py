@@ -29,6 +29,7 @@ def add_customer(runtime, tenant, name, *, email=None, phone=None, address=None,
 
 
 def search(client, tenant, q, **params):
-    resp = client.get(tenant.url("/admin/search"), query_string={"q": q, **params},
-                      headers=tenant.headers)
+    resp = client.get(
+        tenant.url("/admin/search"), query_string={"q": q, **params}, headers=tenant.headers
+    )
     return resp

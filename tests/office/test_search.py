@@ -88,6 +88,7 @@ def test_search_in_one_tenant_never_finds_another_tenants_rows(
     add_customer(runtime, tenant, "Secret Sam", phone="+17805550123", address="10230 Jasper Ave")
     for q in ("Secret", "Jasper", "780 555 0123"):
         assert search(client, other_tenant, q).get_json()["items"] == []
-        foreign = client.get(tenant.url("/admin/search"), query_string={"q": q},
-                             headers=other_tenant.headers)
+        foreign = client.get(
+            tenant.url("/admin/search"), query_string={"q": q}, headers=other_tenant.headers
+        )
         assert foreign.status_code == 403
