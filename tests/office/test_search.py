@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bookings.conftest import book, make_lead, monday, at
+from tests.bookings.conftest import at, book, make_lead, monday
 from tests.office.helpers import add_customer, search
 from tests.workforce.helpers import make_worker
 
