@@ -19,6 +19,7 @@ from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
 from tenantapp.exports.routes import blp as exports_blp
 from tenantapp.fields import TenantInstant
+from tenantapp.imports.routes import blp as imports_blp
 from tenantapp.leads.routes import blp as leads_blp
 from tenantapp.messaging.routes import blp as messaging_blp
 from tenantapp.payments.routes import blp as payments_blp
@@ -56,6 +57,7 @@ BLUEPRINTS = (
     retention_blp,
     search_blp,
     bulk_blp,
+    imports_blp,
 )
 
 

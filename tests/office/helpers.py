@@ -33,3 +33,14 @@ def search(client, tenant, q, **params):
         tenant.url("/admin/search"), query_string={"q": q, **params}, headers=tenant.headers
     )
     return resp
+
+
+def run_default_queue(runtime):
+    """Work the default queue in this process until it is empty (the import job runs on it)."""
+    from rq import SimpleWorker
+
+    from jobs import queues
+
+    with use_runtime(runtime):
+        worker = SimpleWorker([queues.queue(queues.DEFAULT, runtime)], connection=runtime.redis)
+        worker.work(burst=True)
