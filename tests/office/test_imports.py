@@ -103,12 +103,12 @@ def test_dedupe_by_email_then_phone_against_existing_and_within_the_file(client,
     existing = add_customer(runtime, tenant, "Old Name", email="old@example.com")
     by_phone = add_customer(runtime, tenant, "Phone Only", phone="+17805550105")
     csv = (
-        "Name,Email,Phone\n"
-        "Old Name Again,OLD@example.com,780 555 0106\n"
-        "Phone Match,phone@example.com,(780) 555-0105\n"
-        "New Person,new@example.com,\n"
-        "New Person Twice,new@example.com,\n"
-    ).encode()
+        b"Name,Email,Phone\n"
+        b"Old Name Again,OLD@example.com,780 555 0106\n"
+        b"Phone Match,phone@example.com,(780) 555-0105\n"
+        b"New Person,new@example.com,\n"
+        b"New Person Twice,new@example.com,\n"
+    )
     result = finished(client, runtime, tenant, upload(client, tenant, csv))
     assert (result["created"], result["merged"], result["skipped"]) == (1, 3, 0)
     rows = {c.id: c for c in customers(runtime, tenant)}
