@@ -31,6 +31,7 @@ from tenantapp.retention.routes import blp as retention_blp
 from tenantapp.scheduling.routes import blp as scheduling_blp
 from tenantapp.search.routes import blp as search_blp
 from tenantapp.settings.routes import blp as settings_blp
+from tenantapp.timesheets.routes import blp as timesheets_blp
 from tenantapp.timetracking.routes import blp as timetracking_blp
 from tenantapp.workers import sessions as worker_sessions
 from tenantapp.workers.pages import blp as worker_pages_blp
@@ -58,6 +59,7 @@ BLUEPRINTS = (
     search_blp,
     bulk_blp,
     imports_blp,
+    timesheets_blp,
 )
 
 
