@@ -38,14 +38,24 @@ TRIGRAM_INDEXES = (
     ("ix_workers_email_trgm", "workers", "email"),
 )
 
+PREFIX_INDEXES = (
+    ("ix_bookings_id_text", "bookings", "CAST(id AS TEXT)"),
+    ("ix_customers_name_prefix", "customers", "lower(name)"),
+    ("ix_customers_email_prefix", "customers", "lower(email)"),
+    ("ix_leads_name_prefix", "leads", "lower(name)"),
+    ("ix_leads_email_prefix", "leads", "lower(email)"),
+)
+
 
 def upgrade() -> None:
     for name, table, expression in TRIGRAM_INDEXES:
         op.execute(
             f"CREATE INDEX {name} ON {table} USING gin (({expression}) extensions.gin_trgm_ops)"
         )
-    # Booking ids are searched by prefix ("#1234" finds 12345): a text_pattern_ops index.
-    op.execute("CREATE INDEX ix_bookings_id_text ON bookings ((CAST(id AS TEXT)) text_pattern_ops)")
+    # Booking ids are searched by prefix ("#1234" finds 12345), and one- or two-character
+    # queries by the start of names and e-mails (too short for trigrams): text_pattern_ops.
+    for name, table, expression in PREFIX_INDEXES:
+        op.execute(f"CREATE INDEX {name} ON {table} (({expression}) text_pattern_ops)")
     _worker_pay()
     _imports()
 
@@ -115,6 +125,7 @@ def downgrade() -> None:
         op.drop_constraint(op.f(f"ck_workers_{name}"), "workers", type_="check")
     for column in ("pay_percent", "pay_flat_cents", "pay_type"):
         op.drop_column("workers", column)
-    op.drop_index("ix_bookings_id_text", table_name="bookings")
+    for name, table, _expression in reversed(PREFIX_INDEXES):
+        op.drop_index(name, table_name=table)
     for name, table, _expression in reversed(TRIGRAM_INDEXES):
         op.drop_index(name, table_name=table)

@@ -43,6 +43,18 @@ class SearchQuery:
         return f"%{escaped}%"
 
     @property
+    def short(self) -> bool:
+        """One or two characters: too short for trigrams; matched at the start of names and
+        e-mails only (a b-tree prefix index), never anywhere inside."""
+        return len(self.text) < FUZZY_MIN_CHARS
+
+    @property
+    def starts(self) -> str:
+        """``LIKE`` pattern on a lower-cased column: the text at its start."""
+        escaped = _LIKE_SPECIAL.sub(r"\\\1", self.lowered)
+        return f"{escaped}%"
+
+    @property
     def word_prefix(self) -> str:
         """``~*`` pattern: the text at the start of any word ("Jasper" in "10230 Jasper Ave")."""
         return r"\m" + _REGEX_SPECIAL.sub(r"\\\1", self.text)

@@ -1,10 +1,13 @@
 """One searcher per result type. Each returns at most ``q.limit`` hits, best first: exact, then a
 word that starts with the query, then the query anywhere, then fuzzy (trigram similarity).
 
-Every filter is served by an index of t0017 (GIN trigram indexes on the searched columns in
-``extensions.gin_trgm_ops``, a text-pattern index on booking ids). The SQL names the operator and
-function schema-qualified (``OPERATOR(extensions.%)``, ``extensions.similarity``): the app role's
-search path is ``cp_guard`` and the tables are reached through the tenant's translate map.
+Every filter is served by an index of t0017: GIN trigram indexes (``extensions.gin_trgm_ops``)
+for "anywhere" and similarity, b-tree ``text_pattern_ops`` indexes for the start of names and
+e-mails (one- and two-character queries) and booking ids. Fuzzy matches only fill what the
+better ranks left: when exact, prefix and contains already give ``limit`` rows, no fuzzy row
+could be listed, so that (costlier) pass is skipped. The SQL names the operator and function
+schema-qualified (``OPERATOR(extensions.%)``, ``extensions.similarity``): the app role's search
+path is ``cp_guard`` and the tables are reached through the tenant's translate map.
 """
 
 from __future__ import annotations
@@ -41,21 +44,25 @@ def _similarity(column, q: SearchQuery):
 
 
 def _text_rank(q: SearchQuery, columns, exact=(), contains=()):
-    """CASE giving EXACT/PREFIX/CONTAINS/FUZZY for a row matched on ``columns``."""
+    """CASE giving EXACT/PREFIX/CONTAINS for a row matched on ``columns`` (or ``exact`` and
+    ``contains`` terms)."""
     exact_terms = [func.lower(c) == q.lowered for c in columns] + list(exact)
     return case(
         (or_(*exact_terms), EXACT),
         (or_(*[c.op("~*")(q.word_prefix) for c in columns]), PREFIX),
         (or_(*[c.ilike(q.contains) for c in columns], *contains), CONTAINS),
-        else_=FUZZY,
+        else_=CONTAINS,
     )
 
 
-def _text_filter(q: SearchQuery, columns, fuzzy_columns, extra=()):
-    terms = [c.ilike(q.contains) for c in columns] + list(extra)
-    if q.fuzzy:
-        terms += [_similar(c, q) for c in fuzzy_columns]
-    return or_(*terms)
+def _text_filter(q: SearchQuery, columns, extra=()):
+    """The query anywhere in ``columns`` (trigram indexes), or for a short query at the start
+    of ``columns`` (b-tree prefix indexes on ``lower(column)``), or any ``extra`` term."""
+    if q.short:
+        terms = [func.lower(c).like(q.starts) for c in columns]
+    else:
+        terms = [c.ilike(q.contains) for c in columns]
+    return or_(*terms, *extra)
 
 
 def _phone_terms(q: SearchQuery, column):
@@ -77,6 +84,23 @@ def _best(hits: list[Hit], limit: int) -> list[Hit]:
     return sorted(best.values(), key=lambda h: (h.rank, -h.score, -h.id))[:limit]
 
 
+def _fuzzy(q: SearchQuery, id_column, column, where, found: list[Hit], kind: str) -> list[Hit]:
+    """Fill up to ``q.limit`` with the most similar rows not found yet."""
+    room = q.limit - len(found)
+    if room <= 0 or not q.fuzzy:
+        return found
+    score = _similarity(column, q)
+    stmt = (
+        select(id_column, score.label("score"))
+        .where(*where, _similar(column, q))
+        .order_by(score.desc(), id_column.desc())
+        .limit(room + len(found))
+    )
+    seen = {h.id for h in found}
+    extra = [Hit(kind, i, "", "", FUZZY, s) for i, s in db.session().execute(stmt) if i not in seen]
+    return found + extra[:room]
+
+
 def _join(*parts) -> str:
     return " · ".join(p for p in parts if p)
 
@@ -84,38 +108,36 @@ def _join(*parts) -> str:
 def customers(q: SearchQuery) -> list[Hit]:
     """Customers by name, e-mail, phone (any format) or a property's address or postal code."""
     sess = db.session()
-    phone_exact = [Customer.phone == q.phone] if q.phone else []
+    active = Customer.anonymized_at.is_(None)
     phone_terms = _phone_terms(q, Customer.phone)
-    rank = _text_rank(q, [Customer.name, Customer.email], exact=phone_exact, contains=phone_terms)
+    exact_phone = [Customer.phone == q.phone] if q.phone else []
+    rank = _text_rank(q, [Customer.name, Customer.email], exact=exact_phone)
     score = _similarity(Customer.name, q)
     own = (
         select(Customer.id, rank.label("rank"), score.label("score"))
-        .where(
-            Customer.anonymized_at.is_(None),
-            _text_filter(
-                q,
-                [Customer.name, Customer.email],
-                [Customer.name],
-                phone_terms,
-            ),
-        )
+        .where(active, _text_filter(q, [Customer.name, Customer.email], phone_terms))
         .order_by("rank", score.desc(), Customer.id.desc())
         .limit(q.limit)
     )
-    found = [(r.id, r.rank, r.score) for r in sess.execute(own)]
-    postal = func.upper(func.replace(Property.postal_code, " ", ""))
-    place_rank = _text_rank(q, [Property.address], exact=[postal == q.postal])
-    place_score = _similarity(Property.address, q)
-    places = (
-        select(Property.customer_id, place_rank.label("rank"), place_score.label("score"))
-        .where(
-            _text_filter(q, [Property.address], [Property.address], [postal.like(q.postal + "%")])
+    found = [Hit("customer", r.id, "", "", r.rank, r.score) for r in sess.execute(own)]
+    if not q.short:
+        postal = func.upper(func.replace(Property.postal_code, " ", ""))
+        place_rank = _text_rank(q, [Property.address], exact=[postal == q.postal])
+        place_score = _similarity(Property.address, q)
+        places = (
+            select(Property.customer_id, place_rank.label("rank"), place_score.label("score"))
+            .where(
+                or_(
+                    Property.address.ilike(q.contains), postal.like(q.postal.replace("%", "") + "%")
+                )
+            )
+            .order_by("rank", place_score.desc(), Property.customer_id.desc())
+            .limit(q.limit * 2)
         )
-        .order_by("rank", place_score.desc(), Property.customer_id.desc())
-        .limit(q.limit * 2)
-    )
-    found += [(r.customer_id, r.rank, r.score) for r in sess.execute(places)]
-    ranked = _best([Hit("customer", i, "", "", r, s) for i, r, s in found], q.limit)
+        found += [
+            Hit("customer", r.customer_id, "", "", r.rank, r.score) for r in sess.execute(places)
+        ]
+    ranked = _fuzzy(q, Customer.id, Customer.name, [active], _best(found, q.limit), "customer")
     if not ranked:
         return []
     ids = [h.id for h in ranked]
@@ -141,31 +163,40 @@ def leads(q: SearchQuery) -> list[Hit]:
     """Leads by name, e-mail, phone, address or postal code (or their id)."""
     exact = [Lead.phone == q.phone] if q.phone else []
     extra = _phone_terms(q, Lead.phone)
-    if q.digits and q.digits == q.text.lstrip("#"):
-        exact.append(Lead.id == int(q.digits[:18]))
-        extra.append(Lead.id == int(q.digits[:18]))
-    postal = func.upper(func.replace(Lead.postal_code, " ", ""))
-    exact.append(postal == q.postal)
-    rank = _text_rank(q, [Lead.name, Lead.email, Lead.address], exact=exact, contains=extra)
-    score = func.greatest(_similarity(Lead.name, q), _similarity(Lead.address, q))
+    if q.digits and q.digits == q.text.lstrip("#") and len(q.digits) <= 18:
+        exact.append(Lead.id == int(q.digits))
+        extra.append(Lead.id == int(q.digits))
+    columns = [Lead.name, Lead.email] if q.short else [Lead.name, Lead.email, Lead.address]
+    rank = _text_rank(q, columns, exact=exact)
+    score = _similarity(Lead.name, q)
     stmt = (
-        select(Lead, rank.label("rank"), score.label("score"))
-        .where(
-            _text_filter(q, [Lead.name, Lead.email, Lead.address], [Lead.name, Lead.address], extra)
-        )
+        select(Lead.id, rank.label("rank"), score.label("score"))
+        .where(_text_filter(q, columns, extra))
         .order_by("rank", score.desc(), Lead.id.desc())
         .limit(q.limit)
     )
+    sess = db.session()
+    found = [Hit("lead", r.id, "", "", r.rank, r.score) for r in sess.execute(stmt)]
+    found = _fuzzy(q, Lead.id, Lead.name, [], found, "lead")
+    if not found:
+        return []
+    rows = {x.id: x for x in sess.scalars(select(Lead).where(Lead.id.in_([h.id for h in found])))}
     return [
         Hit(
             "lead",
-            lead.id,
-            lead.name,
-            _join(f"Lead #{lead.id}", lead.status, lead.email or lead.phone, lead.address),
-            r,
-            s,
+            h.id,
+            rows[h.id].name,
+            _join(
+                f"Lead #{h.id}",
+                rows[h.id].status,
+                rows[h.id].email or rows[h.id].phone,
+                rows[h.id].address,
+            ),
+            h.rank,
+            h.score,
         )
-        for lead, r, s in db.session().execute(stmt)
+        for h in found
+        if h.id in rows
     ]
 
 
@@ -200,27 +231,32 @@ def bookings(q: SearchQuery) -> list[Hit]:
 
 
 def workers(q: SearchQuery) -> list[Hit]:
-    """Workers by name, e-mail or phone."""
+    """Workers by name, e-mail or phone (a small table: read whole, ranked the same way)."""
     phone = func.regexp_replace(func.coalesce(Worker.phone, ""), r"\D", "", "g")
-    extra = []
-    if q.phone_digits:
-        extra.append(phone.like(f"%{q.phone_digits}%"))
+    extra = [phone.like(f"%{q.phone_digits}%")] if q.phone_digits else []
     rank = _text_rank(q, [Worker.name, Worker.email], contains=extra)
     score = _similarity(Worker.name, q)
     stmt = (
-        select(Worker, rank.label("rank"), score.label("score"))
-        .where(_text_filter(q, [Worker.name, Worker.email], [Worker.name], extra))
+        select(Worker.id, rank.label("rank"), score.label("score"))
+        .where(_text_filter(q, [Worker.name, Worker.email], extra))
         .order_by("rank", score.desc(), Worker.id)
         .limit(q.limit)
     )
+    sess = db.session()
+    found = [Hit("worker", r.id, "", "", r.rank, r.score) for r in sess.execute(stmt)]
+    found = _fuzzy(q, Worker.id, Worker.name, [], found, "worker")
+    rows = {
+        w.id: w for w in sess.scalars(select(Worker).where(Worker.id.in_([h.id for h in found])))
+    }
     return [
         Hit(
             "worker",
-            w.id,
-            w.name,
-            _join(w.email, w.phone, None if w.active else "inactive"),
-            r,
-            s,
+            h.id,
+            rows[h.id].name,
+            _join(rows[h.id].email, rows[h.id].phone, None if rows[h.id].active else "inactive"),
+            h.rank,
+            h.score,
         )
-        for w, r, s in db.session().execute(stmt)
+        for h in found
+        if h.id in rows
     ]
