@@ -11,6 +11,7 @@ from tenantapp.checklists.models import (
     ChecklistTemplateVersion,
 )
 from tenantapp.customers.models import Customer, Property, ReferralCredit
+from tenantapp.imports.models import CustomerImport
 from tenantapp.leads.models import Lead
 from tenantapp.messaging.models import EmailSuppression
 from tenantapp.outbox.models import OutboxMessage
@@ -35,6 +36,7 @@ __all__ = [
     "ChecklistTemplateItem",
     "ChecklistTemplateVersion",
     "Customer",
+    "CustomerImport",
     "Lead",
     "Photo",
     "PricingConfig",
