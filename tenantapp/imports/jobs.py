@@ -2,7 +2,7 @@
 
 from jobs import queues
 from jobs.decorators import tenant_job
-from tenantapp.imports.service import process
+from tenantapp.imports.runner import process
 
 
 @tenant_job(queue=queues.DEFAULT, timeout=600)
