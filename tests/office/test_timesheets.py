@@ -166,3 +166,29 @@ def test_other_tenants_see_nothing(client, runtime, tenant, other_tenant):
         headers=other_tenant.headers,
     )
     assert foreign.status_code == 403
+
+
+def test_pay_settings_are_part_of_the_worker(client, tenant):
+    from tests.workforce.helpers import create_worker
+
+    created = create_worker(client, tenant, pay_type="percent", pay_percent="100")
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert (body["pay_type"], body["pay_percent"], body["pay_flat_cents"]) == (
+        "percent",
+        "100.00",
+        0,
+    )
+    url = tenant.url(f"/admin/workers/{body['id']}")
+    assert (
+        client.patch(url, json={"pay_percent": "100.01"}, headers=tenant.headers).status_code == 422
+    )
+    assert (
+        client.patch(url, json={"pay_type": "piecework"}, headers=tenant.headers).status_code == 422
+    )
+    flat = client.patch(
+        url, json={"pay_type": "flat", "pay_flat_cents": 4500}, headers=tenant.headers
+    )
+    assert (flat.get_json()["pay_type"], flat.get_json()["pay_flat_cents"]) == ("flat", 4500)
+    default = create_worker(client, tenant).get_json()
+    assert (default["pay_type"], default["pay_percent"]) == ("hourly", "0.00")
