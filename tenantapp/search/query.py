@@ -61,7 +61,8 @@ class SearchQuery:
 
     @property
     def fuzzy(self) -> bool:
-        return len(self.text) >= FUZZY_MIN_CHARS
+        """Trigram similarity makes sense for words, not for numbers typed as a phone."""
+        return len(self.text) >= FUZZY_MIN_CHARS and self.phone_digits is None
 
     @property
     def phone_digits(self) -> str | None:
