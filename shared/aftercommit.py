@@ -70,3 +70,10 @@ def _after_end(sess: Session, transaction: SessionTransaction) -> None:
             first_error = first_error or exc
     if first_error is not None:
         raise first_error
+
+
+def discard_pending(session: Session) -> None:
+    """Drop every callback waiting on ``session``'s transactions: for a rehearsal (a dry run)
+    whose work is rolled back in the end, so no refund, e-mail job or cache bump may follow."""
+    if _PENDING in session.info:
+        session.info[_PENDING].clear()

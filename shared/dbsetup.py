@@ -92,6 +92,9 @@ def _setup(admin_dsn, admin, dbname, app_role, app_password, owner_role, owner_p
             ident(owner_role)
         ),
         sql.SQL("GRANT USAGE ON SCHEMA extensions TO {}").format(ident(app_role)),
+        # Trigram search (SPEC §5.9): once per database (and so on every shard, each set up
+        # here), never inside a tenant schema; tenant indexes name extensions.gin_trgm_ops.
+        sql.SQL("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions"),
         # /metrics reads the memory of the app's own backends (catalog caches grow with the tenant
         # schemas a backend touched, SPEC §12); pg_backend_memory_contexts needs pg_read_all_stats,
         # so the app role gets this one fixed read through a SECURITY DEFINER function instead.

@@ -15,11 +15,13 @@ from tenantapp import bookingpage, cors, limits, resolution
 from tenantapp.audit.routes import blp as audit_blp
 from tenantapp.bookingpage.pages import blp as booking_pages_blp
 from tenantapp.bookings.routes import blp as bookings_blp
+from tenantapp.bulk.routes import blp as bulk_blp
 from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
 from tenantapp.customers.routes import blp as customers_blp
 from tenantapp.exports.routes import blp as exports_blp
 from tenantapp.fields import TenantInstant
+from tenantapp.imports.routes import blp as imports_blp
 from tenantapp.invoices.routes import blp as invoices_blp
 from tenantapp.leads.routes import blp as leads_blp
 from tenantapp.messaging.routes import blp as messaging_blp
@@ -30,7 +32,9 @@ from tenantapp.pricing.routes import blp as pricing_blp
 from tenantapp.reports.routes import blp as reports_blp
 from tenantapp.retention.routes import blp as retention_blp
 from tenantapp.scheduling.routes import blp as scheduling_blp
+from tenantapp.search.routes import blp as search_blp
 from tenantapp.settings.routes import blp as settings_blp
+from tenantapp.timesheets.routes import blp as timesheets_blp
 from tenantapp.timetracking.routes import blp as timetracking_blp
 from tenantapp.workers import sessions as worker_sessions
 from tenantapp.workers.pages import blp as worker_pages_blp
@@ -57,6 +61,10 @@ BLUEPRINTS = (
     invoices_blp,
     reports_blp,
     retention_blp,
+    search_blp,
+    bulk_blp,
+    imports_blp,
+    timesheets_blp,
 )
 
 

@@ -11,6 +11,7 @@ from tenantapp.checklists.models import (
     ChecklistTemplateVersion,
 )
 from tenantapp.customers.models import Customer, Property, ReferralCredit
+from tenantapp.imports.models import CustomerImport
 from tenantapp.invoices.models import (
     CreditNote,
     DocumentCounter,
@@ -26,12 +27,14 @@ from tenantapp.payments.models import ConnectEvent
 from tenantapp.photos.models import Photo, StorageTombstone
 from tenantapp.pricing.models import PricingConfig
 from tenantapp.scheduling.models import Blackout, WorkingHours
+from tenantapp.search.indexes import SEARCH_INDEXES
 from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
 from tenantapp.timetracking.models import TimeEntry, TimeSegment
 from tenantapp.workers.models import Worker, WorkerSession
 
 __all__ = [
+    "SEARCH_INDEXES",
     "ConnectEvent",
     "AuditEntry",
     "Blackout",
@@ -44,6 +47,7 @@ __all__ = [
     "ChecklistTemplateVersion",
     "CreditNote",
     "Customer",
+    "CustomerImport",
     "DocumentCounter",
     "Invoice",
     "InvoiceLine",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Integer,
+    Numeric,
     String,
     Uuid,
     func,
@@ -31,6 +33,9 @@ class Worker(TenantBase):
     __table_args__ = (
         CheckConstraint("hourly_rate_cents >= 0", name="hourly_rate"),
         CheckConstraint("email = lower(email)", name="email_lower"),
+        CheckConstraint("pay_type IN ('hourly','flat','percent')", name="pay_type"),
+        CheckConstraint("pay_flat_cents >= 0", name="pay_flat"),
+        CheckConstraint("pay_percent >= 0 AND pay_percent <= 100", name="pay_percent"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -40,6 +45,11 @@ class Worker(TenantBase):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     skills: Mapped[list] = mapped_column(JSONB, server_default="[]")
     hourly_rate_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    # How timesheets pay this worker (SPEC §5.9): hourly × clocked time, a flat amount per done
+    # job, or a percentage of each done job's pre-discount labour (shared by clocked minutes).
+    pay_type: Mapped[str] = mapped_column(String(16), server_default="hourly")
+    pay_flat_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    pay_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from marshmallow import Schema, fields, pre_load, validate
 
 from shared import fields as shared_fields
@@ -26,6 +28,18 @@ class WorkerIn(_NormalisedEmail):
         load_default=0, strict=True, validate=validate.Range(min=0, max=100_000_00)
     )
     active = fields.Boolean(load_default=True)
+    pay_type = fields.String(
+        load_default="hourly", validate=validate.OneOf(("hourly", "flat", "percent"))
+    )
+    pay_flat_cents = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(min=0, max=100_000_00)
+    )
+    pay_percent = fields.Decimal(
+        load_default=Decimal("0"),
+        places=2,
+        as_string=True,
+        validate=validate.Range(min=0, max=100),
+    )
 
 
 class WorkerPatch(_NormalisedEmail):
@@ -36,6 +50,9 @@ class WorkerPatch(_NormalisedEmail):
     skills = fields.List(_skill, validate=validate.Length(max=50))
     hourly_rate_cents = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000_00))
     active = fields.Boolean()
+    pay_type = fields.String(validate=validate.OneOf(("hourly", "flat", "percent")))
+    pay_flat_cents = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000_00))
+    pay_percent = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=100))
 
 
 class WorkerOut(Schema):
@@ -46,6 +63,9 @@ class WorkerOut(Schema):
     team_id = fields.Integer(allow_none=True)
     skills = fields.List(fields.String())
     hourly_rate_cents = fields.Integer()
+    pay_type = fields.String()
+    pay_flat_cents = fields.Integer()
+    pay_percent = fields.Decimal(places=2, as_string=True)
     active = fields.Boolean()
     invite_pending = fields.Boolean()
     invite_expires_at = UtcDateTime(allow_none=True)

@@ -48,6 +48,9 @@ def _fields(w: Worker) -> dict:
         "team_id": w.team_id,
         "skills": w.skills,
         "hourly_rate_cents": w.hourly_rate_cents,
+        "pay_type": w.pay_type,
+        "pay_flat_cents": w.pay_flat_cents,
+        "pay_percent": w.pay_percent,
         "active": w.active,
     }
 
