@@ -23,9 +23,9 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 
 # Expand/contract: the oldest tenant revision this code can serve. Raise it only once every tenant
 # is past it (``flask tenants migrate`` first, then deploy the code that drops the old shape).
-# t0011: the ORM maps `settings.export_signing_secret` (t0010) and the lead-proof columns (t0011), so
-# a tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
-TENANT_MIN_REVISION = "t0011_lead_proof"
+# t0016: the ORM maps the plan columns of bookings and the plans table (recurring plans), so a
+# tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
+TENANT_MIN_REVISION = "t0016_plans"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".
 TENANT_LOCK_NAMESPACE = 0x636C6E70

@@ -16,6 +16,7 @@ from tenantapp.messaging.models import EmailSuppression
 from tenantapp.outbox.models import OutboxMessage
 from tenantapp.payments.models import ConnectEvent
 from tenantapp.photos.models import Photo, StorageTombstone
+from tenantapp.plans.models import ServicePlan
 from tenantapp.pricing.models import PricingConfig
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.settings.models import TenantSettings
@@ -37,6 +38,7 @@ __all__ = [
     "Lead",
     "Photo",
     "PricingConfig",
+    "ServicePlan",
     "ReferralCredit",
     "StorageTombstone",
     "Team",

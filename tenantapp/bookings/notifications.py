@@ -33,7 +33,7 @@ EMAILS = (BOOKING_PENDING, BOOKING_CONFIRMED, BOOKING_CANCELLED)
 def booking_context(sess, booking: Booking) -> tuple[str | None, dict]:
     """The customer's address and what every booking e-mail shows about the booking."""
     customer = sess.get(Customer, booking.customer_id)
-    lead = sess.get(Lead, booking.lead_id)
+    lead = sess.get(Lead, booking.lead_id) if booking.lead_id is not None else None
     context = {
         "customer_name": customer.name,
         "booking": {
