@@ -60,10 +60,16 @@ def upgrade() -> None:
         sa.Column("cancel_reason", sa.String(length=500), nullable=True),
         sa.Column("materialised_through", sa.Date(), nullable=True),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.CheckConstraint(
             "status IN ('ACTIVE','PAUSED','CANCELLED','ENDED')", name=op.f("ck_plans_status")
@@ -121,7 +127,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_constraint(op.f("ck_bookings_status"), "bookings", type_="check")
     op.create_check_constraint(
-        op.f("ck_bookings_status"), "bookings", "status IN ('PENDING','CONFIRMED','DONE','CANCELLED')"
+        op.f("ck_bookings_status"),
+        "bookings",
+        "status IN ('PENDING','CONFIRMED','DONE','CANCELLED')",
     )
     op.drop_constraint(op.f("ck_bookings_team_or_plan"), "bookings", type_="check")
     op.alter_column("bookings", "lead_id", existing_type=sa.BigInteger(), nullable=False)

@@ -28,10 +28,11 @@ from tenantapp.settings.models import TenantSettings
 from tenantapp.workers.models import Worker
 
 TRANSITIONS = {
-    "PENDING": {"CONFIRMED", "CANCELLED"},
-    "CONFIRMED": {"DONE", "CANCELLED"},
+    "PENDING": {"CONFIRMED", "CANCELLED", "SKIPPED"},
+    "CONFIRMED": {"DONE", "CANCELLED", "SKIPPED"},
     "DONE": set(),
     "CANCELLED": set(),
+    "SKIPPED": set(),  # plan visits only (tenantapp.plans.changes.skip)
 }
 
 
@@ -54,13 +55,13 @@ def is_first_time(sess, customer_id: int, exclude: int | None = None) -> bool:
 
 def award_referral_credit(tx, booking: Booking) -> None:
     """The referred customer's first confirmed booking credits the referrer once."""
-    lead = tx.get(Lead, booking.lead_id)
+    lead = tx.get(Lead, booking.lead_id) if booking.lead_id is not None else None
     codes = tx.scalars(
         select(Lead.referred_by_code)
         .where(Lead.customer_id == booking.customer_id, Lead.referred_by_code.isnot(None))
         .order_by(Lead.id)
     ).all()
-    code = lead.referred_by_code or (codes[0] if codes else None)
+    code = (lead.referred_by_code if lead else None) or (codes[0] if codes else None)
     if code is None or not is_first_time(tx, booking.customer_id, exclude=booking.id):
         return
     referrer = tx.scalar(select(Lead.customer_id).where(Lead.referral_code == code))
@@ -113,6 +114,8 @@ def confirm(booking_id: int) -> Booking:
     with db.transaction() as tx:
         booking = _locked(tx, booking_id)
         _transition(booking, "CONFIRMED")
+        if booking.team_id is None:
+            raise Conflict("This visit has no team yet; move it to a free team first.")
         if booking.deposit_required and booking.deposit_status not in ("paid", None):
             raise Conflict("The deposit is not paid yet.")
         before = _status_fields(booking)
@@ -139,7 +142,7 @@ def cancel_locked(tx, booking: Booking, reason: str | None, by: str, now: dateti
     A booking cancelled while PENDING and unpaid gives its allowance unit back (SPEC §4.4)."""
     _transition(booking, "CANCELLED")
     before = _status_fields(booking)
-    if allowance.gives_unit_back(booking):
+    if allowance.gives_unit_back(booking, now):
         allowance.release_booking(tx, booking)
     booking.status, booking.cancelled_at = "CANCELLED", now
     booking.cancelled_by, booking.cancel_reason = by, reason
@@ -168,8 +171,12 @@ def complete(booking_id: int) -> Booking:
         _transition(booking, "DONE")
         before = _status_fields(booking)
         booking.status, booking.completed_at = "DONE", _now()
-        lead = tx.get(Lead, booking.lead_id, with_for_update=True)
-        if lead.status == "BOOKED":
+        lead = (
+            tx.get(Lead, booking.lead_id, with_for_update=True)
+            if booking.lead_id is not None
+            else None
+        )
+        if lead is not None and lead.status == "BOOKED":
             lead.status = "DONE"
         record(tx, "booking.complete", "booking", booking.id, before, _status_fields(booking))
     return booking
@@ -203,10 +210,24 @@ def move(booking_id: int, start: datetime, team_id: int | None, *, by: str) -> B
         )
         booking.starts_at = start
         booking.ends_at = start + timedelta(minutes=booking.duration_minutes)
+        if booking.plan_id is not None:
+            _settle_plan_visit(tx, booking)
         if by != "customer":
             record(tx, "booking.move", "booking", booking.id, before, _status_fields(booking))
         notifications.booking_event(tx, booking, "rescheduled")
     return booking
+
+
+def _settle_plan_visit(tx, booking: Booking) -> None:
+    """A plan visit moved one by one is detached (plan changes leave it alone); a conflict visit
+    that got a team is no longer a conflict and is confirmed (plan visits take no deposit)."""
+    booking.detached = True
+    if booking.conflict_reason is not None:
+        if booking.conflict_reason == "limit_reached":
+            allowance.count_plan_visit(tx, booking, _now())  # never counted: 402 if still full
+        booking.conflict_reason = None
+        if booking.status == "PENDING" and booking.deposit_status is None:
+            confirm_locked(tx, booking)
 
 
 def assign(booking_id: int, worker_id: int | None) -> Booking:
@@ -251,5 +272,7 @@ def update(booking_id: int, data: dict) -> Booking:
                 before[key], after[key] = getattr(booking, key), value
                 setattr(booking, key, value)
         if after:
+            if booking.plan_id is not None:
+                booking.detached = True  # edited one by one: plan changes leave it alone
             record(tx, "booking.update", "booking", booking.id, before, after)
     return booking

@@ -41,9 +41,9 @@ class BookingOut(Schema):
     starts_at_local = LocalDateTime()
     ends_at = UtcDateTime()
     duration_minutes = fields.Integer()
-    team_id = fields.Integer()
+    team_id = fields.Integer(allow_none=True)
     worker_id = fields.Integer(allow_none=True)
-    lead_id = fields.Integer()
+    lead_id = fields.Integer(allow_none=True)
     customer_id = fields.Integer()
     total_cents = fields.Integer()
     credit_applied_cents = fields.Integer()
@@ -54,6 +54,10 @@ class BookingOut(Schema):
     notes = fields.String(allow_none=True)
     policy_snapshot = fields.Dict()
     manage_url = fields.String(allow_none=True)
+    plan_id = fields.Integer(allow_none=True)
+    occurrence_date = fields.Date(allow_none=True)
+    flags = fields.List(fields.String())
+    conflict_reason = fields.String(allow_none=True)
 
 
 class BookingPage(Schema):

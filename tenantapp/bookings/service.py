@@ -236,4 +236,8 @@ def view(booking: Booking, *, with_manage_url: bool = True) -> dict:
         "notes": booking.notes,
         "policy_snapshot": booking.policy_snapshot,
         "manage_url": links.manage_url(booking.id) if with_manage_url else None,
+        "plan_id": booking.plan_id,
+        "occurrence_date": booking.occurrence_date,
+        "flags": list(booking.flags or []),
+        "conflict_reason": booking.conflict_reason,
     }

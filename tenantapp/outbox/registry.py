@@ -20,6 +20,7 @@ from tenantapp.bookings import reminders as booking_reminders
 from tenantapp.exports.service import WebhookSender
 from tenantapp.leads import notifications as lead_notifications
 from tenantapp.messaging.service import EmailKind, EmailSender
+from tenantapp.plans import notifications as plan_notifications
 from tenantapp.workers import notifications as worker_notifications
 
 EMAIL_KINDS: dict[str, EmailKind] = {
@@ -29,6 +30,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {
         *booking_notifications.EMAILS,
         *booking_reminders.EMAILS,
         *worker_notifications.EMAILS,
+        *plan_notifications.EMAILS,
     )
 }
 
