@@ -23,7 +23,11 @@ from tenantapp.customers.models import ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.leads.proof import lead_by_proof
 from tenantapp.leads.service import booking_minutes, lead_service_type
+from tenantapp.plans import service as plans
 from tenantapp.settings.models import TenantSettings
+
+
+RECURRING = ("weekly", "biweekly", "monthly")  # a lead estimated so is booked as a plan (§5.10)
 
 
 def _now() -> datetime:
@@ -67,8 +71,9 @@ def create_booking(data: dict) -> Booking:
     Checks first (lead time), then one transaction: prove and lock the lead (404 without its
     token, 409 when it is closed or already has a live booking), take the slot, add the booking,
     apply referral credits, decide risk and deposit, count the booking in the period of its start,
-    open the deposit checkout or confirm, hold the cap on bookings waiting without a deposit, and
-    queue the e-mail.
+    open the deposit checkout or confirm, hold the cap on bookings waiting without a deposit,
+    anchor a plan on the booking when the lead was estimated weekly/biweekly/monthly, and queue
+    the e-mail.
     """
     sess = db.session()
     settings = _settings(sess)
@@ -88,6 +93,8 @@ def create_booking(data: dict) -> Booking:
         allowance.check_pending_cap(tx, booking, settings)
         if lead.status in ("NEW", "CONTACTED"):
             lead.status = "BOOKED"
+        if lead.estimate_request.get("frequency", "one_time") in RECURRING:
+            plans.anchor_plan(tx, booking, lead, ZoneInfo(settings.time_zone), now)
         notifications.booking_event(tx, booking, "created")
     return booking
 

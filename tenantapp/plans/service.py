@@ -140,6 +140,40 @@ def create_plan(
     return plan
 
 
+def anchor_plan(tx, booking: Booking, lead, zone: ZoneInfo, now: datetime) -> ServicePlan:
+    """The public flow: a lead estimated weekly/biweekly/monthly booked through ``POST /bookings``
+    gets a plan anchored on that booking — its date, local start and team — priced by the
+    lead's stored estimate (the recurring discount it was sold). The booking becomes the plan's
+    first visit (its deposit rules are the booking's); later visits take no deposit."""
+    local = booking.starts_at.astimezone(zone)
+    frequency = lead.estimate_request["frequency"]
+    rule = PlanRule.new(
+        frequency, local.date(), local.time().replace(tzinfo=None), zone, booking.duration_minutes
+    )
+    plan = ServicePlan(
+        customer_id=booking.customer_id,
+        lead_id=lead.id,
+        status="ACTIVE",
+        frequency=frequency,
+        rrule=rule.current.rrule,
+        segments=[s.as_dict() for s in rule.segments],
+        time_zone=zone.key,
+        first_date=local.date(),
+        start_time=rule.current.start_time,
+        duration_minutes=booking.duration_minutes,
+        team_id=booking.team_id,
+        worker_ids=[],
+    )
+    apply_estimate(plan, {"request": lead.estimate_request, "estimate": lead.estimate})
+    tx.add(plan)
+    tx.flush()
+    booking.plan_id, booking.occurrence_date = plan.id, local.date()
+    tx.flush()
+    visits.materialise_locked(tx, plan, now)
+    record(tx, "plan.create", "plan", plan.id, None, {**summary(plan), "booking_id": booking.id})
+    return plan
+
+
 def _minutes(frozen: dict) -> int:
     est = frozen["estimate"]
     return duration_minutes(
