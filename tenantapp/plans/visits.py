@@ -96,13 +96,10 @@ def _why_not(team: TeamDay | None, occ: Occurrence, day: date, zone: ZoneInfo) -
     return "no_team_free"
 
 
-def choose_team(
-    tx, occ: Occurrence, preferred: int | None, zone: ZoneInfo, exclude: int | None = None
+def pick_team(
+    teams: list[TeamDay], occ: Occurrence, preferred: int | None, day: date, zone: ZoneInfo
 ) -> tuple[int | None, list[str], str | None]:
-    """Lock the visit's day and pick a team → ``(team_id, flags, conflict_reason)``."""
-    day = occ.starts_at.astimezone(zone).date()
-    _lock_teams(tx, _team_ids(tx), day)
-    teams = sorted(read_day(day, exclude)[2], key=lambda t: t.team_id)
+    """The team for a visit → ``(team_id, flags, conflict_reason)`` (pure; teams by id)."""
     minutes = int((occ.ends_at - occ.starts_at).total_seconds() // 60)
     by_id = {t.team_id: t for t in teams}
     first = by_id.get(preferred) if preferred is not None else None
@@ -111,10 +108,22 @@ def choose_team(
     for team in teams:
         if team.team_id != preferred and is_free(team, occ.starts_at, minutes, day, zone):
             return team.team_id, ([TEAM_CHANGED] if preferred is not None else []), None
-    reason = _why_not(
-        first if preferred is not None else (teams[0] if teams else None), occ, day, zone
-    )
-    return None, [], reason
+    judged = first if preferred is not None else (teams[0] if teams else None)
+    return None, [], _why_not(judged, occ, day, zone)
+
+
+def locked_day(tx, day: date, exclude: int | None = None, team_ids=None) -> list[TeamDay]:
+    """Take ``day``'s team locks and read its teams' calendars under them (by team id)."""
+    _lock_teams(tx, _team_ids(tx) if team_ids is None else team_ids, day)
+    return sorted(read_day(day, exclude)[2], key=lambda t: t.team_id)
+
+
+def choose_team(
+    tx, occ: Occurrence, preferred: int | None, zone: ZoneInfo, exclude: int | None = None
+) -> tuple[int | None, list[str], str | None]:
+    """Lock the visit's day and pick a team → ``(team_id, flags, conflict_reason)``."""
+    day = occ.starts_at.astimezone(zone).date()
+    return pick_team(locked_day(tx, day, exclude), occ, preferred, day, zone)
 
 
 def _count(tx, booking: Booking, now: datetime) -> bool:
@@ -127,16 +136,24 @@ def _count(tx, booking: Booking, now: datetime) -> bool:
     return True
 
 
-def place_visit(tx, plan: ServicePlan, booking: Booking, occ: Occurrence, now: datetime) -> None:
-    """Give ``booking`` the occurrence's time, a team (or a conflict) and its allowance unit."""
-    zone = ZoneInfo(plan.time_zone)
-    booking.starts_at, booking.ends_at = occ.starts_at, occ.ends_at
-    booking.duration_minutes = plan.duration_minutes
-    team_id, flags, reason = choose_team(tx, occ, plan.team_id, zone, exclude=booking.id)
+def settle(
+    booking: Booking,
+    occ: Occurrence,
+    team: tuple[int | None, list[str], str | None],
+    counted: bool,
+    now: datetime,
+) -> None:
+    """Give ``booking`` its team (or conflict) and status: CONFIRMED with a team and its unit,
+    else PENDING without a team (``conflict_reason``; ``limit_reached`` when not counted)."""
+    team_id, flags, reason = team
     booking.team_id, booking.conflict_reason = team_id, reason
     booking.flags = [*occ.flags, *flags]
-    if team_id is not None and not _count(tx, booking, now):
-        booking.team_id, booking.conflict_reason, booking.flags = None, "limit_reached", occ.flags
+    if team_id is not None and not counted:
+        booking.team_id, booking.conflict_reason, booking.flags = (
+            None,
+            "limit_reached",
+            list(occ.flags),
+        )
     if booking.team_id is None:
         booking.status, booking.confirmed_at = "PENDING", None
     else:
@@ -144,9 +161,19 @@ def place_visit(tx, plan: ServicePlan, booking: Booking, occ: Occurrence, now: d
         booking.confirmed_at = booking.confirmed_at or now
 
 
-def new_visit(tx, plan: ServicePlan, occ: Occurrence, now: datetime) -> Booking:
-    """Add the visit of ``occ`` (CONFIRMED with a team, or PENDING in conflict)."""
-    booking = Booking(
+def place_visit(tx, plan: ServicePlan, booking: Booking, occ: Occurrence, now: datetime) -> None:
+    """Give ``booking`` the occurrence's time, a team (or a conflict) and its allowance unit."""
+    zone = ZoneInfo(plan.time_zone)
+    booking.starts_at, booking.ends_at = occ.starts_at, occ.ends_at
+    booking.duration_minutes = plan.duration_minutes
+    team = choose_team(tx, occ, plan.team_id, zone, exclude=booking.id)
+    counted = team[0] is not None and _count(tx, booking, now)
+    settle(booking, occ, team, counted, now)
+
+
+def visit_row(plan: ServicePlan, occ: Occurrence) -> Booking:
+    """A new visit of ``occ``, not yet placed (no team, PENDING)."""
+    return Booking(
         lead_id=plan.lead_id,
         customer_id=plan.customer_id,
         status="PENDING",
@@ -167,6 +194,11 @@ def new_visit(tx, plan: ServicePlan, occ: Occurrence, now: datetime) -> Booking:
         occurrence_date=occ.date,
         flags=list(occ.flags),
     )
+
+
+def new_visit(tx, plan: ServicePlan, occ: Occurrence, now: datetime) -> Booking:
+    """Add the visit of ``occ`` (CONFIRMED with a team, or PENDING in conflict)."""
+    booking = visit_row(plan, occ)
     place_visit(tx, plan, booking, occ, now)
     tx.add(booking)
     tx.flush()
@@ -181,6 +213,16 @@ def counted_visits(tx, plan_id: int) -> int:
             Booking.plan_id == plan_id, Booking.status.in_(("PENDING", "CONFIRMED", "DONE"))
         )
     )
+
+
+def counted_by_plan(tx, plan_ids: list[int]) -> dict[int, int]:
+    """``counted_visits`` of several plans in one query."""
+    rows = tx.execute(
+        select(Booking.plan_id, func.count())
+        .where(Booking.plan_id.in_(plan_ids), Booking.status.in_(("PENDING", "CONFIRMED", "DONE")))
+        .group_by(Booking.plan_id)
+    ).all()
+    return {plan_id: n for plan_id, n in rows}
 
 
 def locked_plan(tx, plan_id: int) -> ServicePlan | None:
@@ -199,8 +241,8 @@ def revivable(booking: Booking) -> bool:
     )
 
 
-def revive(tx, plan: ServicePlan, booking: Booking, occ: Occurrence, now: datetime) -> Booking:
-    """Bring a plan-cancelled visit back for its date (its unit was given back: a new life)."""
+def new_life(plan: ServicePlan, booking: Booking) -> None:
+    """Reset a plan-cancelled visit for its date again (its unit was given back: a new life)."""
     snapshot = dict(booking.policy_snapshot or {})
     snapshot.pop("usage_key", None)
     snapshot["life"] = int(snapshot.get("life", 0)) + 1
@@ -208,60 +250,98 @@ def revive(tx, plan: ServicePlan, booking: Booking, occ: Occurrence, now: dateti
     booking.cancelled_at = booking.cancelled_by = booking.cancel_reason = None
     booking.total_cents = booking.estimate_total_cents = plan.total_before_tax_cents
     booking.service_type = plan.service_type
+
+
+def revive(tx, plan: ServicePlan, booking: Booking, occ: Occurrence, now: datetime) -> Booking:
+    """Bring a plan-cancelled visit back for its date and place it."""
+    new_life(plan, booking)
     place_visit(tx, plan, booking, occ, now)
     tx.flush()
     signals.booking_changed(tx, booking)
     return booking
 
 
-def materialise_locked(tx, plan: ServicePlan, now: datetime | None = None) -> list[Booking]:
-    """Create the plan's missing visits up to the horizon (the plan row is locked by the caller).
-
-    Dates taken by a booking of the plan (skipped, moved, done, cancelled one by one) are never
-    regenerated; visits the plan cancelled itself (pause, change) come back when their date does;
-    paused dates and dates after ``ends_on`` (or a cancellation's ``effective_on``) are not
-    created; ``max_visits`` counts visits not skipped nor cancelled; the plan ENDs when its rule
-    has nothing left.
-    """
-    now = now or datetime.now(UTC)
+def window(plan: ServicePlan, now: datetime) -> tuple[date, date] | None:
+    """The dates ``[start, through]`` the plan materialises at ``now`` (None: nothing)."""
     live = plan.status in ("ACTIVE", "PAUSED")
     cancelling = plan.status == "CANCELLED" and plan.cancelled_on is not None
     if not (live or cancelling):
-        return []
-    rule = plan_rule(plan)
-    zone = rule.zone
-    today = now.astimezone(zone).date()
+        return None
+    zone = ZoneInfo(plan.time_zone)
     through = horizon_end(zone, now)
     if cancelling:
         through = min(through, plan.cancelled_on - timedelta(days=1))
-    start = max(today, plan.first_date)
-    existing = {
-        b.occurrence_date: b
-        for b in tx.scalars(
-            select(Booking).where(Booking.plan_id == plan.id, Booking.occurrence_date >= start)
-        )
-    }
-    counted = counted_visits(tx, plan.id) if plan.max_visits else 0
-    created: list[Booking] = []
-    for occ in rule.occurrences(start, through + timedelta(days=1)):
+    return max(now.astimezone(zone).date(), plan.first_date), through
+
+
+def due(
+    plan: ServicePlan, existing: dict[date, Booking], counted: int, now: datetime
+) -> list[tuple[Occurrence, Booking | None]]:
+    """The visits to create (``None``) or revive (the booking) now, in date order.
+
+    ``existing``: the plan's bookings by date from the window's start; ``counted``: its visits
+    that count toward ``max_visits``. Dates taken by a booking (skipped, moved, done, cancelled
+    one by one) are never regenerated; visits the plan cancelled itself come back; paused dates
+    and dates after ``ends_on`` or a cancellation's ``effective_on`` are not created.
+    """
+    span = window(plan, now)
+    if span is None:
+        return []
+    out: list[tuple[Occurrence, Booking | None]] = []
+    for occ in plan_rule(plan).occurrences(span[0], span[1] + timedelta(days=1)):
         if plan.max_visits and counted >= plan.max_visits:
             break
         if in_pause(plan, occ.date) or occ.starts_at <= now:
             continue
         booking = existing.get(occ.date)
+        if booking is not None and not revivable(booking):
+            continue
+        out.append((occ, booking))
+        counted += 1
+    return out
+
+
+def finish(tx, plan: ServicePlan, now: datetime) -> None:
+    """After materialising: the horizon mark, a pause that ran out, the end of the plan."""
+    span = window(plan, now)
+    if span is None:
+        return
+    plan.materialised_through = max(span[1], plan.materialised_through or span[1])
+    if plan.status not in ("ACTIVE", "PAUSED"):
+        return
+    today = now.astimezone(ZoneInfo(plan.time_zone)).date()
+    if plan.status == "PAUSED" and plan.paused_until is not None and plan.paused_until <= today:
+        plan.status, plan.paused_from, plan.paused_until = "ACTIVE", None, None
+    counted = counted_visits(tx, plan.id) if plan.max_visits else 0
+    if _finished(tx, plan, counted, today, now):
+        plan.status = "ENDED"
+
+
+def existing_visits(tx, plan_ids: list[int], start: date) -> dict[int, dict[date, Booking]]:
+    out: dict[int, dict[date, Booking]] = {p: {} for p in plan_ids}
+    for b in tx.scalars(
+        select(Booking).where(Booking.plan_id.in_(plan_ids), Booking.occurrence_date >= start)
+    ):
+        out[b.plan_id][b.occurrence_date] = b
+    return out
+
+
+def materialise_locked(tx, plan: ServicePlan, now: datetime | None = None) -> list[Booking]:
+    """Create (or revive) the plan's missing visits up to the horizon; the caller holds the plan
+    row lock. See ``due`` for which dates."""
+    now = now or datetime.now(UTC)
+    span = window(plan, now)
+    if span is None:
+        return []
+    existing = existing_visits(tx, [plan.id], span[0])[plan.id]
+    counted = counted_visits(tx, plan.id) if plan.max_visits else 0
+    created: list[Booking] = []
+    for occ, booking in due(plan, existing, counted, now):
         if booking is None:
             created.append(new_visit(tx, plan, occ, now))
-        elif revivable(booking):
-            created.append(revive(tx, plan, booking, occ, now))
         else:
-            continue
-        counted += 1
-    plan.materialised_through = max(through, plan.materialised_through or through)
-    if live:
-        if plan.status == "PAUSED" and plan.paused_until is not None and plan.paused_until <= today:
-            plan.status, plan.paused_from, plan.paused_until = "ACTIVE", None, None
-        if _finished(tx, plan, counted, today, now):
-            plan.status = "ENDED"
+            created.append(revive(tx, plan, booking, occ, now))
+    finish(tx, plan, now)
     return created
 
 

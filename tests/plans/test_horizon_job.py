@@ -11,6 +11,7 @@ from shared import db
 from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
 from tenantapp.bookings.models import Booking
+from tenantapp.plans import horizon
 from tenantapp.plans import jobs as plan_jobs
 from tests.plans.conftest import create_plan, plan_bookings
 
@@ -43,9 +44,9 @@ def test_horizon_job_twice_creates_nothing_twice(client, tenant, rt):
     plans = [create_plan(client, tenant, start_time=f"{9 + i}:00") for i in range(3)]
     before = sum(len(plan_bookings(client, tenant, p["id"])) for p in plans)
     later = datetime.now(UTC) + timedelta(days=14)
-    first = _in(rt, tenant, lambda: plan_jobs.extend_all(later))
+    first = _in(rt, tenant, lambda: horizon.extend_all(later))
     assert first["visits"] == 3 * 2  # two more weeks for each plan
-    second = _in(rt, tenant, lambda: plan_jobs.extend_all(later))
+    second = _in(rt, tenant, lambda: horizon.extend_all(later))
     assert second == {"plans": 0, "visits": 0}  # already through today's horizon: not even read
     after = sum(len(plan_bookings(client, tenant, p["id"])) for p in plans)
     assert after == before + 6
@@ -61,7 +62,7 @@ def test_horizon_job_twice_at_once_creates_each_visit_once(client, tenant, rt):
     def run():
         try:
             barrier.wait()
-            results.append(_in(rt, tenant, lambda: plan_jobs.extend_all(later)))
+            results.append(_in(rt, tenant, lambda: horizon.extend_all(later)))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

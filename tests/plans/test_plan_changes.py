@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -10,7 +10,7 @@ from shared import db
 from shared.models.plans import UsageCounter
 from tenantapp.plans import changes
 from tests.bookings.conftest import at, book, make_lead
-from tests.plans.conftest import ZONE, create_plan, next_weekday, plan_bookings, today
+from tests.plans.conftest import create_plan, next_weekday, plan_bookings, today
 
 
 def _by_date(client, tenant, plan_id):
@@ -57,8 +57,8 @@ def test_skipping_a_one_off_booking_is_409(client, tenant):
 
 
 def test_customer_skip_until_48_hours_before(client, tenant, rt):
-    from tenantapp.bookings.links import manage_token
     from shared.tenancy import tenant_context
+    from tenantapp.bookings.links import manage_token
 
     plan = create_plan(client, tenant, first_date=today() + timedelta(days=2))
     visits = sorted(plan_bookings(client, tenant, plan["id"]), key=lambda v: v["starts_at"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.plans.conftest import ZONE, create_plan, next_weekday, plan_bookings, today
+from tests.plans.conftest import create_plan, next_weekday, plan_bookings, today
 
 
 def test_weekly_plan_materialises_visits_up_to_the_horizon(client, tenant):
@@ -126,7 +126,7 @@ def test_monthly_plan_on_a_fifth_weekday_means_last(client, tenant):
     while day.day < 29:
         day += timedelta(days=1)
     plan = create_plan(client, tenant, frequency="monthly", first_date=day)
-    wd = "MO TU WE TH FR SA SU".split()[day.weekday()]
+    wd = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][day.weekday()]
     assert plan["rrule"].endswith(f"FREQ=MONTHLY;BYDAY=-1{wd}")
     items = _schedule(client, tenant, plan["id"], day, day + timedelta(days=370)).get_json()[
         "items"
