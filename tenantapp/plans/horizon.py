@@ -162,8 +162,9 @@ def materialise_day(day: date, plan_ids: list[int], now: datetime) -> int:
             if booking.id is None:
                 tx.add(booking)
         tx.flush()
-        for booking, _, _ in placed:
-            signals.booking_changed(tx, booking)
+        confirmed = [b for b, _, _ in placed if b.status == "CONFIRMED"]
+        if confirmed:  # the reminders' due time is the earliest one: one signal per date
+            signals.booking_changed(tx, min(confirmed, key=lambda b: b.starts_at))
         return len(placed)
 
 
