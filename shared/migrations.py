@@ -23,8 +23,10 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 
 # Expand/contract: the oldest tenant revision this code can serve. Raise it only once every tenant
 # is past it (``flask tenants migrate`` first, then deploy the code that drops the old shape).
-# t0016: the ORM maps the plan columns of bookings and the plans table (recurring plans), so a
-# tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
+# t0011: the ORM maps `settings.export_signing_secret` (t0010) and the lead-proof columns (t0011), so
+# a tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
+# t0012: customers' details, properties, crews and time per worker are mapped (issue #21).
+# t0016: the plans table and the plan columns of bookings are mapped (issue #23).
 TENANT_MIN_REVISION = "t0016_plans"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".

@@ -1,13 +1,12 @@
 """Recurring service plans: the plans table and plan visits on bookings (issue #23, SPEC §5.10)
 
 Revision ID: t0016_plans
-Revises: t0011_lead_proof
+Revises: t0012_customers_properties
 Create Date: 2026-12-06 04:10:00
 
 Offline-safe (DDL only). Bookings gain ``plan_id`` + ``occurrence_date`` (UNIQUE together: a visit
 is materialised once, whatever runs twice), ``flags``, ``conflict_reason``, ``detached``,
-``skipped_at`` and the SKIPPED status; ``team_id`` may be null for a plan visit in conflict, and
-``lead_id`` for a visit of a plan staff made without a lead.
+``skipped_at`` and the SKIPPED status; ``team_id`` may be null for a plan visit in conflict.
 """
 
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision: str = "t0016_plans"
-down_revision: str | Sequence[str] | None = "t0011_lead_proof"
+down_revision: str | Sequence[str] | None = "t0012_customers_properties"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -84,6 +83,9 @@ def upgrade() -> None:
             ["customer_id"], ["customers.id"], name=op.f("fk_plans_customer_id_customers")
         ),
         sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_plans_lead_id_leads")),
+        sa.ForeignKeyConstraint(
+            ["property_id"], ["properties.id"], name=op.f("fk_plans_property_id_properties")
+        ),
         sa.ForeignKeyConstraint(["team_id"], ["teams.id"], name=op.f("fk_plans_team_id_teams")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
     )
@@ -112,7 +114,6 @@ def upgrade() -> None:
         op.f("uq_bookings_plan_id_occurrence_date"), "bookings", ["plan_id", "occurrence_date"]
     )
     op.alter_column("bookings", "team_id", existing_type=sa.BigInteger(), nullable=True)
-    op.alter_column("bookings", "lead_id", existing_type=sa.BigInteger(), nullable=True)
     op.create_check_constraint(
         op.f("ck_bookings_team_or_plan"), "bookings", "team_id IS NOT NULL OR plan_id IS NOT NULL"
     )
@@ -132,7 +133,6 @@ def downgrade() -> None:
         "status IN ('PENDING','CONFIRMED','DONE','CANCELLED')",
     )
     op.drop_constraint(op.f("ck_bookings_team_or_plan"), "bookings", type_="check")
-    op.alter_column("bookings", "lead_id", existing_type=sa.BigInteger(), nullable=False)
     op.alter_column("bookings", "team_id", existing_type=sa.BigInteger(), nullable=False)
     op.drop_constraint(op.f("uq_bookings_plan_id_occurrence_date"), "bookings", type_="unique")
     op.drop_constraint(op.f("fk_bookings_plan_id_plans"), "bookings", type_="foreignkey")

@@ -30,7 +30,7 @@ from shared import db
 from shared.entitlements import consume_batch, counted_at
 from shared.tenancy import current_tenant
 from tenantapp.bookings import allowance
-from tenantapp.bookings.models import Booking
+from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.plans import visits
 from tenantapp.plans.models import ServicePlan
 from tenantapp.plans.rules import Occurrence
@@ -162,10 +162,43 @@ def materialise_day(day: date, plan_ids: list[int], now: datetime) -> int:
             if booking.id is None:
                 tx.add(booking)
         tx.flush()
+        _crews(tx, {p.id: p for p in plans}, [b for b, _, _ in placed])
         confirmed = [b for b, _, _ in placed if b.status == "CONFIRMED"]
         if confirmed:  # the reminders' due time is the earliest one: one signal per date
             signals.booking_changed(tx, min(confirmed, key=lambda b: b.starts_at))
         return len(placed)
+
+
+def _crews(tx, plans: dict[int, ServicePlan], placed: list[Booking]) -> None:
+    """The plans' crews on the date's new visits, one read of the workers' busy times."""
+    wanted = {w for b in placed for w in plans[b.plan_id].worker_ids if b.team_id is not None}
+    if not wanted:
+        return
+    lo, hi = min(b.starts_at for b in placed), max(b.ends_at for b in placed)
+    busy: dict[int, list] = defaultdict(list)
+    for worker_id, start, end in tx.execute(
+        select(BookingWorker.worker_id, Booking.starts_at, Booking.ends_at)
+        .join(Booking, Booking.id == BookingWorker.booking_id)
+        .where(
+            BookingWorker.worker_id.in_(wanted),
+            Booking.status.in_(visits.LIVE),
+            Booking.starts_at < hi,
+            Booking.ends_at > lo,
+        )
+    ):
+        busy[worker_id].append((start, end))
+    for booking in placed:
+        plan = plans[booking.plan_id]
+        taken = {
+            w
+            for w in plan.worker_ids
+            for s, e in busy[w]
+            if s < booking.ends_at and e > booking.starts_at
+        }
+        rows = visits.crew_rows(plan, booking, taken)
+        tx.add_all(rows)
+        for row in rows:
+            busy[row.worker_id].append((booking.starts_at, booking.ends_at))
 
 
 def _finish_batch(plan_ids: list[int], now: datetime) -> None:

@@ -44,7 +44,7 @@ class ServicePlan(TenantBase):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    property_id: Mapped[int | None] = mapped_column(BigInteger)
+    property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
     status: Mapped[str] = mapped_column(String(16), server_default="ACTIVE")
     frequency: Mapped[str] = mapped_column(String(16))

@@ -22,7 +22,11 @@ class PlanIn(Schema):
     worker_ids = fields.List(
         fields.Integer(strict=True), validate=validate.Length(max=6), load_default=None
     )
-    estimate_request = fields.Nested(EstimateRequestSchema, required=True)
+    estimate_request = fields.Nested(
+        EstimateRequestSchema,
+        load_default=None,
+        metadata={"description": "Default: the property's home details."},
+    )
     ends_on = fields.Date(
         load_default=None, allow_none=True, metadata={"description": "Inclusive."}
     )

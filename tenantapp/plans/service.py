@@ -17,7 +17,7 @@ from shared.errors import NotFound, ValidationFailed, field_error
 from shared.pagination import decode_cursor, page
 from tenantapp.audit.service import record
 from tenantapp.bookings.models import Booking
-from tenantapp.customers.models import Customer
+from tenantapp.customers.models import Customer, Property
 from tenantapp.plans import visits
 from tenantapp.plans.models import ServicePlan
 from tenantapp.plans.rules import PlanRule, check_preview_range
@@ -72,6 +72,12 @@ def check_refs(tx, data: dict) -> None:
     errors = []
     if "customer_id" in data and tx.get(Customer, data["customer_id"]) is None:
         errors.append({"field": "customer_id", "message": "No such customer."})
+    if data.get("property_id") is not None:
+        prop = tx.get(Property, data["property_id"])
+        if prop is None or prop.customer_id != data.get("customer_id") or prop.archived_at:
+            errors.append(
+                {"field": "property_id", "message": "No such active property of this customer."}
+            )
     team_id = data.get("team_id")
     if team_id is not None:
         team = tx.get(Team, team_id)
@@ -83,6 +89,14 @@ def check_refs(tx, data: dict) -> None:
             errors.append({"field": f"worker_ids.{i}", "message": "No such active worker."})
     if errors:
         raise ValidationFailed(errors)
+
+
+def _property_home(property_id: int | None) -> dict | None:
+    """The property's home details (an ``/estimate`` request), the default for a plan's price."""
+    if property_id is None:
+        return None
+    prop = db.session().get(Property, property_id)
+    return dict(prop.home) if prop is not None and prop.home else None
 
 
 def check_first_date(first: date, zone: ZoneInfo, now: datetime) -> None:
@@ -101,9 +115,12 @@ def create_plan(
     ends_on = data.get("ends_on")
     if ends_on is not None and ends_on < data["first_date"]:
         raise field_error("ends_on", "ends_on is before first_date")
-    if not data.get("estimate_request"):
-        raise field_error("estimate_request", "estimate_request is required")
-    frozen = frozen_estimate(data["estimate_request"], data["frequency"])
+    request = data.get("estimate_request") or _property_home(data.get("property_id"))
+    if not request:
+        raise field_error(
+            "estimate_request", "estimate_request is required (the property has no home details)"
+        )
+    frozen = frozen_estimate(request, data["frequency"])
     with db.transaction() as tx:
         check_refs(tx, data)
         rule = PlanRule.new(
@@ -152,6 +169,7 @@ def anchor_plan(tx, booking: Booking, lead, zone: ZoneInfo, now: datetime) -> Se
     )
     plan = ServicePlan(
         customer_id=booking.customer_id,
+        property_id=booking.property_id,
         lead_id=lead.id,
         status="ACTIVE",
         frequency=frequency,

@@ -29,13 +29,14 @@ from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.bookings import allowance, policy
 from tenantapp.bookings.availability import read_day
-from tenantapp.bookings.models import Booking
+from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.bookings.slots import TeamDay, is_free, window_bounds
 from tenantapp.plans.models import ServicePlan
 from tenantapp.plans.rules import Occurrence, PlanRule, Segment
 from tenantapp.teams.models import Team
 
 TEAM_CHANGED = "team_changed"
+CREW_CHANGED = "crew_changed"
 LIVE = ("PENDING", "CONFIRMED")
 
 
@@ -176,6 +177,9 @@ def visit_row(plan: ServicePlan, occ: Occurrence) -> Booking:
     return Booking(
         lead_id=plan.lead_id,
         customer_id=plan.customer_id,
+        property_id=plan.property_id,
+        estimate_request=plan.estimate_request,
+        estimate=plan.estimate,
         status="PENDING",
         service_type=plan.service_type,
         starts_at=occ.starts_at,
@@ -196,12 +200,44 @@ def visit_row(plan: ServicePlan, occ: Occurrence) -> Booking:
     )
 
 
+def busy_workers(tx, worker_ids, start: datetime, end: datetime, exclude=None) -> set[int]:
+    """Which of ``worker_ids`` are in a live booking overlapping ``[start, end)``."""
+    if not worker_ids:
+        return set()
+    stmt = (
+        select(BookingWorker.worker_id)
+        .join(Booking, Booking.id == BookingWorker.booking_id)
+        .where(
+            BookingWorker.worker_id.in_(list(worker_ids)),
+            Booking.status.in_(LIVE),
+            Booking.starts_at < end,
+            Booking.ends_at > start,
+        )
+    )
+    if exclude is not None:
+        stmt = stmt.where(Booking.id != exclude)
+    return set(tx.scalars(stmt))
+
+
+def crew_rows(plan: ServicePlan, booking: Booking, busy: set[int]) -> list[BookingWorker]:
+    """The plan's crew on a placed visit, without workers busy then (flag ``crew_changed``):
+    a worker is never in two overlapping bookings."""
+    if booking.team_id is None or not plan.worker_ids:
+        return []
+    free = [w for w in plan.worker_ids if w not in busy]
+    if len(free) < len(plan.worker_ids):
+        booking.flags = [*booking.flags, CREW_CHANGED]
+    return [BookingWorker(booking_id=booking.id, worker_id=w) for w in free]
+
+
 def new_visit(tx, plan: ServicePlan, occ: Occurrence, now: datetime) -> Booking:
-    """Add the visit of ``occ`` (CONFIRMED with a team, or PENDING in conflict)."""
+    """Add the visit of ``occ`` (CONFIRMED with a team, or PENDING in conflict) with its crew."""
     booking = visit_row(plan, occ)
     place_visit(tx, plan, booking, occ, now)
     tx.add(booking)
     tx.flush()
+    busy = busy_workers(tx, plan.worker_ids, occ.starts_at, occ.ends_at, exclude=booking.id)
+    tx.add_all(crew_rows(plan, booking, busy))
     signals.booking_changed(tx, booking)  # its 24-hour reminder
     return booking
 
