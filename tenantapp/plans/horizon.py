@@ -157,12 +157,14 @@ def materialise_day(day: date, plan_ids: list[int], now: datetime) -> int:
                 )
             placed.append((booking, occ, team))
         counted_ids = _count_all(tx, [b for b, _, team in placed if team[0] is not None], now)
+        fresh = []
         for booking, occ, team in placed:
             visits.settle(booking, occ, team, id(booking) in counted_ids, now)
             if booking.id is None:
                 tx.add(booking)
+                fresh.append(booking)
         tx.flush()
-        _crews(tx, {p.id: p for p in plans}, [b for b, _, _ in placed])
+        _crews(tx, {p.id: p for p in plans}, fresh)  # a revived visit keeps its crew
         confirmed = [b for b, _, _ in placed if b.status == "CONFIRMED"]
         if confirmed:  # the reminders' due time is the earliest one: one signal per date
             signals.booking_changed(tx, min(confirmed, key=lambda b: b.starts_at))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+import tenantapp.models  # noqa: F401 - every tenant table, so mappers resolve foreign keys
 from jobs import queues
 from jobs.decorators import skipped, tenant_job
 from shared import db

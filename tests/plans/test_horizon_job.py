@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -13,7 +19,7 @@ from shared.tenancy import tenant_context
 from tenantapp.bookings.models import Booking
 from tenantapp.plans import horizon
 from tenantapp.plans import jobs as plan_jobs
-from tests.plans.conftest import create_plan, plan_bookings
+from tests.plans.conftest import ZONE, create_plan, plan_bookings
 
 
 def _in(rt, tenant, fn):
@@ -92,3 +98,89 @@ def test_job_runs_once_per_local_date_from_03_local(client, tenant, rt):
     assert done["local_date"] == "2030-01-15"
     assert run(tid, now=at_three)["reason"] == "already_ran_today"
     rt.redis.delete(plan_jobs.run_key(tid, datetime(2030, 1, 15).date()))
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker(rt, tenant, now, marker=None):
+    s = rt.settings
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "DATABASE_URL": s.database_url,
+        "DATABASE_OWNER_URL": s.database_owner_url,
+        "REDIS_URL": s.redis_url,
+        "LOG_LEVEL": "WARNING",
+        "TENANT_ID": str(tenant.id),
+        "NOW": now.isoformat(),
+        "PYTHONPATH": str(ROOT),
+    }
+    if marker is not None:
+        env["MARKER"] = str(marker)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.plans.horizon_worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _expected(client, tenant, plans, later):
+    """Every plan's rule dates from its first visit through the horizon at ``later``."""
+    horizon_end = (later.astimezone(ZONE) + timedelta(days=56)).date()
+    out = {}
+    for plan in plans:
+        first = date.fromisoformat(plan["first_date"])
+        out[plan["id"]] = {
+            first + timedelta(days=7 * i) for i in range((horizon_end - first).days // 7 + 1)
+        }
+    return out
+
+
+def _actual(rt, tenant):
+    got: dict[int, set] = {}
+    for plan_id, day, count in _visit_dates(rt, tenant):
+        assert count == 1, (plan_id, day)
+        got.setdefault(plan_id, set()).add(day)
+    return got
+
+
+def test_worker_killed_mid_run_then_rerun_leaves_no_duplicate_and_no_gap(
+    client, tenant, rt, tmp_path
+):
+    plans = [create_plan(client, tenant, start_time=f"{9 + i}:00") for i in range(3)]
+    later = datetime.now(UTC) + timedelta(days=28)
+    marker = tmp_path / "first-date.marker"
+    proc = _worker(rt, tenant, later, marker)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read().decode()[-2000:])
+            assert time.monotonic() < deadline, "the worker never committed a date"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    partial = _actual(rt, tenant)
+    assert sum(map(len, partial.values())) < sum(
+        map(len, _expected(client, tenant, plans, later).values())
+    )
+    _in(rt, tenant, lambda: horizon.extend_all(later))
+    assert _actual(rt, tenant) == _expected(client, tenant, plans, later)
+
+
+def test_two_real_workers_at_once_create_each_visit_once(client, tenant, rt):
+    plans = [create_plan(client, tenant, start_time=f"{9 + i}:00") for i in range(3)]
+    later = datetime.now(UTC) + timedelta(days=21)
+    procs = [_worker(rt, tenant, later) for _ in range(2)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err.decode()[-2000:]
+    assert _actual(rt, tenant) == _expected(client, tenant, plans, later)
