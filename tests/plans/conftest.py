@@ -28,7 +28,13 @@ def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
 
 
 def make_customer(client, tenant, email=None) -> int:
-    lead = make_lead(client, tenant, email=email or f"c-{uuid.uuid4().hex[:8]}@example.com")
+    tag = uuid.uuid4().int
+    lead = make_lead(
+        client,
+        tenant,
+        email=email or f"c-{tag % 10**8}@example.com",
+        phone=f"+1 403 555 {tag % 10000:04d}",
+    )
     resp = client.get(tenant.url(f"/admin/leads/{lead['lead_id']}"), headers=tenant.headers)
     assert resp.status_code == 200, resp.get_json()
     return resp.get_json()["lead"]["customer_id"]
