@@ -6,6 +6,7 @@ from shared.api import links as response_links  # tenantapp.bookings.links is th
 from shared.auth.guards import public, staff
 from tenantapp.bookings import lifecycle, links, schemas, service
 from tenantapp.job_operations import JOB_OPERATIONS
+from tenantapp.plans import service as plans
 from tenantapp.settings.service import local_day_start
 
 blp = Blueprint("bookings", __name__, url_prefix="/v1", description="Bookings")
@@ -50,8 +51,10 @@ class Bookings(MethodView):
 
         ``lead_token`` proves the lead (missing or wrong → 404, as for an unknown lead); a lead
         that already has a PENDING or CONFIRMED booking → 409; too many bookings waiting without
-        a deposit (``max_pending_without_deposit``) → 409; the plan's allowance → 402."""
-        return service.view(service.create_booking(data))
+        a deposit (``max_pending_without_deposit``) → 409; the plan's allowance → 402. A lead
+        estimated weekly, biweekly or monthly gets a recurring plan anchored on this booking
+        (``plan_id``; SPEC §5.10)."""
+        return service.view(service.create_booking(data, on_booked=plans.anchor_if_recurring))
 
 
 @blp.route("/bookings/<int:booking_id>")

@@ -23,11 +23,7 @@ from tenantapp.customers.models import ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.leads.proof import lead_by_proof
 from tenantapp.leads.service import booking_minutes, lead_service_type
-from tenantapp.plans import service as plans
 from tenantapp.settings.models import TenantSettings
-
-
-RECURRING = ("weekly", "biweekly", "monthly")  # a lead estimated so is booked as a plan (§5.10)
 
 
 def _now() -> datetime:
@@ -65,15 +61,15 @@ def _redeem_credits(tx, customer_id: int, total: int, booking_id: int) -> int:
     return min(applied, total)
 
 
-def create_booking(data: dict) -> Booking:
+def create_booking(data: dict, on_booked=None) -> Booking:
     """Book a lead into a free slot: risk, deposit decision, policy snapshot, entitlement.
 
     Checks first (lead time), then one transaction: prove and lock the lead (404 without its
     token, 409 when it is closed or already has a live booking), take the slot, add the booking,
     apply referral credits, decide risk and deposit, count the booking in the period of its start,
     open the deposit checkout or confirm, hold the cap on bookings waiting without a deposit,
-    anchor a plan on the booking when the lead was estimated weekly/biweekly/monthly, and queue
-    the e-mail.
+    run ``on_booked`` (the route passes the recurring-plan anchor, SPEC §5.10), and queue the
+    e-mail.
     """
     sess = db.session()
     settings = _settings(sess)
@@ -93,8 +89,8 @@ def create_booking(data: dict) -> Booking:
         allowance.check_pending_cap(tx, booking, settings)
         if lead.status in ("NEW", "CONTACTED"):
             lead.status = "BOOKED"
-        if lead.estimate_request.get("frequency", "one_time") in RECURRING:
-            plans.anchor_plan(tx, booking, lead, ZoneInfo(settings.time_zone), now)
+        if on_booked is not None:  # the public flow's plan (tenantapp.plans), same transaction
+            on_booked(tx, booking, lead, ZoneInfo(settings.time_zone), now)
         notifications.booking_event(tx, booking, "created")
     return booking
 

@@ -14,7 +14,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-import tenantapp.models  # noqa: F401 - every tenant table, so mappers resolve foreign keys
+# The tables bookings and plans point at, so the mappers resolve their foreign keys in a worker
+# that imported nothing else (``tenantapp.models`` would close an import cycle through it).
+import tenantapp.customers.models  # noqa: F401
+import tenantapp.leads.models  # noqa: F401
+import tenantapp.teams.models  # noqa: F401
+import tenantapp.workers.models  # noqa: F401
 from jobs import queues
 from jobs.decorators import skipped, tenant_job
 from shared import db

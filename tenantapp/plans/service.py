@@ -157,6 +157,15 @@ def create_plan(
     return plan
 
 
+RECURRING = ("weekly", "biweekly", "monthly")
+
+
+def anchor_if_recurring(tx, booking: Booking, lead, zone: ZoneInfo, now: datetime) -> None:
+    """``create_booking``'s hook: a lead estimated weekly/biweekly/monthly is booked as a plan."""
+    if lead.estimate_request.get("frequency", "one_time") in RECURRING:
+        anchor_plan(tx, booking, lead, zone, now)
+
+
 def anchor_plan(tx, booking: Booking, lead, zone: ZoneInfo, now: datetime) -> ServicePlan:
     """The public flow: a lead estimated weekly/biweekly/monthly booked through ``POST /bookings``
     gets a plan anchored on that booking — its date, local start and team — priced by the
