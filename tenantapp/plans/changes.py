@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from jobs import signals
 from shared import db
 from shared.errors import Conflict, NotFound, field_error
 from tenantapp.audit.service import record
-from tenantapp.bookings.models import Booking
+from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.plans import notifications, service, visits
 from tenantapp.plans.models import ServicePlan
 from tenantapp.pricing.estimator import EstimateRequest, PricingSnapshot, estimate
@@ -96,6 +96,15 @@ def _price(plan: ServicePlan, request: dict, reprice: bool) -> dict:
     return {"request": service._jsonable(request), "estimate": priced}
 
 
+def _recrew(tx, plan: ServicePlan, booking: Booking) -> None:
+    """The plan's (new) crew on a visit updated in place, without workers busy at its time."""
+    tx.execute(delete(BookingWorker).where(BookingWorker.booking_id == booking.id))
+    busy = visits.busy_workers(
+        tx, plan.worker_ids, booking.starts_at, booking.ends_at, exclude=booking.id
+    )
+    tx.add_all(visits.crew_rows(plan, booking, busy))
+
+
 def update_plan(plan_id: int, data: dict, now: datetime | None = None) -> ServicePlan:
     """Change the plan from ``effective_from``; regenerate the untouched visits from that date.
 
@@ -140,6 +149,8 @@ def update_plan(plan_id: int, data: dict, now: datetime | None = None) -> Servic
                 booking.total_cents = booking.estimate_total_cents = plan.total_before_tax_cents
                 booking.service_type = plan.service_type
                 visits.place_visit(tx, plan, booking, rule.occurrence(booking.occurrence_date), now)
+                if plan.worker_ids or "worker_ids" in data:
+                    _recrew(tx, plan, booking)
                 signals.booking_changed(tx, booking)  # its reminder moves with it
             else:
                 _cancel_visit(tx, booking, "plan_changed", now)

@@ -93,3 +93,17 @@ def test_visits_get_the_plans_crew_and_a_busy_worker_is_left_out(client, tenant,
 def test_unknown_worker_is_422(client, tenant):
     body = create_plan(client, tenant, worker_ids=[999999], expect=422)
     assert body["errors"][0]["field"] == "worker_ids.0"
+
+
+def test_patching_the_crew_rebuilds_the_crew_of_future_visits(client, tenant, rt):
+    sam, kim = _worker(client, tenant, "Sam"), _worker(client, tenant, "Kim")
+    plan = create_plan(client, tenant, worker_ids=[sam])
+    visits = sorted(plan_bookings(client, tenant, plan["id"]), key=lambda v: v["starts_at"])
+    resp = client.patch(
+        tenant.url(f"/admin/plans/{plan['id']}"),
+        json={"effective_from": visits[1]["occurrence_date"], "worker_ids": [kim]},
+        headers=tenant.headers,
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert _crew(rt, tenant, visits[0]["id"]) == [sam]
+    assert all(_crew(rt, tenant, v["id"]) == [kim] for v in visits[1:])

@@ -153,6 +153,9 @@ def test_busy_team_gives_another_team_and_every_team_busy_gives_a_conflict(clien
     listed = {c["booking_id"]: c["reason"] for c in conflicts["items"]}
     assert listed[v3["id"]] == "no_team_free"
     assert v1["id"] not in listed and v2["id"] not in listed
+    day = client.get(tenant.url(f"/admin/schedule?day={first}"), headers=tenant.headers).get_json()
+    assert [u["booking_id"] for u in day["unassigned"]] == [v3["id"]]
+    assert day["unassigned"][0]["conflict_reason"] == "no_team_free"
     # dispatch moves the conflict visit to a free time: it is confirmed and detached
     moved = client.post(
         tenant.url(f"/admin/bookings/{v3['id']}/move"),
