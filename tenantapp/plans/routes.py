@@ -129,7 +129,7 @@ class CustomerPlan(MethodView):
     def get(self, args, plan_id):
         """The customer's own plan, through the signed link from the e-mail."""
         links.check_manage_token(args["token"], plan_id)
-        return service.view(service.get(plan_id))
+        return service.customer_view(service.get(plan_id))
 
 
 @blp.route("/plans/<int:plan_id>/pause")
@@ -142,7 +142,7 @@ class CustomerPause(MethodView):
     def post(self, args, data, plan_id):
         """Pause 1–8 weeks from the next visit, until 48 h before it (else 409 ``too_late``)."""
         links.check_manage_token(args["token"], plan_id)
-        return service.view(changes.customer_pause(plan_id, data["weeks"]))
+        return service.customer_view(changes.customer_pause(plan_id, data["weeks"]))
 
 
 @blp.route("/bookings/<int:booking_id>/skip")

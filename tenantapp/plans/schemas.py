@@ -93,6 +93,9 @@ class VisitOut(Schema):
     booking_id = fields.Integer(allow_none=True)
     flags = fields.List(fields.String())
     conflict_reason = fields.String(allow_none=True)
+    manage_url = fields.String(
+        allow_none=True, metadata={"description": "Customer view only: the visit's signed link."}
+    )
 
 
 class PlanOut(Schema):

@@ -16,6 +16,7 @@ from shared import db
 from shared.errors import NotFound, ValidationFailed, field_error
 from shared.pagination import decode_cursor, page
 from tenantapp.audit.service import record
+from tenantapp.bookings import links as booking_links
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, Property
 from tenantapp.plans import visits
@@ -322,6 +323,16 @@ def upcoming(plan: ServicePlan, now: datetime | None = None, count: int = UPCOMI
             break
         start += timedelta(days=400)
     return out[:count]
+
+
+def customer_view(plan: ServicePlan) -> dict:
+    """The plan as its customer sees it through the signed link: each booked visit carries its
+    own signed link (``manage_url``), whose token skips it (``POST /bookings/{id}/skip``)."""
+    out = view(plan)
+    for item in out["upcoming"]:
+        if item["booking_id"] is not None:
+            item["manage_url"] = booking_links.manage_url(item["booking_id"])
+    return out
 
 
 def view(plan: ServicePlan) -> dict:

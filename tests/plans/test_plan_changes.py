@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -269,3 +269,29 @@ def test_another_tenant_gets_nothing(client, tenant, other_tenant):
     ):
         assert client.get(other_tenant.url(path), headers=other_tenant.headers).status_code == 404
         assert client.get(tenant.url(path), headers=other_tenant.headers).status_code == 403
+
+
+def test_customer_plan_link_shows_visits_with_skip_links_and_pauses(client, tenant, rt):
+    from shared.tenancy import tenant_context
+    from tenantapp.plans.links import manage_token
+
+    plan = create_plan(client, tenant)
+    with tenant_context(rt.tenants.by_slug(tenant.slug)):
+        token = manage_token(plan["id"])
+    assert client.get(tenant.url(f"/plans/{plan['id']}?token=bad")).status_code == 401
+    seen = client.get(tenant.url(f"/plans/{plan['id']}?token={token}")).get_json()
+    first = seen["upcoming"][0]
+    skip_url = first["manage_url"].replace(
+        f"/bookings/{first['booking_id']}?", f"/bookings/{first['booking_id']}/skip?"
+    )
+    path = skip_url[skip_url.index("/t/") :]
+    assert client.post(path).get_json()["status"] == "SKIPPED"
+    resp = client.post(tenant.url(f"/plans/{plan['id']}/pause?token={token}"), json={"weeks": 9})
+    assert resp.status_code == 422
+    resp = client.post(tenant.url(f"/plans/{plan['id']}/pause?token={token}"), json={"weeks": 2})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["status"] == "PAUSED"
+    second = seen["upcoming"][1]["date"]
+    assert body["paused_from"] == second
+    assert body["paused_until"] == str(date.fromisoformat(second) + timedelta(weeks=2))
