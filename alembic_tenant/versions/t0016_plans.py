@@ -1,7 +1,7 @@
 """Recurring service plans: the plans table and plan visits on bookings (issue #23, SPEC §5.10)
 
 Revision ID: t0016_plans
-Revises: t0012_customers_properties
+Revises: t0014_invoices
 Create Date: 2026-12-06 04:10:00
 
 Offline-safe (DDL only). Bookings gain ``plan_id`` + ``occurrence_date`` (UNIQUE together: a visit
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision: str = "t0016_plans"
-down_revision: str | Sequence[str] | None = "t0012_customers_properties"
+down_revision: str | Sequence[str] | None = "t0014_invoices"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

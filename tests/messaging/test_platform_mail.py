@@ -71,6 +71,21 @@ TENANT_CONTEXTS = {
             "manage_url": "https://x/plans/1",
         },
     },
+    "invoice_issued": {
+        "customer_name": "Grace",
+        "invoice": {
+            "id": "7",
+            "number": "INV-2027-000001",
+            "currency": "CAD",
+            "total": "110.25",
+            "paid": "0.00",
+            "amount_due": "110.25",
+            "due_date": "2027-01-15",
+        },
+        "pay_url": None,
+        "invoice_url": "https://x/invoices/7?token=t",
+        "pdf_url": "https://x/invoices/7/pdf?token=t",
+    },
 }
 
 
