@@ -150,6 +150,15 @@ SCHEDULES: list[Schedule] = [
         fan_out=True,
         daily_at=2,
     ),
+    # recurring plans (SPEC §5.10): each tenant's plan horizons once per local date, at the first
+    # hourly tick at or after 03:00 local (create, patch and resume materialise at once)
+    Schedule(
+        "plan-horizons",
+        "tenantapp.plans.jobs.extend_plan_horizons",
+        interval=3600,
+        fan_out=True,
+        daily_at=3,
+    ),
     # staged tenant deletion (SPEC §2.7): drop schemas past their retention window, daily
     Schedule(
         "tenant-deletion", "controlplane.tenants.deletion.finish_deletions", cron="15 3 * * *"

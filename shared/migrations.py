@@ -29,7 +29,8 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 # t0013: booking-page branding on settings and leads.sms_opt_in are mapped (issue #27).
 # t0014: invoices, payments, credit notes and the tax settings are mapped (issue #24).
 # t0017: workers' pay settings and customer imports are mapped (issue #22).
-TENANT_MIN_REVISION = "t0017_search"
+# t0018: the plans table and the plan columns of bookings are mapped (issue #23).
+TENANT_MIN_REVISION = "t0018_plans"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".
 TENANT_LOCK_NAMESPACE = 0x636C6E70

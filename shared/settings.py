@@ -148,6 +148,7 @@ class Settings:
         "str", "https://challenges.cloudflare.com/turnstile/v0/siteverify"
     )
     deposit_hold_minutes: int = env("int", 30)
+    recurring_horizon_days: int = env("int", 56)  # plan visits materialised ahead (SPEC §5.10)
     billing_grace_days: int = env("int", 7)
     tenant_delete_retention_days: int = env("int", 30)
     photo_max_bytes: int = env("int", 10 * 1024 * 1024)

@@ -27,6 +27,7 @@ from tenantapp.leads.routes import blp as leads_blp
 from tenantapp.messaging.routes import blp as messaging_blp
 from tenantapp.payments.routes import blp as payments_blp
 from tenantapp.photos.routes import blp as photos_blp
+from tenantapp.plans.routes import blp as plans_blp
 from tenantapp.portal.routes import blp as portal_blp
 from tenantapp.pricing.routes import blp as pricing_blp
 from tenantapp.reports.routes import blp as reports_blp
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     customers_blp,
     scheduling_blp,
     bookings_blp,
+    plans_blp,
     messaging_blp,
     exports_blp,
     workers_blp,

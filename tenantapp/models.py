@@ -25,6 +25,7 @@ from tenantapp.messaging.models import EmailSuppression
 from tenantapp.outbox.models import OutboxMessage
 from tenantapp.payments.models import ConnectEvent
 from tenantapp.photos.models import Photo, StorageTombstone
+from tenantapp.plans.models import ServicePlan
 from tenantapp.pricing.models import PricingConfig
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.search.indexes import SEARCH_INDEXES
@@ -57,6 +58,7 @@ __all__ = [
     "Photo",
     "PricingConfig",
     "Property",
+    "ServicePlan",
     "ReferralCredit",
     "StorageTombstone",
     "Team",

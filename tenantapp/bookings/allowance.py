@@ -6,6 +6,9 @@ cap on bookings left waiting without a deposit — so anonymous callers cannot d
 - A booking cancelled (by anyone, expiry included) while PENDING and never paid gives that unit
   back to the period it was counted in, once (``booking-release:<tenant>:<booking>``). A
   CONFIRMED or paid booking keeps its unit: real work was booked.
+- A plan visit (SPEC §5.10) consumes its unit under ``plan:<tenant>:<plan>:<date>`` (a visit
+  revived after a pause or change: ``...:<date>:<life>``), recorded in its ``policy_snapshot`` as
+  ``usage_key``, and gives it back when cancelled or skipped before it starts, whatever its status.
 - A public booking that would wait PENDING with no deposit (no Stripe account, Stripe down):
   such bookings never expire, so at most ``max_pending_without_deposit`` (tenant setting,
   default 50) may exist; the next gets 409 ``conflict`` (a state, not a rate: it clears when
@@ -14,7 +17,7 @@ cap on bookings left waiting without a deposit — so anonymous callers cannot d
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -41,13 +44,45 @@ def count_booking(tx, booking: Booking, now: datetime) -> None:
     )
 
 
-def gives_unit_back(booking: Booking) -> bool:
-    """Whether cancelling ``booking`` now releases its unit (PENDING, deposit never paid)."""
+def plan_visit_key(plan_id: int, day: date, life: int = 0) -> str:
+    """A plan visit's key: ``plan:<id>:<date>`` scoped by the tenant (usage keys are unique across
+    the platform, plan ids per tenant schema), plus the visit's life once revived."""
+    key = f"plan:{current_tenant().id}:{plan_id}:{day.isoformat()}"
+    return key if not life else f"{key}:{life}"
+
+
+def count_plan_visit(tx, booking: Booking, now: datetime) -> None:
+    """Consume a plan visit's unit in the period of its start (402 when full), once per life;
+    the key is kept in the visit's policy snapshot for its release."""
+    snapshot = dict(booking.policy_snapshot or {})
+    key = snapshot.get("usage_key") or plan_visit_key(
+        booking.plan_id, booking.occurrence_date, int(snapshot.get("life", 0))
+    )
+    consume(
+        tx,
+        current_tenant(),
+        "bookings_created",
+        1,
+        idempotency_key=key,
+        now=counted_at(booking.starts_at, now),
+    )
+    booking.policy_snapshot = {**snapshot, "usage_key": key}
+
+
+def gives_unit_back(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether cancelling ``booking`` now releases its unit: PENDING with no deposit paid, or a
+    plan visit that has not started."""
+    if booking.plan_id is not None:
+        return booking.starts_at > (now or datetime.now(UTC))
     return booking.status == "PENDING" and booking.deposit_status not in ("paid", "refunded")
 
 
 def release_booking(tx, booking: Booking) -> None:
     """Give the booking's unit back to the period it was counted in (idempotent)."""
+    key = (booking.policy_snapshot or {}).get("usage_key")
+    if key:
+        release(tx, current_tenant(), key, f"{key}:release")
+        return
     release(
         tx, current_tenant(), _key(booking), f"booking-release:{current_tenant().id}:{booking.id}"
     )

@@ -170,8 +170,30 @@ def _free_gaps(day: date, td: TeamDay, zone: ZoneInfo) -> tuple[dict | None, lis
     return {"start": ws, "end": we}, [f for f in free if f["starts_at"] < f["ends_at"]]
 
 
+def _unassigned(day: date, zone: ZoneInfo) -> list[dict]:
+    """Live bookings of ``day`` without a team: plan visits in conflict (SPEC §5.10)."""
+    start, end = day_bounds(day, zone)
+    rows = db.session().execute(
+        select(
+            Booking.id, Booking.plan_id, Booking.starts_at, Booking.ends_at, Booking.conflict_reason
+        )
+        .where(
+            Booking.team_id.is_(None),
+            Booking.status.in_(ACTIVE),
+            Booking.starts_at >= start,
+            Booking.starts_at < end,
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    return [
+        {"booking_id": i, "plan_id": p, "starts_at": s, "ends_at": e, "conflict_reason": r}
+        for i, p, s, e, r in rows
+    ]
+
+
 def schedule(day: date) -> dict:
-    """Per team: window, busy intervals and the free gaps inside the window."""
+    """Per team: window, busy intervals and the free gaps inside the window; and the day's
+    visits waiting for a team (``unassigned``)."""
     zone, calendar, teams = read_day(day, read_only=True)
     names = {t.team_id: t.name for t in calendar}
     out = []
@@ -187,7 +209,7 @@ def schedule(day: date) -> dict:
                 "free": free,
             }
         )
-    return {"day": day, "time_zone": zone.key, "teams": out}
+    return {"day": day, "time_zone": zone.key, "teams": out, "unassigned": _unassigned(day, zone)}
 
 
 def lock_day(tx, team_ids, day: date) -> None:

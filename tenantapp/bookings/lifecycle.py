@@ -29,10 +29,11 @@ from tenantapp.payments import service as payments
 from tenantapp.settings.models import TenantSettings
 
 TRANSITIONS = {
-    "PENDING": {"CONFIRMED", "CANCELLED"},
-    "CONFIRMED": {"DONE", "CANCELLED"},
+    "PENDING": {"CONFIRMED", "CANCELLED", "SKIPPED"},
+    "CONFIRMED": {"DONE", "CANCELLED", "SKIPPED"},
     "DONE": set(),
     "CANCELLED": set(),
+    "SKIPPED": set(),  # plan visits only (tenantapp.plans.changes.skip)
 }
 
 
@@ -113,6 +114,8 @@ def confirm(booking_id: int) -> Booking:
     with db.transaction() as tx:
         booking = _locked(tx, booking_id)
         _transition(booking, "CONFIRMED")
+        if booking.team_id is None:
+            raise Conflict("This visit has no team yet; move it to a free team first.")
         if booking.deposit_required and booking.deposit_status not in ("paid", None):
             raise Conflict("The deposit is not paid yet.")
         before = _status_fields(booking)
@@ -139,7 +142,7 @@ def cancel_locked(tx, booking: Booking, reason: str | None, by: str, now: dateti
     A booking cancelled while PENDING and unpaid gives its allowance unit back (SPEC §4.4)."""
     _transition(booking, "CANCELLED")
     before = _status_fields(booking)
-    if allowance.gives_unit_back(booking):
+    if allowance.gives_unit_back(booking, now):
         allowance.release_booking(tx, booking)
     booking.status, booking.cancelled_at = "CANCELLED", now
     booking.cancelled_by, booking.cancel_reason = by, reason
@@ -208,10 +211,24 @@ def move(booking_id: int, start: datetime, team_id: int | None, *, by: str) -> B
         booking.starts_at = start
         booking.ends_at = start + timedelta(minutes=booking.duration_minutes)
         crews.recheck(tx, booking)  # its workers must be free at the new time too
+        if booking.plan_id is not None:
+            _settle_plan_visit(tx, booking)
         if by != "customer":
             record(tx, "booking.move", "booking", booking.id, before, _status_fields(booking))
         notifications.booking_event(tx, booking, "rescheduled")
     return booking
+
+
+def _settle_plan_visit(tx, booking: Booking) -> None:
+    """A plan visit moved one by one is detached (plan changes leave it alone); a conflict visit
+    that got a team is no longer a conflict and is confirmed (plan visits take no deposit)."""
+    booking.detached = True
+    if booking.conflict_reason is not None:
+        if booking.conflict_reason == "limit_reached":
+            allowance.count_plan_visit(tx, booking, _now())  # never counted: 402 if still full
+        booking.conflict_reason = None
+        if booking.status == "PENDING" and booking.deposit_status is None:
+            confirm_locked(tx, booking)
 
 
 def assign(booking_id: int, worker_id: int | None) -> Booking:
@@ -243,5 +260,7 @@ def update(booking_id: int, data: dict) -> Booking:
                 before[key], after[key] = getattr(booking, key), value
                 setattr(booking, key, value)
         if after:
+            if booking.plan_id is not None:
+                booking.detached = True  # edited one by one: plan changes leave it alone
             record(tx, "booking.update", "booking", booking.id, before, after)
     return booking

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     event,
     func,
 )
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db import TenantBase
 from tenantapp.bookings.slot_cache import booking_written
 
-BOOKING_STATUSES = ("PENDING", "CONFIRMED", "DONE", "CANCELLED")
+BOOKING_STATUSES = ("PENDING", "CONFIRMED", "DONE", "CANCELLED", "SKIPPED")
 DEPOSIT_STATUSES = ("pending", "paid", "expired", "failed", "refunded")
 
 
@@ -32,7 +34,9 @@ class Booking(TenantBase):
 
     __tablename__ = "bookings"
     __table_args__ = (
-        CheckConstraint("status IN ('PENDING','CONFIRMED','DONE','CANCELLED')", name="status"),
+        CheckConstraint(
+            "status IN ('PENDING','CONFIRMED','DONE','CANCELLED','SKIPPED')", name="status"
+        ),
         CheckConstraint(
             "deposit_status IS NULL OR deposit_status IN "
             "('pending','paid','expired','failed','refunded')",
@@ -48,6 +52,10 @@ class Booking(TenantBase):
         Index("ix_bookings_team_period", "team_id", "starts_at"),
         Index("ix_bookings_starts_at", "starts_at", "id"),
         Index("ix_bookings_status_id", "status", "id"),
+        # one visit per plan and date: the horizon job can run twice, or twice at once
+        UniqueConstraint("plan_id", "occurrence_date"),
+        # a plan visit without a team needs a person (GET /admin/plans/conflicts)
+        CheckConstraint("team_id IS NOT NULL OR plan_id IS NOT NULL", name="team_or_plan"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -55,7 +63,8 @@ class Booking(TenantBase):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"), index=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    # NULL only for a plan visit in conflict (no team free): it waits for dispatch (§5.10)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     # Deprecated since t0012 (crews are ``booking_workers``); kept until a contract revision.
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), server_default="PENDING")
@@ -99,6 +108,13 @@ class Booking(TenantBase):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # recurring plans (SPEC §5.10)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    occurrence_date: Mapped[date | None] = mapped_column(Date)
+    flags: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    conflict_reason: Mapped[str | None] = mapped_column(String(32))
+    detached: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    skipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class BookingWorker(TenantBase):

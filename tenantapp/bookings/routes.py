@@ -9,6 +9,7 @@ from tenantapp.bookings import crews, lifecycle, links, schemas, service
 from tenantapp.bookings import staff as staff_bookings
 from tenantapp.invoices import service as invoices
 from tenantapp.job_operations import JOB_OPERATIONS
+from tenantapp.plans import service as plans
 from tenantapp.settings.service import local_day_start
 
 blp = Blueprint("bookings", __name__, url_prefix="/v1", description="Bookings")
@@ -54,8 +55,10 @@ class Bookings(MethodView):
 
         ``lead_token`` proves the lead (missing or wrong → 404, as for an unknown lead); a lead
         that already has a PENDING or CONFIRMED booking → 409; too many bookings waiting without
-        a deposit (``max_pending_without_deposit``) → 409; the plan's allowance → 402."""
-        return service.view(service.create_booking(data))
+        a deposit (``max_pending_without_deposit``) → 409; the plan's allowance → 402. A lead
+        estimated weekly, biweekly or monthly gets a recurring plan anchored on this booking
+        (``plan_id``; SPEC §5.10)."""
+        return service.view(service.create_booking(data, on_booked=plans.anchor_if_recurring))
 
 
 @blp.route("/bookings/<int:booking_id>")

@@ -43,7 +43,9 @@ class BookingOut(Schema):
     starts_at_local = LocalDateTime()
     ends_at = UtcDateTime()
     duration_minutes = fields.Integer()
-    team_id = fields.Integer()
+    team_id = fields.Integer(
+        allow_none=True, metadata={"description": "null: a plan visit waiting for a team."}
+    )
     worker_ids = fields.List(
         fields.Integer(), metadata={"description": "The crew, in the order it was assigned."}
     )
@@ -69,6 +71,10 @@ class BookingOut(Schema):
     notes = fields.String(allow_none=True)
     policy_snapshot = fields.Dict()
     manage_url = fields.String(allow_none=True)
+    plan_id = fields.Integer(allow_none=True)
+    occurrence_date = fields.Date(allow_none=True)
+    flags = fields.List(fields.String())
+    conflict_reason = fields.String(allow_none=True)
 
 
 class BookingPage(Schema):

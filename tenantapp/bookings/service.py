@@ -62,14 +62,15 @@ def redeem_credits(tx, customer_id: int, total: int, booking_id: int) -> int:
     return min(applied, total)
 
 
-def create_booking(data: dict) -> Booking:
+def create_booking(data: dict, on_booked=None) -> Booking:
     """Book a lead into a free slot: risk, deposit decision, policy snapshot, entitlement.
 
     Checks first (lead time), then one transaction: prove and lock the lead (404 without its
     token, 409 when it is closed or already has a live booking), take the slot, add the booking,
     apply referral credits, decide risk and deposit, count the booking in the period of its start,
-    open the deposit checkout or confirm, hold the cap on bookings waiting without a deposit, and
-    queue the e-mail.
+    open the deposit checkout or confirm, hold the cap on bookings waiting without a deposit,
+    run ``on_booked`` (the route passes the recurring-plan anchor, SPEC §5.10), and queue the
+    e-mail.
     """
     sess = db.session()
     settings = _settings(sess)
@@ -89,6 +90,8 @@ def create_booking(data: dict) -> Booking:
         allowance.check_pending_cap(tx, booking, settings)
         if lead.status in ("NEW", "CONTACTED"):
             lead.status = "BOOKED"
+        if on_booked is not None:  # the public flow's plan (tenantapp.plans), same transaction
+            on_booked(tx, booking, lead, ZoneInfo(settings.time_zone), now)
         notifications.booking_event(tx, booking, "created")
     return booking
 
@@ -258,4 +261,8 @@ def view(booking: Booking, *, with_manage_url: bool = True, crew: list[int] | No
         "notes": booking.notes,
         "policy_snapshot": booking.policy_snapshot,
         "manage_url": links.manage_url(booking.id) if with_manage_url else None,
+        "plan_id": booking.plan_id,
+        "occurrence_date": booking.occurrence_date,
+        "flags": list(booking.flags or []),
+        "conflict_reason": booking.conflict_reason,
     }

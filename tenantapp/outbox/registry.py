@@ -21,6 +21,7 @@ from tenantapp.exports.service import WebhookSender
 from tenantapp.invoices import notifications as invoice_notifications
 from tenantapp.leads import notifications as lead_notifications
 from tenantapp.messaging.service import EmailKind, EmailSender
+from tenantapp.plans import notifications as plan_notifications
 from tenantapp.workers import notifications as worker_notifications
 
 EMAIL_KINDS: dict[str, EmailKind] = {
@@ -30,6 +31,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {
         *booking_notifications.EMAILS,
         *booking_reminders.EMAILS,
         *worker_notifications.EMAILS,
+        *plan_notifications.EMAILS,
         *invoice_notifications.EMAILS,
     )
 }

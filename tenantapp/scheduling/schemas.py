@@ -143,7 +143,19 @@ class ScheduleQuery(Schema):
     day = fields.Date(required=True)
 
 
+class UnassignedOut(Schema):
+    booking_id = fields.Integer()
+    plan_id = fields.Integer(allow_none=True)
+    starts_at = UtcDateTime()
+    ends_at = UtcDateTime()
+    conflict_reason = fields.String(allow_none=True)
+
+
 class ScheduleOut(Schema):
     day = fields.Date()
     time_zone = fields.String()
     teams = fields.List(fields.Nested(TeamScheduleOut))
+    unassigned = fields.List(
+        fields.Nested(UnassignedOut),
+        metadata={"description": "Plan visits in conflict that day: no team yet (SPEC §5.10)."},
+    )

@@ -61,6 +61,16 @@ TENANT_CONTEXTS = {
         "booking": {**BOOKING_CONTEXT["booking"], "reason": "Customer request"},
     },
     "worker_invite": {"worker_name": "Sam", "login_url": "https://x/worker"},
+    "plan_changed": {
+        "customer_name": "Grace",
+        "plan": {
+            "id": "1",
+            "frequency": "weekly",
+            "change": "changed",
+            "visits": [{"starts_at": "2027-01-19T16:00:00Z"}],
+            "manage_url": "https://x/plans/1",
+        },
+    },
     "invoice_issued": {
         "customer_name": "Grace",
         "invoice": {
