@@ -17,6 +17,7 @@ from controlplane.mail.routes import blp as ops_dlq_blp
 from controlplane.ops.routes import blp as ops_blp
 from controlplane.signup.routes import blp as signup_blp
 from controlplane.tenants.routes import blp as tenants_blp
+from controlplane.twilio.routes import blp as twilio_blp
 from shared import cors, metrics, web
 from shared.api import make_api
 from shared.limits import init_limiter
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     accounts_blp,
     stripe_blp,
     plans_blp,
+    twilio_blp,
 )
 
 

@@ -25,7 +25,8 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 # is past it (``flask tenants migrate`` first, then deploy the code that drops the old shape).
 # t0011: the ORM maps `settings.export_signing_secret` (t0010) and the lead-proof columns (t0011), so
 # a tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
-TENANT_MIN_REVISION = "t0011_lead_proof"
+# t0015: the settings row maps the SMS columns and the outbox may hold ``sms`` rows.
+TENANT_MIN_REVISION = "t0015_sms"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".
 TENANT_LOCK_NAMESPACE = 0x636C6E70

@@ -25,8 +25,10 @@ from tenantapp.portal.routes import blp as portal_blp
 from tenantapp.pricing.routes import blp as pricing_blp
 from tenantapp.reports.routes import blp as reports_blp
 from tenantapp.retention.routes import blp as retention_blp
+from tenantapp.reviews.routes import blp as reviews_blp
 from tenantapp.scheduling.routes import blp as scheduling_blp
 from tenantapp.settings.routes import blp as settings_blp
+from tenantapp.sms.routes import blp as sms_blp
 from tenantapp.timetracking.routes import blp as timetracking_blp
 from tenantapp.workers import sessions as worker_sessions
 from tenantapp.workers.pages import blp as worker_pages_blp
@@ -51,6 +53,8 @@ BLUEPRINTS = (
     payments_blp,
     reports_blp,
     retention_blp,
+    sms_blp,
+    reviews_blp,
 )
 
 

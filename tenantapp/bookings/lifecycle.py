@@ -24,6 +24,7 @@ from tenantapp.bookings.slots import MIN_LEAD_TIME
 from tenantapp.customers.models import ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.payments import service as payments
+from tenantapp.reviews import service as reviews
 from tenantapp.settings.models import TenantSettings
 from tenantapp.workers.models import Worker
 
@@ -172,6 +173,7 @@ def complete(booking_id: int) -> Booking:
         if lead.status == "BOOKED":
             lead.status = "DONE"
         record(tx, "booking.complete", "booking", booking.id, before, _status_fields(booking))
+        reviews.request_review(tx, booking)  # e-mail (and text) with the feedback link
     return booking
 
 
