@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, func
+from sqlalchemy import DateTime, ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import CPBase
@@ -49,3 +49,21 @@ class SmsPlatformOptOut(CPBase):
     opted_out_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+def claim_number(sess, tenant_id, number: str | None) -> bool:
+    """Make ``number`` the tenant's only sending number (None: release it), in ``sess``'s
+    transaction. False when another tenant owns it (one tenant per number)."""
+    sess.execute(
+        delete(SmsNumber).where(SmsNumber.tenant_id == tenant_id, SmsNumber.phone_number != number)
+    )
+    if number is None:
+        return True
+    owner = sess.scalar(
+        select(SmsNumber.tenant_id).where(SmsNumber.phone_number == number).with_for_update()
+    )
+    if owner is None:
+        sess.add(SmsNumber(phone_number=number, tenant_id=tenant_id))
+        sess.flush()
+        return True
+    return str(owner) == str(tenant_id)
