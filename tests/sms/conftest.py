@@ -141,3 +141,48 @@ def outbox_rows(rt, tenant, kind: str = "sms") -> list[OutboxMessage]:
         sess.expunge_all()
         sess.rollback()
         return rows
+
+
+def set_sms_used(rt, tenant, used: int) -> None:
+    """This period's ``sms_segments`` counter of ``tenant`` (created when missing)."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    from shared.entitlements import period_start
+    from shared.models.plans import UsageCounter
+
+    values = {
+        "tenant_id": uuid.UUID(tenant.id),
+        "metric": "sms_segments",
+        "period_start": period_start(),
+        "used": used,
+    }
+    with rt.owner_engine.begin() as conn:
+        stmt = insert(UsageCounter).values(**values)
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=list(values)[:3], set_={"used": used})
+        )
+
+
+def sms_used(rt, tenant) -> int:
+    from shared.entitlements import period_start
+    from shared.models.plans import UsageCounter
+
+    with rt.engine.connect() as conn:
+        return (
+            conn.scalar(
+                select(UsageCounter.used).where(
+                    UsageCounter.tenant_id == uuid.UUID(tenant.id),
+                    UsageCounter.metric == "sms_segments",
+                    UsageCounter.period_start == period_start(),
+                )
+            )
+            or 0
+        )
+
+
+def texting_customer(client, tenant, number: str) -> tuple[int, str]:
+    """A customer whose number opted in (START); returns (customer id, phone)."""
+    phone = new_number()
+    customer_id = customer_for(client, tenant, phone)
+    opt_in(client, tenant, phone, number)
+    return customer_id, phone
