@@ -78,7 +78,11 @@ class SmsSender:
         if not message.payload.get("metered"):
             try:
                 consume(
-                    sess, self.tenant, METRIC, row.segments, idempotency_key=f"sms:{message.id}"
+                    sess,
+                    self.tenant,
+                    METRIC,
+                    row.segments,
+                    idempotency_key=f"sms:{self.tenant.id}:{message.id}",
                 )
             except LimitReached:
                 sess.rollback()

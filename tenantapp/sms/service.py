@@ -154,7 +154,10 @@ def _queue(
 
 
 def _principal_user():
+    """The staff user sending (workers and jobs leave no author)."""
     principal = g.get("principal") if has_request_context() else None
+    if getattr(principal, "typ", None) != "staff":
+        return None
     return getattr(principal, "user_id", None)
 
 
@@ -194,7 +197,10 @@ def direct_text(
     )
     if queued is None:
         raise Conflict("This text was sent already.", code="conflict")
-    consume(tx, current_tenant(), METRIC, queued.message.segments, idempotency_key=f"sms:{cause}")
+    tenant = current_tenant()
+    # Usage-event keys are unique across tenants: the tenant id keeps them apart.
+    key = f"sms:{tenant.id}:{cause}"
+    consume(tx, tenant, METRIC, queued.message.segments, idempotency_key=key)
     return queued.message
 
 

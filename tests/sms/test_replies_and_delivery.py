@@ -9,7 +9,6 @@ from tests.sms.conftest import (
     customer_for,
     deliver,
     inbound,
-    new_number,
     outbox_rows,
     set_sms_from,
     set_sms_used,
