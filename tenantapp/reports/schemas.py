@@ -37,6 +37,23 @@ class Retention(Schema):
     d90 = fields.Float(allow_none=True)
 
 
+class WorkerReviews(Schema):
+    worker_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    responses = fields.Integer()
+    nps = fields.Float(allow_none=True)
+    average = fields.Float(allow_none=True)
+
+
+class Reviews(Schema):
+    responses = fields.Integer()
+    nps = fields.Float(
+        allow_none=True, metadata={"description": "% of 9-10 minus % of 0-6, -100..100"}
+    )
+    average = fields.Float(allow_none=True)
+    by_worker = fields.List(fields.Nested(WorkerReviews))
+
+
 class Metrics(Schema):
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
@@ -48,3 +65,4 @@ class Metrics(Schema):
     utilisation = fields.List(fields.Nested(TeamUtilisation))
     cancellation_rate = fields.Float(allow_none=True)
     retention = fields.Nested(Retention)
+    reviews = fields.Nested(Reviews)

@@ -196,7 +196,8 @@ def summary(start: datetime | None, end: datetime | None) -> dict:
             per_worker.setdefault(int(worker_id), []).append(score)
     names = {}
     if per_worker:
-        names = dict(sess.execute(select(Worker.id, Worker.name).where(Worker.id.in_(per_worker))))
+        found = sess.execute(select(Worker.id, Worker.name).where(Worker.id.in_(list(per_worker))))
+        names = {worker_id: name for worker_id, name in found.all()}
     return {
         "responses": len(scores),
         "nps": _nps(scores),
