@@ -29,6 +29,7 @@ from tenantapp.outbox.erasure import erase_person
 from tenantapp.photos import service as photos
 from tenantapp.photos.models import Photo
 from tenantapp.settings.models import TenantSettings
+from tenantapp.sms import erasure as sms_erasure
 
 RUN_AT_LOCAL = time(2, 0)
 ERASED = "[deleted]"
@@ -103,13 +104,17 @@ def anonymise(data: dict, now: datetime | None = None) -> dict:
         ids = [c.id for c in customers]
         leads = list(tx.scalars(select(Lead).where(Lead.customer_id.in_(ids))))
         bookings = list(tx.scalars(select(Booking).where(Booking.customer_id.in_(ids))))
-        # Before the addresses are erased: their queued, dead and sent mail goes with them.
+        # Before the addresses are erased: their queued, dead and sent mail and texts go too.
+        phones, sids = sms_erasure.thread_facts(tx, ids)
         outbox_rows = erase_person(
             tx,
             [c.email for c in customers] + [lead.email for lead in leads] + [data.get("email")],
             [lead.id for lead in leads],
             [b.id for b in bookings],
+            phones=phones + [c.phone for c in customers] + [lead.phone for lead in leads],
+            inbound_sids=sids,
         )
+        messages = sms_erasure.erase_threads(tx, ids)
         for c in customers:
             c.name, c.email, c.phone, c.anonymized_at = ERASED, None, None, now
         for lead in leads:
@@ -129,6 +134,7 @@ def anonymise(data: dict, now: datetime | None = None) -> dict:
             "bookings": len(bookings),
             "photos": len(photo_keys),
             "outbox_messages": outbox_rows,
+            "messages": messages,
         }
         for c in customers:
             record(tx, "customer.anonymise", "customer", c.id, after=summary)
@@ -156,6 +162,7 @@ def export(data: dict) -> dict:
         credits = list(
             tx.scalars(select(ReferralCredit).where(ReferralCredit.customer_id.in_(ids)))
         )
+        messages, reviews = sms_erasure.export_threads(tx, ids)
         bundle = {
             "generated_at": _now().isoformat(),
             "customers": [_row(c) for c in customers],
@@ -163,6 +170,8 @@ def export(data: dict) -> dict:
             "bookings": [_row(b) for b in bookings],
             "photos": [_row(p, skip={"storage_ref", "storage_key"}) for p in photo_rows],
             "referral_credits": [_row(c) for c in credits],
+            "messages": [_row(m, skip={"outbox_id", "author_id"}) for m in messages],
+            "reviews": [_row(r) for r in reviews],
         }
         for c in customers:
             record(tx, "customer.export", "customer", c.id, after={"leads": len(leads)})

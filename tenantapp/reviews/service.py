@@ -162,7 +162,7 @@ def submit(token: str, score: int, comment: str | None) -> dict:
                         f"{review.customer_id}/messages"
                     ),
                 },
-                f"review_alert:{review.id}",
+                f"review_alert:{review.booking_id}",
             )
         out = _out(review, settings)
     return out
