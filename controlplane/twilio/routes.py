@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -28,7 +30,20 @@ TWIML = {
 }
 
 
-def _verified(source: str):
+SOURCE = "twilio"  # the label the "Twilio webhook failures" alert watches
+
+
+@contextmanager
+def _counted_failure():
+    """A verified webhook whose handling raised (Twilio retries it): counted for alerting."""
+    try:
+        yield
+    except Exception:
+        metrics.webhook_outcome(SOURCE, "failed")
+        raise
+
+
+def _verified():
     """The POSTed form when ``X-Twilio-Signature`` signs ``PUBLIC_BASE_URL`` + path (+ query)
     and the form; otherwise 403 and nothing is read further."""
     settings = current_runtime().settings
@@ -39,7 +54,7 @@ def _verified(source: str):
     if not validate_signature(
         settings.twilio_auth_token, url, form, request.headers.get("X-Twilio-Signature")
     ):
-        metrics.webhook_outcome(source, "bad_signature")
+        metrics.webhook_outcome(SOURCE, "bad_signature")
         raise Forbidden("The Twilio signature is missing or does not match this request.")
     return form
 
@@ -57,9 +72,10 @@ class Inbound(MethodView):
     @blp.doc(responses=TWIML)
     def post(self):
         """An inbound text, routed to the workspace that owns the ``To`` number."""
-        form = _verified("twilio")
-        outcome, reply = service.route_inbound(form)
-        metrics.webhook_outcome("twilio", outcome)
+        form = _verified()
+        with _counted_failure():
+            outcome, reply = service.route_inbound(form)
+        metrics.webhook_outcome(SOURCE, outcome)
         return _twiml(reply)
 
 
@@ -69,7 +85,8 @@ class Status(MethodView):
     @blp.doc(responses=TWIML)
     def post(self):
         """A delivery report of an outbound text (``MessageStatus``, ``ErrorCode``)."""
-        form = _verified("twilio_status")
-        outcome = service.route_status(form, request.args.get("tenant"))
-        metrics.webhook_outcome("twilio_status", outcome)
+        form = _verified()
+        with _counted_failure():
+            outcome = service.route_status(form, request.args.get("tenant"))
+        metrics.webhook_outcome(SOURCE, f"status_{outcome}")
         return _twiml(None)
