@@ -17,6 +17,7 @@ from tenantapp.sms import service as sms
 from tenantapp.sms import templates
 from tenantapp.workers.models import Worker
 
+LINKS = ("manage_url", "pay_url")  # carry a token: sealed in the outbox, "[link]" on the thread
 TEMPLATES = ("booking_confirmed", "booking_reminder_24h", "on_my_way", "invoice_issued")
 
 
@@ -43,8 +44,10 @@ def text_booking(tx, booking: Booking, template: str, cause: str) -> bool:
     customer = tx.get(Customer, booking.customer_id)
     if customer is None:
         return False
+    context = sms_context(tx, booking)
+    secrets = {key: context.pop(key) for key in LINKS}
     queued = sms.queue_sms(
-        tx, customer, template, sms_context(tx, booking), cause, booking_id=booking.id
+        tx, customer, template, context, cause, booking_id=booking.id, secrets=secrets
     )
     return queued is not None
 

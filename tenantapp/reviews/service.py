@@ -106,10 +106,11 @@ def request_review(tx, booking, now: datetime | None = None) -> Review | None:
         tx,
         customer,
         "review_request",
-        {"feedback_url": url},
+        {},
         f"review_request:{booking.id}",
         booking_id=booking.id,
         now=now,
+        secrets={"feedback_url": url},
     )
     return review
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from shared.crypto import DecryptionFailed, unsealed
 from shared.entitlements import consume, limit_for
 from shared.errors import LimitReached
 from shared.models.sms import SmsSharedContact
@@ -99,7 +100,12 @@ class SmsSender:
         if not settings.sms_from and not self.settings.twilio_messaging_service_sid:
             sess.commit()
             raise Permanent("no_sender", "no sms_from number and no platform Messaging Service")
-        to, body, row_id = row.phone, row.body, row.id
+        try:
+            body = unsealed(message.payload).get("body") or row.body
+        except DecryptionFailed as exc:  # its key was dropped before the text went
+            sess.commit()
+            raise Permanent("undecryptable", str(exc)) from exc
+        to, row_id = row.phone, row.id
         sess.commit()  # the metering is kept even if the send fails: it is keyed per row
         try:
             sent = through_breaker(BREAKER, self._deliver, to, body, settings.sms_from)

@@ -16,6 +16,7 @@ from flask import g, has_request_context
 from sqlalchemy import and_, func, or_, select, update
 
 from shared import db
+from shared.crypto import SEALED_KEY, seal
 from shared.entitlements import consume
 from shared.errors import Conflict, NotFound
 from shared.outbox import enqueue
@@ -84,18 +85,23 @@ def queue_sms(
     *,
     booking_id: int | None = None,
     now: datetime | None = None,
+    secrets: dict | None = None,
 ) -> Queued | None:
     """Queue the automated ``template`` text to ``customer`` in ``sess``'s transaction.
 
     None when the customer may not be texted (no phone, no opt-in, STOP) or the same cause was
     queued before (dedupe key ``sms:<cause>``). In quiet hours the row waits until they end.
+    ``secrets`` (links carrying a token) are sealed in the outbox row and shown as ``[link]``
+    on the thread (SPEC §8).
     """
     now = now or datetime.now(UTC)
     settings = sess.get(TenantSettings, 1)
     allowed, _why = consent.may_text(sess, customer, shared_sender(settings))
     if not allowed:
         return None
-    body = templates.render(template, {**base_context(settings), **context})
+    base = {**base_context(settings), **context}
+    body = templates.render(template, {**base, **(secrets or {})})
+    shown = templates.render(template, {**base, **dict.fromkeys(secrets or {}, LINK)})
     zone = tenant_zone()
     not_before = quiet.quiet_until(now, zone, settings.sms_quiet_start, settings.sms_quiet_end)
     return _queue(
@@ -107,7 +113,11 @@ def queue_sms(
         automated=True,
         booking_id=booking_id,
         not_before=not_before,
+        shown=shown,
     )
+
+
+LINK = "[link]"
 
 
 def _queue(
@@ -121,9 +131,14 @@ def _queue(
     booking_id: int | None = None,
     not_before: datetime | None = None,
     author_id=None,
+    shown: str | None = None,
 ) -> Queued | None:
+    """The outbox row (the text sealed in its payload) and the thread's line (``shown``: the
+    text with its secret links replaced; the segments are the real text's)."""
     phone = consent.e164(customer.phone)
-    final, parts = compose(sess, phone, body)
+    first = is_first_to(sess, phone)
+    final = templates.with_footer(body, first)
+    parts = segments.count(final).segments
     outbox_id = enqueue(
         sess,
         OutboxMessage,
@@ -131,7 +146,11 @@ def _queue(
         topic=template,
         dedupe_key=dedupe_key,
         recipient=phone,
-        payload={"automated": automated, "metered": not automated},
+        payload={
+            "automated": automated,
+            "metered": not automated,
+            SEALED_KEY: seal({"body": final}),
+        },
         not_before=not_before,
     )
     if outbox_id is None:
@@ -140,7 +159,7 @@ def _queue(
         customer_id=customer.id,
         direction="out",
         phone=phone,
-        body=final,
+        body=templates.with_footer(shown, first) if shown is not None else final,
         template=template,
         status="queued",
         segments=parts,
