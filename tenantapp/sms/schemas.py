@@ -51,7 +51,12 @@ class SentOut(Schema):
 
 
 class ConversationArgs(PageArgs):
-    unread = fields.Boolean(load_default=False)
+    # ``?unread`` alone (as SPEC §5.12 writes it) means true.
+    unread = fields.Boolean(
+        load_default=False,
+        truthy={*fields.Boolean.truthy, ""},
+        metadata={"description": "Only customers with unread texts (`?unread` alone: true)."},
+    )
 
 
 class ConversationOut(Schema):

@@ -213,3 +213,19 @@ def test_thread_lists_email_and_sms_newest_first_with_pages(client, rt, tenant):
     assert channels.count("sms") == 4
     assert "email" in channels  # the lead's thank-you e-mail
     assert len(seen) == len(set(seen))
+
+
+def test_a_long_outage_opens_the_twilio_circuit_and_waiting_texts_keep_their_attempts(
+    client, rt, tenant, twilio
+):
+    number = set_sms_from(client, tenant)
+    customer_id, _ = texting_customer(client, tenant, number)
+    for i in range(7):
+        assert reply(client, tenant, customer_id, f"text {i}").status_code == 201
+    twilio.fail_next(100, 500)
+    deliver(rt, tenant)
+    rows = outbox_rows(rt, tenant)
+    assert len(twilio.requests) == 5  # the fifth failure opened the circuit
+    assert sorted(r.attempts for r in rows) == [0, 0, 1, 1, 1, 1, 1]
+    assert all(r.status == "pending" for r in rows)
+    assert sum((r.last_error or "").startswith("circuit_open") for r in rows) == 1

@@ -79,7 +79,7 @@ def test_an_unknown_number_becomes_a_new_contact_listed_unread(client, rt, tenan
     number = set_sms_from(client, tenant)
     phone = new_number()
     inbound(client, number, phone, "Hi, how much for a 3 bedroom?")
-    convos = client.get(tenant.url("/admin/conversations?unread=true"), headers=tenant.headers)
+    convos = client.get(tenant.url("/admin/conversations?unread"), headers=tenant.headers)
     assert convos.status_code == 200
     items = convos.get_json()["items"]
     assert [(i["phone"], i["unread"]) for i in items] == [(phone, 1)]
