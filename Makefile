@@ -4,6 +4,8 @@
 #   make test-all   make test, then the slow drills
 #   make lint       ruff check + ruff format --check + lint-imports (layering contracts)
 #   make bench      the quick versions of the benchmarks in bench/
+#   make screenshots  PNGs of every page at 1280x800 and 390x844 into docs/screenshots/
+#   make chromium   the browser for tests/browser (Debian's chromium as root, else Playwright's)
 #   make promtool   install promtool (Debian package prometheus) when missing and root; make test
 #                   runs it first, and the alerting tests fail with its message when it cannot
 # Switches (make VAR=value or env): SERVICES=auto|local|embedded, PG_BINARIES=auto|system|wheel,
@@ -15,7 +17,7 @@ VPY := $(VENV)/bin/python
 EXTRAS ?= dev,devstack
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-all lint bench promtool
+.PHONY: install run test test-slow test-all lint bench promtool chromium screenshots
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +35,23 @@ run: $(STAMP)
 promtool: $(STAMP)
 	$(VPY) -m devstack.promtool
 
+chromium: $(STAMP)
+	$(VPY) -m devstack.browser
+
 test: $(STAMP)
 	-@$(VPY) -m devstack.promtool
+	-@$(VPY) -m devstack.browser
 	$(VPY) -m devstack.testrun -n 2 -m "not slow" $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
 	$(VPY) -m devstack.testrun --no-tests-ok -m slow $(PYTEST_ARGS)
 
 test-all: test test-slow
+
+screenshots: $(STAMP)
+	-@$(VPY) -m devstack.browser
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VPY) -m devstack.testrun -n 0 -q \
+		tests/browser/test_screenshots.py
 
 lint: $(STAMP)
 	$(VPY) -m ruff check .

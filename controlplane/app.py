@@ -24,6 +24,7 @@ from shared.limits import init_limiter
 from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.web import pages
 
 # In the order the OpenAPI document lists them.
 BLUEPRINTS = (
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = Flask("controlplane")
     api = make_api(app, title="Cleanplane control plane")
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
+    pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
     metrics.init_app(app)
     cors.init_app(app, settings)
     init_limiter(limiter, app, settings.redis_url)

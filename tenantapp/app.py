@@ -10,6 +10,7 @@ from shared.auth import guards
 from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.web import pages
 from tenantapp import cors, limits, resolution
 from tenantapp.audit.routes import blp as audit_blp
 from tenantapp.bookings.routes import blp as bookings_blp
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # A bare Field had no type in the document: generated clients and the fuzzer sent numbers.
     api.ma_plugin.map_to_openapi_type(TenantInstant, "string", "date-time")
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
+    pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
     metrics.init_app(app)
     resolution.init_app(app, runtime)  # request → tenant, fail closed
     limits.init_app(app)  # the public budgets ride on resolution's Redis round trip

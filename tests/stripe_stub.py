@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import secrets
 import threading
@@ -46,6 +47,9 @@ class StripeStub:
     delay_seconds: float = 0.0
     _idempotent: dict[str, tuple[int, dict]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Browser tests: Checkout URLs point at this server, which shows a test payment page.
+    hosted_pages: bool = False
+    sessions: dict[str, dict] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -110,12 +114,13 @@ class StripeStub:
         now = int(time.time())
         if req.method == "POST" and req.path == "/v1/checkout/sessions":
             sid = "cs_test_" + secrets.token_hex(12)
-            return 200, {
+            host = self.url if self.hosted_pages else "https://checkout.stripe.test"
+            self.sessions[sid] = session = {
                 "id": sid,
                 "object": "checkout.session",
                 "mode": f.get("mode"),
                 "status": "open",
-                "url": f"https://checkout.stripe.test/c/pay/{sid}",
+                "url": f"{host}/c/pay/{sid}",
                 "customer": f.get("customer"),
                 "customer_email": f.get("customer_email"),
                 "client_reference_id": f.get("client_reference_id"),
@@ -125,7 +130,9 @@ class StripeStub:
                 "expires_at": int(f.get("expires_at", now + 86400)),
                 "created": now,
                 "livemode": False,
+                "amount_total": int(f.get("line_items[0][price_data][unit_amount]", 0) or 0),
             }
+            return 200, session
         if req.method == "POST" and req.path == "/v1/billing_portal/sessions":
             sid = "bps_" + secrets.token_hex(12)
             return 200, {
@@ -206,6 +213,8 @@ def _handler(stub: StripeStub):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode() if length else ""
             path, _, query = self.path.partition("?")
+            if self.command == "GET" and path.startswith("/c/pay/"):
+                return self._checkout_page(path.rsplit("/", 1)[1])
             form = dict(parse_qsl(raw or query, keep_blank_values=True))
             req = StubRequest(
                 method=self.command,
@@ -223,6 +232,26 @@ def _handler(stub: StripeStub):
             self.end_headers()
             self.wfile.write(data)
 
+        def _checkout_page(self, sid: str):
+            """A stand-in for Stripe's hosted Checkout page (browser tests land here)."""
+            session = stub.sessions.get(sid)
+            if session is None:
+                self.send_response(404)
+                self.end_headers()
+                return
+            back = html.escape(session.get("success_url") or "", quote=True)
+            amount = session.get("amount_total", 0)
+            body = (
+                "<!doctype html><title>Stripe test checkout</title><h1>Stripe test checkout</h1>"
+                f"<p id=amount>{amount // 100}.{amount % 100:02d}</p>"
+                f'<p><a id=return href="{back}">Return to the merchant</a></p>'
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         do_GET = do_POST = do_DELETE = _serve
 
         def log_message(self, *args):
@@ -231,8 +260,8 @@ def _handler(stub: StripeStub):
     return Handler
 
 
-def start_stub() -> StripeStub:
-    stub = StripeStub()
+def start_stub(hosted_pages: bool = False) -> StripeStub:
+    stub = StripeStub(hosted_pages=hosted_pages)
     stub.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
     threading.Thread(target=stub.server.serve_forever, daemon=True).start()
     return stub

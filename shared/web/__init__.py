@@ -1,4 +1,7 @@
-"""Request plumbing both Flask apps install: runtime, request ids, access logs, headers."""
+"""Request plumbing both Flask apps install: runtime, request ids, access logs, headers.
+
+The page stack (templates, assets, CSP, messages) is in this package's modules: ``pages``,
+``assets``, ``csp``, ``i18n``."""
 
 from __future__ import annotations
 
@@ -64,7 +67,8 @@ def init_app(app: Flask, runtime: Runtime) -> None:
     def _finish(resp):
         resp.headers["X-Request-ID"] = g.get("request_id", "")
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
+        if not g.get("allow_framing"):  # pages framed by CSP frame-ancestors (shared.web.pages)
+            resp.headers.setdefault("X-Frame-Options", "DENY")
         if runtime.settings.is_prod:
             resp.headers.setdefault(
                 "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
