@@ -28,6 +28,7 @@ from tenantapp.leads.models import Lead
 from tenantapp.outbox.erasure import erase_person
 from tenantapp.photos import service as photos
 from tenantapp.photos.models import Photo
+from tenantapp.reviews import service as reviews
 from tenantapp.settings.models import TenantSettings
 from tenantapp.sms import erasure as sms_erasure
 
@@ -115,6 +116,7 @@ def anonymise(data: dict, now: datetime | None = None) -> dict:
             inbound_sids=sids,
         )
         messages = sms_erasure.erase_threads(tx, ids)
+        reviews.erase_comments(tx, ids)
         for c in customers:
             c.name, c.email, c.phone, c.anonymized_at = ERASED, None, None, now
         for lead in leads:
@@ -162,7 +164,8 @@ def export(data: dict) -> dict:
         credits = list(
             tx.scalars(select(ReferralCredit).where(ReferralCredit.customer_id.in_(ids)))
         )
-        messages, reviews = sms_erasure.export_threads(tx, ids)
+        messages = sms_erasure.export_threads(tx, ids)
+        review_rows = reviews.for_customers(tx, ids)
         bundle = {
             "generated_at": _now().isoformat(),
             "customers": [_row(c) for c in customers],
@@ -171,7 +174,7 @@ def export(data: dict) -> dict:
             "photos": [_row(p, skip={"storage_ref", "storage_key"}) for p in photo_rows],
             "referral_credits": [_row(c) for c in credits],
             "messages": [_row(m, skip={"outbox_id", "author_id"}) for m in messages],
-            "reviews": [_row(r) for r in reviews],
+            "reviews": [_row(r) for r in review_rows],
         }
         for c in customers:
             record(tx, "customer.export", "customer", c.id, after={"leads": len(leads)})

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shared import db
 from shared.errors import Conflict, NotFound
@@ -214,3 +214,16 @@ def summary(start: datetime | None, end: datetime | None) -> dict:
             for worker_id, s in sorted(per_worker.items())
         ],
     }
+
+
+def erase_comments(tx, customer_ids: list[int]) -> None:
+    """A data-deletion request: the person's comments go; their scores stay as anonymous
+    figures (NPS, averages)."""
+    tx.execute(update(Review).where(Review.customer_id.in_(customer_ids)).values(comment=None))
+
+
+def for_customers(tx, customer_ids: list[int]) -> list[Review]:
+    """The person's review requests and answers (the data export)."""
+    return list(
+        tx.scalars(select(Review).where(Review.customer_id.in_(customer_ids)).order_by(Review.id))
+    )

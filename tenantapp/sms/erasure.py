@@ -1,14 +1,13 @@
-"""Erasure of one person's texts (SPEC §5.8): their message thread goes, and the review
-comments they wrote; scores stay as anonymous figures. A number's STOP is kept (``sms_consents``
-holds only the number and when): forgetting it would let texts start again."""
+"""Erasure of one person's texts (SPEC §5.8): their message thread goes. A number's STOP is
+kept (``sms_consents`` holds only the number and when): forgetting it would let texts start
+again. (Their review comments: ``tenantapp.reviews.service.erase_comments``.)"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
-from tenantapp.reviews.models import Review
 from tenantapp.sms.models import SmsMessage
 
 
@@ -26,22 +25,13 @@ def thread_facts(tx, customer_ids: Iterable[int]) -> tuple[list[str], list[str]]
 
 
 def erase_threads(tx, customer_ids: Iterable[int]) -> int:
-    """Delete the customers' messages and blank their review comments; returns messages deleted."""
+    """Delete the customers' messages; returns how many."""
     ids = list(customer_ids)
-    deleted = tx.execute(delete(SmsMessage).where(SmsMessage.customer_id.in_(ids))).rowcount or 0
-    tx.execute(update(Review).where(Review.customer_id.in_(ids)).values(comment=None))
-    return deleted
+    return tx.execute(delete(SmsMessage).where(SmsMessage.customer_id.in_(ids))).rowcount or 0
 
 
-def export_threads(tx, customer_ids: Iterable[int]) -> tuple[list, list]:
-    """The person's messages and reviews, oldest first (for the data export)."""
+def export_threads(tx, customer_ids: Iterable[int]) -> list[SmsMessage]:
+    """The person's messages, oldest first (for the data export)."""
     ids = list(customer_ids)
-    messages = list(
-        tx.scalars(
-            select(SmsMessage).where(SmsMessage.customer_id.in_(ids)).order_by(SmsMessage.id)
-        )
-    )
-    reviews = list(
-        tx.scalars(select(Review).where(Review.customer_id.in_(ids)).order_by(Review.id))
-    )
-    return messages, reviews
+    stmt = select(SmsMessage).where(SmsMessage.customer_id.in_(ids)).order_by(SmsMessage.id)
+    return list(tx.scalars(stmt))
