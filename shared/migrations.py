@@ -25,7 +25,8 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 # is past it (``flask tenants migrate`` first, then deploy the code that drops the old shape).
 # t0011: the ORM maps `settings.export_signing_secret` (t0010) and the lead-proof columns (t0011), so
 # a tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
-# t0015: the settings row maps the SMS columns and the outbox may hold ``sms`` rows.
+# t0012: customers' details, properties, crews and time per worker are mapped (issue #21).
+# t0015: the settings row maps the SMS columns and the outbox may hold ``sms`` rows (issue #26).
 TENANT_MIN_REVISION = "t0015_sms"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".

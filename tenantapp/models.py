@@ -2,7 +2,7 @@
 
 from shared.idempotency import TenantIdempotencyKey
 from tenantapp.audit.models import AuditEntry
-from tenantapp.bookings.models import Booking
+from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.checklists.models import (
     ChecklistRun,
     ChecklistRunItem,
@@ -10,7 +10,7 @@ from tenantapp.checklists.models import (
     ChecklistTemplateItem,
     ChecklistTemplateVersion,
 )
-from tenantapp.customers.models import Customer, ReferralCredit
+from tenantapp.customers.models import Customer, Property, ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.messaging.models import EmailSuppression
 from tenantapp.outbox.models import OutboxMessage
@@ -30,6 +30,7 @@ __all__ = [
     "AuditEntry",
     "Blackout",
     "Booking",
+    "BookingWorker",
     "ChecklistRun",
     "ChecklistRunItem",
     "ChecklistTemplate",
@@ -39,6 +40,7 @@ __all__ = [
     "Lead",
     "Photo",
     "PricingConfig",
+    "Property",
     "ReferralCredit",
     "StorageTombstone",
     "Team",

@@ -38,22 +38,37 @@ class Booking(TenantBase):
         ),
         CheckConstraint("risk_band IN ('LOW','MEDIUM','HIGH')", name="risk_band"),
         CheckConstraint("starts_at < ends_at", name="period"),
+        CheckConstraint(
+            "price_override_cents IS NULL OR (price_override_cents >= 0 "
+            "AND price_override_reason IS NOT NULL)",
+            name="price_override",
+        ),
         Index("ix_bookings_team_period", "team_id", "starts_at"),
         Index("ix_bookings_starts_at", "starts_at", "id"),
         Index("ix_bookings_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    # NULL for staff-made bookings (and plan visits): no quote request behind them.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"), index=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    # Deprecated since t0012 (crews are ``booking_workers``); kept until a contract revision.
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), server_default="PENDING")
     service_type: Mapped[str] = mapped_column(String(16))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     duration_minutes: Mapped[int] = mapped_column(SmallInteger)
+    # The /estimate request and the server's estimate the booking was priced from (copied from
+    # the lead for public bookings; NULL only on rows written by code older than t0012).
+    estimate_request: Mapped[dict | None] = mapped_column(JSONB)
+    estimate: Mapped[dict | None] = mapped_column(JSONB)
     estimate_total_cents: Mapped[int] = mapped_column(Integer)
+    # Staff's price instead of the estimate (audited; its own invoice line), with the reason.
+    price_override_cents: Mapped[int | None] = mapped_column(Integer)
+    price_override_reason: Mapped[str | None] = mapped_column(String(500))
     credit_applied_cents: Mapped[int] = mapped_column(Integer, server_default="0")
     total_cents: Mapped[int] = mapped_column(Integer)
     risk_score: Mapped[int] = mapped_column(SmallInteger)
@@ -82,3 +97,15 @@ class Booking(TenantBase):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BookingWorker(TenantBase):
+    """A booking's crew (1..6 workers); each runs their own timer."""
+
+    __tablename__ = "booking_workers"
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -34,6 +34,7 @@ class Lead(TenantBase):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), server_default="NEW")
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))

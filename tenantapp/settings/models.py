@@ -19,11 +19,14 @@ class TenantSettings(TenantBase):
         CheckConstraint("export_mode IN ('off','webhook')", name="export_mode"),
         CheckConstraint("referral_credit_cents >= 0", name="referral_credit"),
         CheckConstraint("max_pending_without_deposit >= 1", name="max_pending_without_deposit"),
+        CheckConstraint("country ~ '^[A-Z]{2}$'", name="country"),
     )
 
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
     company_name: Mapped[str] = mapped_column(String(200))
     time_zone: Mapped[str] = mapped_column(String(64), server_default="America/Edmonton")
+    # ISO 3166-1 alpha-2; the default region for phone numbers (SPEC §5.1).
+    country: Mapped[str] = mapped_column(String(2), server_default="CA")
     contact_email: Mapped[str | None] = mapped_column(String(320))
     captcha_mode: Mapped[str] = mapped_column(String(16), server_default="off")
     export_mode: Mapped[str] = mapped_column(String(16), server_default="off")

@@ -43,8 +43,9 @@ def number_opted_out(sess, phone: str, shared_sender: bool) -> bool:
 
 
 def customer_opted_in(sess, customer: Customer) -> bool:
-    """The customer's own opt-in, or their number's START (which is an opt-in too)."""
-    if getattr(customer, "sms_opt_in", False):
+    """The customer's own opt-in (``customers.sms_opt_in``: booking form, staff), or their
+    number's START (an opt-in given by the number itself)."""
+    if customer.sms_opt_in:
         return True
     phone = e164(customer.phone)
     row = sess.get(SmsConsent, phone) if phone else None
@@ -79,13 +80,11 @@ def record(sess, phone: str, *, opted_in: bool, source: str, now: datetime | Non
             set_={k: stmt.excluded[k] for k in values if k != "phone"},
         )
     )
-    if hasattr(Customer, "sms_opt_in"):
-        changes = {"sms_opt_in": opted_in}
-        if hasattr(Customer, "sms_opt_in_source"):
-            changes["sms_opt_in_source"] = source
-        if hasattr(Customer, "sms_opt_in_at"):
-            changes["sms_opt_in_at"] = now
-        sess.execute(update(Customer).where(Customer.phone == phone).values(**changes))
+    sess.execute(
+        update(Customer)
+        .where(Customer.phone == phone)
+        .values(sms_opt_in=opted_in, sms_opt_in_source=source, sms_opt_in_at=now)
+    )
 
 
 def customers_with(sess, phone: str) -> list[Customer]:

@@ -1,4 +1,4 @@
-"""Time entries: one per booking, with the worked segments."""
+"""Time entries: one per booking and worker, with the worked segments."""
 
 from __future__ import annotations
 
@@ -40,11 +40,20 @@ class TimeEntry(TenantBase):
             "'CLIENT_REQUEST','SUPPLIES_MISSING','ESTIMATE_WRONG','PARKING_DELAY','OTHER')",
             name="overrun_reason",
         ),
+        # A concurrent double start inserts one row (ON CONFLICT DO NOTHING); NULL worker = an
+        # entry staff ran before crews existed (t0012), at most one per booking.
+        Index(
+            "uq_time_entries_booking_worker",
+            "booking_id",
+            "worker_id",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    # UNIQUE: a concurrent double start inserts one row (ON CONFLICT DO NOTHING).
-    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), server_default="NOT_STARTED")
     overrun_reason: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)

@@ -35,15 +35,18 @@ def _booking(sess, booking_id: int) -> Booking:
 def _locked_entry(tx, booking_id: int, *, create: bool) -> TimeEntry | None:
     """The booking's entry, row-locked. With ``create`` a missing one is inserted first with
     ON CONFLICT DO NOTHING, so two concurrent starts end up locking the same single row."""
+    worker_id = tx.get(Booking, booking_id).worker_id
     if create:
         tx.execute(
             insert(TimeEntry)
-            .values(booking_id=booking_id, state="NOT_STARTED")
-            .on_conflict_do_nothing(index_elements=["booking_id"])
+            .values(booking_id=booking_id, worker_id=worker_id, state="NOT_STARTED")
+            .on_conflict_do_nothing(index_elements=["booking_id", "worker_id"])
         )
     return tx.scalar(
         select(TimeEntry)
-        .where(TimeEntry.booking_id == booking_id)
+        .where(
+            TimeEntry.booking_id == booking_id, TimeEntry.worker_id.is_not_distinct_from(worker_id)
+        )
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -166,7 +169,10 @@ def summary(booking_id: int, now: datetime | None = None) -> dict:
     booking = _booking(sess, booking_id)
     entry = sess.scalar(
         select(TimeEntry)
-        .where(TimeEntry.booking_id == booking_id)
+        .where(
+            TimeEntry.booking_id == booking_id,
+            TimeEntry.worker_id.is_not_distinct_from(booking.worker_id),
+        )
         .execution_options(populate_existing=True)
     )
     planned, effective = _planned(booking), _effective(sess, entry, now)
