@@ -2,6 +2,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TZ=UTC
 WORKDIR /app
+# WeasyPrint (invoice PDFs) draws with Pango and subsets fonts with HarfBuzz (devstack/pdfdeps.py).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN pip install --no-cache-dir . && mkdir -p /tmp/prometheus
 EXPOSE 8000

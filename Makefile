@@ -6,6 +6,8 @@
 #   make bench      the quick versions of the benchmarks in bench/
 #   make screenshots  PNGs of every page at 1280x800 and 390x844 into docs/screenshots/
 #   make chromium   the browser for tests/browser (Debian's chromium as root, else Playwright's)
+#   make pdfdeps    WeasyPrint's system libraries (pango, harfbuzz, DejaVu fonts) for invoice PDFs:
+#                   apt-get as root when missing, else a clear message; install/run/test run it
 #   make promtool   install promtool (Debian package prometheus) when missing and root; make test
 #                   runs it first, and the alerting tests fail with its message when it cannot
 # Switches (make VAR=value or env): SERVICES=auto|local|embedded, PG_BINARIES=auto|system|wheel,
@@ -17,7 +19,7 @@ VPY := $(VENV)/bin/python
 EXTRAS ?= dev,devstack
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-all lint bench promtool chromium screenshots
+.PHONY: install run test test-slow test-all lint bench promtool chromium screenshots pdfdeps
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,17 +30,23 @@ $(STAMP): pyproject.toml | $(VPY)
 	@touch $@
 
 install: $(STAMP)
+	-@$(VPY) -m devstack.pdfdeps
 
 run: $(STAMP)
+	-@$(VPY) -m devstack.pdfdeps
 	$(VPY) -m devstack.run
 
 promtool: $(STAMP)
 	$(VPY) -m devstack.promtool
 
+pdfdeps: $(STAMP)
+	$(VPY) -m devstack.pdfdeps
+
 chromium: $(STAMP)
 	$(VPY) -m devstack.browser
 
 test: $(STAMP)
+	-@$(VPY) -m devstack.pdfdeps
 	-@$(VPY) -m devstack.promtool
 	-@$(VPY) -m devstack.browser
 	$(VPY) -m devstack.testrun -n 2 -m "not slow" $(PYTEST_ARGS)

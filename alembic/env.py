@@ -54,6 +54,15 @@ def comparing() -> bool:
     return bool(config.attributes.get("compare"))
 
 
+# cp0011's trigram indexes for the operator console's search exist only where the server has
+# pg_trgm, so they are not in the models; autogenerate must not propose dropping them.
+OPTIONAL_INDEX_SUFFIX = "_trgm"
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "index" and reflected and (name or "").endswith(OPTIONAL_INDEX_SUFFIX))
+
+
 def _run(conn) -> None:
     context.configure(
         connection=conn,
@@ -61,6 +70,7 @@ def _run(conn) -> None:
         version_table_schema="public",
         include_schemas=True,
         include_name=lambda name, type_, parent: type_ != "schema" or name == "public",
+        include_object=include_object,
         compare_type=True,
     )
     with context.begin_transaction():

@@ -15,6 +15,8 @@ from controlplane.fleet.routes import blp as fleet_blp
 from controlplane.limits import limiter
 from controlplane.mail.routes import blp as ops_dlq_blp
 from controlplane.ops.routes import blp as ops_blp
+from controlplane.ops_console.pages import bp as ops_console_pages
+from controlplane.ops_console.routes import blp as ops_series_blp
 from controlplane.signup.routes import blp as signup_blp
 from controlplane.tenants.routes import blp as tenants_blp
 from controlplane.twilio.routes import blp as twilio_blp
@@ -24,7 +26,7 @@ from shared.limits import init_limiter
 from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.web import pages
+from shared.web import devmail, pages
 
 # In the order the OpenAPI document lists them.
 BLUEPRINTS = (
@@ -34,6 +36,7 @@ BLUEPRINTS = (
     billing_blp,
     ops_blp,
     ops_dlq_blp,
+    ops_series_blp,
     fleet_blp,
     accounts_blp,
     stripe_blp,
@@ -52,6 +55,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     api = make_api(app, title="Cleanplane control plane")
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
     pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
+    if settings.app_env == "dev" and settings.dev_mail_dir:
+        devmail.init_app(app, settings.dev_mail_dir)  # make run's mail catcher, /dev/mail
     metrics.init_app(app)
     cors.init_app(app, settings)
     init_limiter(limiter, app, settings.redis_url)
@@ -59,6 +64,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)  # outside the OpenAPI document
     app.register_blueprint(invitation_pages)
+    app.register_blueprint(ops_console_pages)  # /ops/, operators only
     app.register_blueprint(metrics_route.blp)
     cli.init_app(app)
     return app

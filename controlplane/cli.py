@@ -14,6 +14,7 @@ from controlplane.backups import cli as backups
 from controlplane.billing import cli as billing
 from controlplane.fleet import cli as fleet
 from controlplane.ops import cli as ops
+from controlplane.ops_console import cli as ops_console
 from controlplane.provisioning import cli as provisioning
 from controlplane.shards import cli as shards
 from controlplane.tenants import cli as tenants
@@ -28,6 +29,7 @@ TENANTS_COMMANDS = (
 OPS_COMMANDS = (
     *ops.OPS_COMMANDS,  # token
     *billing.OPS_COMMANDS,  # plans
+    *ops_console.OPS_COMMANDS,  # snapshot
 )
 
 

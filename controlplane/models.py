@@ -4,6 +4,7 @@ from controlplane.accounts.models import Invitation, PasswordResetToken  # noqa:
 from controlplane.billing.models import BillingAccount, MeterReport, StripeEvent  # noqa: F401
 from controlplane.fleet.models import FleetResult, FleetRun  # noqa: F401
 from controlplane.mail.models import PlatformOutboxMessage  # noqa: F401
+from controlplane.ops_console.models import OpsAuditEntry, OpsPoint, OpsSnapshot  # noqa: F401
 from controlplane.provisioning.models import PoolSchema  # noqa: F401
 from controlplane.shards.models import TenantMove  # noqa: F401
 from shared.models import (  # noqa: F401

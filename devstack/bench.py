@@ -22,6 +22,8 @@ QUICK = [
         ["--seconds", "2", "--rounds", "1", "--out", ".data/bench/public_api.json", "--no-docs"],
     ),
     ("bench/fanout.py", ["--tenants", "200", "--no-docs"]),
+    ("bench/invoice_pdf.py", ["--quick", "--no-docs"]),
+    ("bench/ops_console.py", ["--tenants", "2000", "--requests", "5", "--no-docs"]),
 ]
 
 

@@ -97,6 +97,22 @@ def resolve(env: dict, data_dir: Path, found: Found) -> dict:
     return children
 
 
+def start_mail_catcher(children: dict, data_dir: Path):
+    """With no SMTP_URL or SendGrid key, catch mail locally (``.data/mail/``, ``/dev/mail``)."""
+    if children.get("SMTP_URL") or children.get("SENDGRID_API_KEY"):
+        return None
+    try:
+        from devstack.mailcatcher import MailCatcher  # aiosmtpd is in the dev extra
+    except ImportError as exc:
+        say(f"no SMTP_URL and no mail catcher ({exc}): mail stays queued")
+        return None
+    catcher = MailCatcher(data_dir / "mail", say)
+    children["SMTP_URL"] = catcher.start()
+    children["DEV_MAIL_DIR"] = str(catcher.folder)
+    say(f"mail: caught locally by {children['SMTP_URL']}, kept in {catcher.folder}")
+    return catcher
+
+
 def create_database(env: dict, admin_url: str | None) -> None:
     if not admin_url:
         say("no DATABASE_ADMIN_URL: assuming the roles and the database exist")
@@ -227,6 +243,8 @@ def banner(env: dict, host: str, port: str, found: Found, demo: str) -> None:
         f"  Demo tenant API docs    {base}/t/{DEMO_SLUG}/v1/docs",
         f"  RQ dashboard            {base}/ops/rq/   (operator Basic auth {operator})",
         f"  Health / readiness      {base}/healthz  {base}/readyz",
+        f"  Booking page (demo)     {base}/t/{DEMO_SLUG}/book",
+        *([f"  Mail caught locally     {base}/dev/mail"] if env.get("DEV_MAIL_DIR") else []),
         f"  Demo login ({demo}): {DEMO_EMAIL} / {DEMO_PASSWORD}  (tenant {DEMO_SLUG})",
         f"    curl -s {base}/v1/auth/login -H 'Content-Type: application/json' "
         f'-d \'{{"email": "{DEMO_EMAIL}", "password": "{DEMO_PASSWORD}"}}\'',
@@ -277,12 +295,14 @@ def main() -> int:
         return 2
     found = Found(admin_url=None, redis_base="", pg_label="", redis_label="")
     procs: list[tuple[str, subprocess.Popen]] = []
+    catcher = None
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
     rc = 0
     try:
         started = time.monotonic()
         children = resolve(env, data_dir, found)
+        catcher = start_mail_catcher(children, data_dir)
         say(f"Postgres: {found.pg_label}")
         say(f"Redis: {found.redis_label}")
         create_database(children, found.admin_url)
@@ -305,6 +325,8 @@ def main() -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for name, proc in reversed(procs):
             stop_process(proc, name)
+        if catcher is not None:
+            catcher.stop()
         found.stop()
         say("everything started here is stopped")
     return rc

@@ -160,6 +160,8 @@ SCHEDULES: list[Schedule] = [
         "stripe-meters", "controlplane.billing.metering.report_usage_to_stripe", cron="5 * * * *"
     ),
     Schedule("billing-grace", "controlplane.billing.grace.billing_grace_check", cron="30 6 * * *"),
+    # operator console charts (SPEC §4.5): hourly snapshot, after the minute's usage flush
+    Schedule("ops-snapshot", "controlplane.ops_console.jobs.ops_snapshot", cron="3 * * * *"),
 ]
 
 

@@ -26,6 +26,8 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 # t0011: the ORM maps `settings.export_signing_secret` (t0010) and the lead-proof columns (t0011), so
 # a tenant still below them gets 503 ``tenant_migrating`` instead of a 500 on a missing column.
 # t0012: customers' details, properties, crews and time per worker are mapped (issue #21).
+# t0013: booking-page branding on settings and leads.sms_opt_in are mapped (issue #27).
+# t0014: invoices, payments, credit notes and the tax settings are mapped (issue #24).
 # t0015: the settings row maps the SMS columns and the outbox may hold ``sms`` rows (issue #26).
 TENANT_MIN_REVISION = "t0015_sms"
 

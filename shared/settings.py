@@ -100,6 +100,8 @@ class Settings:
     stripe_api_base: str = env("str", "")
     smtp_url: str = env("str", "")
     sendgrid_api_key: str = env("str", "")
+    # make run's mail catcher keeps every message here; /dev/mail lists them (APP_ENV=dev only).
+    dev_mail_dir: str = env("str", "")
     mail_from: str = env("str", "Cleanplane <no-reply@cleanplane.dev>")
     public_base_url: str = env("str", "http://localhost:8000")
     # SMS through Twilio (SPEC §5.12): the platform's account, its shared Messaging Service (the
@@ -149,6 +151,7 @@ class Settings:
     shard_placement: str = env("str", "fewest")
     captcha_mode: str = env("str", "off")
     turnstile_secret_key: str = env("str", "")
+    turnstile_site_key: str = env("str", "")  # the widget's public key, shown on the booking page
     turnstile_verify_url: str = env(
         "str", "https://challenges.cloudflare.com/turnstile/v0/siteverify"
     )

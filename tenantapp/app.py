@@ -11,13 +11,15 @@ from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.web import pages
-from tenantapp import cors, limits, resolution
+from tenantapp import bookingpage, cors, limits, resolution
 from tenantapp.audit.routes import blp as audit_blp
+from tenantapp.bookingpage.pages import blp as booking_pages_blp
 from tenantapp.bookings.routes import blp as bookings_blp
 from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
 from tenantapp.exports.routes import blp as exports_blp
 from tenantapp.fields import TenantInstant
+from tenantapp.invoices.routes import blp as invoices_blp
 from tenantapp.leads.routes import blp as leads_blp
 from tenantapp.messaging.routes import blp as messaging_blp
 from tenantapp.payments.routes import blp as payments_blp
@@ -52,6 +54,7 @@ BLUEPRINTS = (
     portal_blp,
     photos_blp,
     payments_blp,
+    invoices_blp,
     reports_blp,
     retention_blp,
     sms_blp,
@@ -76,7 +79,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # A bare Field had no type in the document: generated clients and the fuzzer sent numbers.
     api.ma_plugin.map_to_openapi_type(TenantInstant, "string", "date-time")
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
-    pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
+    assets = pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
+    assets.add_dir("book", bookingpage.STATIC)
     metrics.init_app(app)
     resolution.init_app(app, runtime)  # request → tenant, fail closed
     limits.init_app(app)  # the public budgets ride on resolution's Redis round trip
@@ -85,4 +89,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
     app.register_blueprint(worker_pages_blp)  # HTML, outside the OpenAPI document
+    app.register_blueprint(booking_pages_blp)  # /book, /book/done, /embed.js (SPEC §5.13)
     return app

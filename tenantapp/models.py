@@ -11,6 +11,14 @@ from tenantapp.checklists.models import (
     ChecklistTemplateVersion,
 )
 from tenantapp.customers.models import Customer, Property, ReferralCredit
+from tenantapp.invoices.models import (
+    CreditNote,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceRefund,
+)
 from tenantapp.leads.models import Lead
 from tenantapp.messaging.models import EmailSuppression
 from tenantapp.outbox.models import OutboxMessage
@@ -36,7 +44,13 @@ __all__ = [
     "ChecklistTemplate",
     "ChecklistTemplateItem",
     "ChecklistTemplateVersion",
+    "CreditNote",
     "Customer",
+    "DocumentCounter",
+    "Invoice",
+    "InvoiceLine",
+    "InvoicePayment",
+    "InvoiceRefund",
     "Lead",
     "Photo",
     "PricingConfig",

@@ -45,7 +45,7 @@ class StripeStub:
     failure_status: int = 500
     delays_left: int = 0
     delay_seconds: float = 0.0
-    _idempotent: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    _idempotent: dict[tuple, tuple[int, dict]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # Browser tests: Checkout URLs point at this server, which shows a test payment page.
     hosted_pages: bool = False
@@ -98,7 +98,8 @@ class StripeStub:
                 return self.failure_status, {
                     "error": {"type": "api_error", "message": "Stripe stub: injected failure"}
                 }
-            key = req.idempotency_key
+            # Stripe scopes idempotency keys per account (Stripe-Account header).
+            key = req.idempotency_key and (req.stripe_account, req.idempotency_key)
             if key and key in self._idempotent:
                 status, body = self._idempotent[key]
                 req.status = status
@@ -215,6 +216,10 @@ def _handler(stub: StripeStub):
             path, _, query = self.path.partition("?")
             if self.command == "GET" and path.startswith("/c/pay/"):
                 return self._checkout_page(path.rsplit("/", 1)[1])
+            if self.command == "GET" and path == "/favicon.ico":
+                self.send_response(204)
+                self.end_headers()
+                return
             form = dict(parse_qsl(raw or query, keep_blank_values=True))
             req = StubRequest(
                 method=self.command,

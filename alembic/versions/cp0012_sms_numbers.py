@@ -1,7 +1,7 @@
 """SMS: numbers owned by tenants, the shared service's contacts and opt-outs, plan SMS limits
 
 Revision ID: cp0012_sms_numbers
-Revises: cp0010_usage_periods
+Revises: cp0011_ops_snapshots
 Create Date: 2026-12-06 04:30:00
 
 SPEC §5.12 / §4.2: inbound texts are routed by the ``To`` number (one tenant per number); the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "cp0012_sms_numbers"
-down_revision: str | Sequence[str] | None = "cp0010_usage_periods"
+down_revision: str | Sequence[str] | None = "cp0011_ops_snapshots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

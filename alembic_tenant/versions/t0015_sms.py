@@ -1,7 +1,7 @@
 """SMS and the review loop: message threads, per-number consent, reviews, SMS settings
 
 Revision ID: t0015_sms
-Revises: t0012_customers_properties
+Revises: t0014_invoices
 Create Date: 2026-12-06 04:30:00
 
 Offline-safe (DDL only). The outbox learns the ``sms`` channel (its kind CHECK is widened).
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision: str = "t0015_sms"
-down_revision: str | Sequence[str] | None = "t0012_customers_properties"
+down_revision: str | Sequence[str] | None = "t0014_invoices"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     String,
     Text,
     func,
@@ -35,6 +36,8 @@ class Tenant(CPBase):
             name="status",
         ),
         CheckConstraint(r"schema_name ~ '^t_[0-9a-f]{12,32}$'", name="schema_name"),
+        # the operator console's tenants table: newest first, keyset pages (cp0011)
+        Index("ix_tenants_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -21,7 +21,7 @@ from shared.errors import ServiceUnavailable
 from shared.runtime import current_runtime
 from tenantapp.audit.service import record
 from tenantapp.bookings.lifecycle import cancel_locked, confirm_locked
-from tenantapp.bookings.links import manage_url
+from tenantapp.bookings.links import done_url
 from tenantapp.bookings.models import Booking
 from tenantapp.leads.models import Lead
 from tenantapp.payments import service as payments
@@ -47,7 +47,7 @@ def start_deposit(tx, booking: Booking, settings: TenantSettings) -> None:
             booking_id=booking.id,
             amount_cents=booking.deposit_amount_cents,
             currency=deposit_currency(booking),
-            return_url=manage_url(booking.id),
+            return_url=done_url(booking.id),  # the booking page's confirmation
         )
     except ServiceUnavailable:  # Stripe down or the breaker open: book without a deposit
         booking.downgraded_reason = "stripe_unavailable"

@@ -7,11 +7,13 @@ a cancellation goes to Stripe only after that transaction commits (``on_commit``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from shared import db
 from shared.aftercommit import on_commit
@@ -162,18 +164,22 @@ def cancel_locked(tx, booking: Booking, reason: str | None, by: str, now: dateti
         )
 
 
-def complete(booking_id: int) -> Booking:
-    """Mark a CONFIRMED booking DONE (its lead too); audited."""
+def complete(booking_id: int, then: Callable[[Session, Booking], None] | None = None) -> Booking:
+    """Mark a CONFIRMED booking DONE (its lead too); audited. ``then(tx, booking)`` runs in the
+    same transaction (the route passes the invoice step, SPEC §5.11: a failure completes
+    nothing)."""
     with db.transaction() as tx:
         booking = _locked(tx, booking_id)
         _transition(booking, "DONE")
         before = _status_fields(booking)
         booking.status, booking.completed_at = "DONE", _now()
-        lead = tx.get(Lead, booking.lead_id, with_for_update=True)
-        if lead.status == "BOOKED":
+        lead = tx.get(Lead, booking.lead_id, with_for_update=True) if booking.lead_id else None
+        if lead is not None and lead.status == "BOOKED":  # staff bookings have no lead
             lead.status = "DONE"
         record(tx, "booking.complete", "booking", booking.id, before, _status_fields(booking))
         reviews.request_review(tx, booking)  # e-mail (and text) with the feedback link
+        if then is not None:
+            then(tx, booking)
     return booking
 
 

@@ -26,6 +26,21 @@ def manage_url(booking_id: int) -> str:
     return f"{base}/t/{slug}/v1/bookings/{booking_id}?token={manage_token(booking_id)}"
 
 
+def done_url(booking_id: int) -> str:
+    """The booking page's confirmation for this booking (Checkout returns the customer here)."""
+    base = current_runtime().settings.public_base_url.rstrip("/")
+    slug = current_tenant().slug
+    return f"{base}/t/{slug}/book/done?booking={booking_id}&token={manage_token(booking_id)}"
+
+
+def account_url(booking_id: int) -> str:
+    """Where a customer manages this booking in a browser: their account page (SPEC §5.13),
+    signed in by the booking's manage token (docs/pages.md)."""
+    base = current_runtime().settings.public_base_url.rstrip("/")
+    slug = current_tenant().slug
+    return f"{base}/t/{slug}/account?booking={booking_id}&token={manage_token(booking_id)}"
+
+
 def check_manage_token(token: str | None, booking_id: int) -> None:
     """401 unless ``token`` was issued for this booking of this tenant."""
     try:

@@ -5,6 +5,7 @@ from shared.api import link, problems
 from shared.api import links as response_links  # tenantapp.bookings.links is the module
 from shared.auth.guards import public, staff
 from tenantapp.bookings import lifecycle, links, schemas, service
+from tenantapp.invoices import service as invoices
 from tenantapp.job_operations import JOB_OPERATIONS
 from tenantapp.settings.service import local_day_start
 
@@ -143,8 +144,9 @@ class Complete(MethodView):
     @staff("dispatch")
     @blp.response(200, schemas.BookingOut)
     def post(self, booking_id):
-        """CONFIRMED → DONE."""
-        return service.view(lifecycle.complete(booking_id))
+        """CONFIRMED → DONE; the booking's invoice is created and (by ``invoice_on_complete``)
+        issued in the same transaction, with a paid deposit applied as a payment."""
+        return service.view(lifecycle.complete(booking_id, then=invoices.on_booking_completed))
 
 
 @blp.route("/admin/bookings/<int:booking_id>/move")

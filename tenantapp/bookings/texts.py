@@ -24,7 +24,7 @@ TEMPLATES = ("booking_confirmed", "booking_reminder_24h", "on_my_way", "invoice_
 def sms_context(sess, booking: Booking, *, worker: Worker | None = None, eta=None) -> dict:
     """Every value the booking templates use (an invoice-like view for ``invoice_issued``
     until invoices render their own: the booking's total and its manage link)."""
-    lead = sess.get(Lead, booking.lead_id)
+    lead = sess.get(Lead, booking.lead_id) if booking.lead_id else None  # staff bookings: none
     worker = worker or (sess.get(Worker, booking.worker_id) if booking.worker_id else None)
     first_name = (worker.name.split() or ["Your cleaner"])[0] if worker else "Your cleaner"
     return {

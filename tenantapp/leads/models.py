@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -59,6 +60,8 @@ class Lead(TenantBase):
     # SHA-256 (hex) of the lead token handed to the public caller (tenantapp/leads/proof.py);
     # NULL for leads made before tokens existed: those cannot be booked publicly.
     token_hash: Mapped[str | None] = mapped_column(String(64))
+    # "Text me about my booking" on the booking page (SPEC §5.3, source booking_form).
+    sms_opt_in: Mapped[bool] = mapped_column(Boolean, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.pagination import PageArgs, page_schema
 from tenantapp.leads.models import LEAD_STATUSES
-from tenantapp.pricing.schemas import EstimateRequestSchema
+from tenantapp.pricing.schemas import EstimateRequestSchema, StrictBoolean
 
 _text = {"load_default": None, "allow_none": True}
 
@@ -30,6 +30,12 @@ class LeadIn(Schema):
     referrer = fields.String(**_text, validate=validate.Length(max=2000))
     referral_code = fields.String(**_text, validate=validate.Regexp(r"^[A-Za-z0-9]{8}$"))
     captcha_token = fields.String(**_text, validate=validate.Length(max=4096))
+    sms_opt_in = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": 'The booking page\'s "Text me about my booking" (consent to SMS).'
+        },
+    )
 
 
 class LeadCreated(Schema):
@@ -65,6 +71,7 @@ class LeadOut(Schema):
     referrer = fields.String(allow_none=True)
     referral_code = fields.String()
     referred_by_code = fields.String(allow_none=True)
+    sms_opt_in = fields.Boolean()
     created_at = fields.DateTime()
 
 

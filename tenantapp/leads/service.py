@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import request
@@ -75,6 +75,12 @@ def create_lead(data: dict) -> tuple[Lead, dict, str]:
                     "That referral code is not known.", code="bad_request", field="referral_code"
                 )
         customer = match_or_create(tx, data["name"], email, phone)
+        if data.get("sms_opt_in") and not customer.sms_opt_in:
+            # "Text me about my booking" (SPEC §5.3/§5.12): consent from the booking form. An
+            # unticked box is not an opt-out: consent given earlier stays.
+            customer.sms_opt_in = True
+            customer.sms_opt_in_source = "booking_form"
+            customer.sms_opt_in_at = datetime.now(UTC)
         lead = Lead(
             customer_id=customer.id,
             name=data["name"],
@@ -97,6 +103,7 @@ def create_lead(data: dict) -> tuple[Lead, dict, str]:
             referrer=data.get("referrer"),
             referral_code=_unique_code(tx),
             referred_by_code=referred_by,
+            sms_opt_in=bool(data.get("sms_opt_in")),
         )
         token, lead.token_hash = new_lead_token()
         tx.add(lead)

@@ -18,6 +18,7 @@ from shared.outbox.delivery import Handler
 from tenantapp.bookings import notifications as booking_notifications
 from tenantapp.bookings import reminders as booking_reminders
 from tenantapp.exports.service import WebhookSender
+from tenantapp.invoices import notifications as invoice_notifications
 from tenantapp.leads import notifications as lead_notifications
 from tenantapp.messaging.service import EmailKind, EmailSender
 from tenantapp.reviews import service as reviews
@@ -34,6 +35,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {
         *worker_notifications.EMAILS,
         *sms_notifications.EMAILS,
         *reviews.EMAILS,
+        *invoice_notifications.EMAILS,
     )
 }
 

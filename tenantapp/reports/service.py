@@ -6,7 +6,10 @@ work done last month whatever day it was booked.
 
 - conversions: ``leads``, ``bookings`` (any status), ``confirmed`` (ever confirmed), ``completed``
   (DONE) and ``lead_conversion_rate`` (share of the range's leads that have a booking).
-- ``revenue_cents``: DONE bookings' ``total_cents`` net of ``refund_cents``;
+- ``revenue``: from the invoices (``reports/finance.py``): ``invoiced_cents`` (pre-tax, issued in
+  the range, net of credit notes), ``invoiced_tax_cents``, ``collected_cents`` (payments received
+  less refunds) and ``refunded_cents``.
+- ``revenue_cents`` (kept): DONE bookings' ``total_cents`` net of ``refund_cents``;
   ``average_order_value_cents`` = revenue ÷ completed (rounded half up), null without completions.
 - estimate accuracy: DONE bookings with finished time tracking; estimated = booked
   ``duration_minutes``, actual = the tracked segments; ``ratio`` = actual ÷ estimated.
@@ -32,6 +35,7 @@ from shared.errors import field_error
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import window_bounds
 from tenantapp.leads.models import Lead
+from tenantapp.reports import finance
 from tenantapp.reviews import service as reviews
 from tenantapp.scheduling.models import WorkingHours
 from tenantapp.settings.models import TenantSettings
@@ -104,6 +108,7 @@ def metrics(start_day: date | None, end_day: date | None) -> dict:
             "lead_conversion_rate": _ratio(converted, leads),
         },
         "revenue_cents": revenue,
+        "revenue": finance.revenue(start_day, end_day),
         "average_order_value_cents": aov,
         "estimate_accuracy": _estimate_accuracy(sess, done),
         "utilisation": _utilisation(sess, bookings, start_day, end_day, zone),
@@ -216,6 +221,7 @@ def metrics_csv_rows(report: dict) -> list[list]:
         ["revenue", "revenue_cents", report["revenue_cents"]],
         ["revenue", "average_order_value_cents", report["average_order_value_cents"]],
     ]
+    rows += [["revenue", key, value] for key, value in report["revenue"].items()]
     rows += [["estimate_accuracy", key, acc[key]] for key in acc]
     for team in report["utilisation"]:
         for key in ("booked_minutes", "available_minutes", "utilisation"):

@@ -1,4 +1,8 @@
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from tenantapp.settings import branding
 
 CAPTCHA_MODES = ["off", "turnstile"]
 EXPORT_MODES = ["off", "webhook"]
@@ -22,6 +26,10 @@ SMS_FROM_HELP = (
     "from the platform's shared Messaging Service, which takes no replies. See docs/sms.md."
 )
 HHMM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="use HH:MM (24-hour)")
+BRAND_HELP = (
+    "The booking page's brand colour, #rrggbb. Text on it is black or white, whichever has the "
+    "higher contrast (always WCAG AA). null: the platform's default colour."
+)
 
 
 class DepositPolicy(Schema):
@@ -38,6 +46,44 @@ class DepositPolicy(Schema):
 class PlatformFee(Schema):
     percent = fields.Decimal(as_string=True, validate=validate.Range(min=0, max=100))
     fixed_cents = fields.Integer(validate=validate.Range(min=0))
+
+
+MAX_ACTIVE_TAX_RATES = 4
+INVOICE_ON_COMPLETE = ["issue", "draft", "off"]
+TAX_RATES_HELP = (
+    "Up to 4 active rates, e.g. [{code: GST, name: GST, rate: '5.000'}]. rate is a percent, "
+    "0-30 with at most three decimals; applies_to_add_ons false exempts add-on lines; "
+    "registration_number is printed on invoices; accounting_code is the Xero TaxType "
+    "(default: code). Invoices snapshot the rates when issued (docs/invoicing.md)."
+)
+
+
+class TaxRate(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z][A-Za-z0-9_-]{0,19}$", error="1-20 letters/digits."),
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    rate = fields.Decimal(
+        required=True,
+        places=None,
+        as_string=True,
+        validate=validate.Range(min=0, max=30),
+        metadata={"description": "Percent, e.g. '5.000'"},
+    )
+    applies_to_add_ons = fields.Boolean(load_default=True)
+    active = fields.Boolean(load_default=True)
+    registration_number = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=64)
+    )
+    accounting_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=50)
+    )
+
+    @validates("rate")
+    def three_places(self, value, **kwargs):
+        if value != value.quantize(Decimal("0.001")):
+            raise ValidationError("At most three decimal places.")
 
 
 class SettingsOut(Schema):
@@ -59,6 +105,26 @@ class SettingsOut(Schema):
     sms_quiet_end = fields.String()
     contact_phone = fields.String(allow_none=True)
     review_url = fields.String(allow_none=True)
+    tax_rates = fields.List(fields.Nested(TaxRate), metadata={"description": TAX_RATES_HELP})
+    tax_number = fields.String(allow_none=True)
+    prices_include_tax = fields.Boolean()
+    invoice_prefix = fields.String()
+    invoice_due_days = fields.Integer()
+    invoice_on_complete = fields.String()
+    invoice_footer = fields.String(allow_none=True)
+    accounting_revenue_account = fields.String()
+    brand_color = fields.String(allow_none=True, metadata={"description": BRAND_HELP})
+    brand_text_color = fields.Function(
+        lambda s: branding.text_color_for(s.brand_color) if s.brand_color else None,
+        allow_none=True,
+        metadata={"description": "The text colour used on the brand colour (WCAG AA)."},
+    )
+    booking_intro = fields.String(allow_none=True)
+    logo_url = fields.Function(
+        lambda s: branding.logo_path(s),
+        allow_none=True,
+        metadata={"description": "Path of the logo inside the tenant app (/t/<slug>...)."},
+    )
     updated_at = fields.DateTime()
 
 
@@ -102,3 +168,45 @@ class SettingsPatch(Schema):
         validate=validate.Range(min=1, max=100_000),
         metadata={"description": PENDING_CAP_HELP},
     )
+    tax_rates = fields.List(
+        fields.Nested(TaxRate),
+        validate=validate.Length(max=12),
+        metadata={"description": TAX_RATES_HELP},
+    )
+    tax_number = fields.String(allow_none=True, validate=validate.Length(max=64))
+    prices_include_tax = fields.Boolean()
+    invoice_prefix = fields.String(
+        validate=[
+            validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,11}$", error="1-12 letters/digits."),
+            validate.NoneOf(["CN-"], error="CN- is the credit notes' prefix."),
+        ]
+    )
+    invoice_due_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
+    invoice_on_complete = fields.String(validate=validate.OneOf(INVOICE_ON_COMPLETE))
+    invoice_footer = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    accounting_revenue_account = fields.String(validate=validate.Length(min=1, max=32))
+
+    @validates("tax_rates")
+    def tax_rate_rules(self, rates, **kwargs):
+        active = [r for r in rates if r["active"]]
+        if len(active) > MAX_ACTIVE_TAX_RATES:
+            raise ValidationError(f"At most {MAX_ACTIVE_TAX_RATES} active tax rates.")
+        codes = [r["code"].upper() for r in rates]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Tax rate codes must be unique.")
+
+    brand_color = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="Use a colour like #0f766e."),
+        metadata={"description": BRAND_HELP},
+    )
+    booking_intro = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "Plain text shown above the booking form (no HTML)."},
+    )
+
+
+class LogoOut(Schema):
+    logo_url = fields.String()
+    content_type = fields.String()

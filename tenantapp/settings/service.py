@@ -58,6 +58,12 @@ def update_settings(patch: dict) -> TenantSettings:
             patch[name] = _e164(patch[name], name)
         elif name in patch:
             patch[name] = None
+    if "tax_rates" in patch:  # stored as data: the rate as a three-place decimal string
+        patch["tax_rates"] = [{**r, "rate": f"{r['rate']:.3f}"} for r in patch["tax_rates"]]
+    if patch.get("brand_color"):
+        patch["brand_color"] = patch["brand_color"].lower()
+    if "booking_intro" in patch:
+        patch["booking_intro"] = (patch["booking_intro"] or "").strip() or None
     if "platform_fee" in patch and patch["platform_fee"] is not None:
         patch["platform_fee"] = {k: str(v) for k, v in patch["platform_fee"].items()}
     with db.transaction() as tx:

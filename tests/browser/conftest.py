@@ -102,11 +102,16 @@ def live_rt(live):
 class PageWatch:
     origin: str
     console_errors: list[str] = field(default_factory=list)
+    http_errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
     allowed_hosts: set[str] = field(default_factory=set)
 
-    def clean(self) -> None:
+    def clean(self, http_errors_ok: bool = False) -> None:
+        """No console error or CSP violation, no request to another origin and (unless the test
+        provoked API errors on purpose) no 4xx/5xx response."""
         assert not self.console_errors, f"console errors / CSP violations: {self.console_errors}"
+        if not http_errors_ok:
+            assert not self.http_errors, f"failed requests: {self.http_errors}"
         assert not self.foreign_requests, f"requests left the origin: {self.foreign_requests}"
 
 
@@ -116,8 +121,11 @@ def watch(page, live) -> PageWatch:
     w = PageWatch(origin=live.url)
 
     def on_console(msg):
-        if msg.type == "error":
-            w.console_errors.append(msg.text)
+        if msg.type != "error":
+            return
+        # The browser logs every 4xx/5xx response; a test that provokes API errors allows them.
+        failed = msg.text.startswith("Failed to load resource: the server responded")
+        (w.http_errors if failed else w.console_errors).append(msg.text)
 
     def on_request(req):
         url = req.url
@@ -135,7 +143,8 @@ def watch(page, live) -> PageWatch:
 
 def run_axe(page) -> list[dict]:
     """Serious and critical axe-core violations of the page (axe vendored from npm, tests only)."""
-    page.add_script_tag(content=(VENDOR / "axe.min.js").read_text("utf-8"))
+    # Evaluated over the DevTools protocol: our CSP (rightly) refuses an injected <script>.
+    page.evaluate((VENDOR / "axe.min.js").read_text("utf-8") + "\n;0")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}

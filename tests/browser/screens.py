@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from playwright.sync_api import expect
+
+from tests.browser import ops_screens
+from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
 
@@ -17,6 +21,40 @@ from tests.support import signup
 class Screen:
     name: str
     open: Callable
+    http_errors: bool = False  # the page is shown after API errors it provoked on purpose
+
+
+def booking(live, page) -> None:
+    tenant = new_tenant(
+        live,
+        company_name="Sparkle & Shine Cleaning",
+        booking_intro="Family-run since 2011. Insured, background-checked cleaners, "
+        "eco-friendly products and a 24-hour re-clean guarantee.",
+    )
+    open_booking(page, live, tenant.slug)
+    page.get_by_label("Inside the oven").check()
+    pick_time(page)
+    fill_details(page)
+    expect(page.locator("#price")).not_to_have_text("105.00")
+
+
+def booking_errors(live, page) -> None:
+    tenant = new_tenant(live, company_name="Sparkle & Shine Cleaning", brand_color="#7c3aed")
+    open_booking(page, live, tenant.slug)
+    pick_time(page)
+    fill_details(page, phone="12")
+    page.get_by_role("button", name="Book").click()
+    expect(page.locator("#phone-error")).not_to_be_empty()
+
+
+def booking_done(live, page) -> None:
+    tenant = new_tenant(live, company_name="Sparkle & Shine Cleaning")
+    open_booking(page, live, tenant.slug)
+    pick_time(page)
+    fill_details(page)
+    page.get_by_role("button", name="Book").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.wait_for_url("**/book/done**")
 
 
 def worker_invite(live, page) -> None:
@@ -25,5 +63,16 @@ def worker_invite(live, page) -> None:
 
 
 SCREENS: list[Screen] = [
+    Screen("booking", booking),
+    Screen("booking-errors", booking_errors, http_errors=True),
+    Screen("booking-done", booking_done),
     Screen("worker-invite", worker_invite),
+    # the operator console (/ops/, issue 32)
+    Screen("ops-tenants", ops_screens.ops_tenants),
+    Screen("ops-tenant", ops_screens.ops_tenant),
+    Screen("ops-suspend", ops_screens.ops_suspend),
+    Screen("ops-charts", ops_screens.ops_charts),
+    Screen("ops-migrations", ops_screens.ops_migrations),
+    Screen("ops-jobs", ops_screens.ops_jobs),
+    Screen("ops-dlq", ops_screens.ops_dlq),
 ]

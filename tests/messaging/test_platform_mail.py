@@ -77,6 +77,21 @@ TENANT_CONTEXTS = {
         "comment": "Missed the bathroom",
         "customer_url": "https://x/customers/1",
     },
+    "invoice_issued": {
+        "customer_name": "Grace",
+        "invoice": {
+            "id": "7",
+            "number": "INV-2027-000001",
+            "currency": "CAD",
+            "total": "110.25",
+            "paid": "0.00",
+            "amount_due": "110.25",
+            "due_date": "2027-01-15",
+        },
+        "pay_url": None,
+        "invoice_url": "https://x/invoices/7?token=t",
+        "pdf_url": "https://x/invoices/7/pdf?token=t",
+    },
 }
 
 

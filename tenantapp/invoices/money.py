@@ -1,0 +1,245 @@
+"""The money that moves against an issued invoice: payments (staff's, and the booking deposit
+applied at issue), refunds (each with its credit note) and credit notes. Audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from shared import db
+from shared.errors import Conflict, field_error
+from tenantapp.audit.service import record
+from tenantapp.bookings.models import Booking
+from tenantapp.invoices import numbering, state, tax
+from tenantapp.invoices.models import CreditNote, Invoice, InvoicePayment, InvoiceRefund
+from tenantapp.settings.service import tenant_zone
+
+
+def apply_deposit(tx, inv: Invoice) -> None:
+    """A paid booking deposit is a payment on the booking's invoice (never a line)."""
+    if inv.booking_id is None:
+        return
+    booking = tx.get(Booking, inv.booking_id)
+    if booking.deposit_status not in ("paid", "refunded") or not booking.deposit_amount_cents:
+        return
+    kept = booking.deposit_amount_cents - booking.refund_cents
+    amount = min(kept, state.amount_due(inv))
+    if amount <= 0:
+        return
+    received = booking.confirmed_at or datetime.now(UTC)
+    payment = InvoicePayment(
+        invoice_id=inv.id,
+        amount_cents=amount,
+        method="card",
+        source="deposit",
+        received_on=received.astimezone(tenant_zone()).date(),
+        reference=f"Deposit for booking {booking.id}",
+        stripe_payment_intent=booking.deposit_payment_intent_id,
+    )
+    tx.add(payment)
+    inv.paid_cents += amount
+    tx.flush()
+    record(
+        tx,
+        "invoice.payment",
+        "invoice",
+        inv.id,
+        None,
+        {"payment_id": payment.id, "amount_cents": amount, "method": "card", "source": "deposit"},
+    )
+
+
+def record_payment(invoice_id: int, data: dict) -> Invoice:
+    """A payment staff received (cash, cheque, e-transfer, terminal, other); more than the
+    amount due → 422; audited."""
+    with db.transaction() as tx:
+        inv = state.locked(tx, invoice_id)
+        if inv.status not in (*state.OPEN, *state.SETTLED):
+            raise Conflict(
+                f"A {inv.status} invoice cannot take payments.", code="invalid_transition"
+            )
+        due = state.amount_due(inv)
+        if data.get("received_on") and data["received_on"] > state.today():
+            raise field_error("received_on", "A payment cannot be received in the future.")
+        if data["amount_cents"] > due:
+            raise field_error("amount_cents", f"That is more than the amount due ({due} cents).")
+        payment = InvoicePayment(
+            invoice_id=inv.id,
+            amount_cents=data["amount_cents"],
+            method=data["method"],
+            source="staff",
+            received_on=data.get("received_on") or state.today(),
+            reference=data.get("reference"),
+        )
+        tx.add(payment)
+        before = state.summary(inv)
+        inv.paid_cents += payment.amount_cents
+        state.settle(inv)
+        tx.flush()
+        record(
+            tx,
+            "invoice.payment",
+            "invoice",
+            inv.id,
+            before,
+            {**state.summary(inv), "payment_id": payment.id, "method": payment.method},
+        )
+    return inv
+
+
+def refund(invoice_id: int, data: dict) -> Invoice:
+    """Give money back: at most what was paid and not yet refunded (else 422). The refund comes
+    with a credit note of the same amount, so nothing becomes due again. Card payments are
+    recorded here too; sending them back through Stripe is issue #25's. Audited."""
+    with db.transaction() as tx:
+        inv = state.locked(tx, invoice_id)
+        if inv.status not in (*state.OPEN, *state.SETTLED):
+            raise Conflict(f"A {inv.status} invoice has nothing to refund.")
+        refundable = inv.paid_cents - inv.refunded_cents
+        amount = data["amount_cents"]
+        if amount > refundable:
+            raise field_error(
+                "amount_cents", f"That is more than was paid and not refunded ({refundable})."
+            )
+        if amount > inv.total_cents - inv.credited_cents:
+            raise field_error("amount_cents", "That is more than is left to credit.")
+        before = state.summary(inv)
+        note = _credit_note(
+            tx,
+            inv,
+            f"Refund: {data['reason']}",
+            tax.split_amount(amount, inv.taxes, inv.total_cents),
+        )
+        payment = _payment_for_refund(tx, inv.id, amount)
+        row = InvoiceRefund(
+            invoice_id=inv.id,
+            payment_id=payment.id if payment else None,
+            credit_note_id=note.id,
+            amount_cents=amount,
+            method=payment.method if payment else "other",
+            reason=data["reason"],
+            refunded_on=state.today(),
+        )
+        tx.add(row)
+        if payment is not None:
+            payment.refunded_cents += amount
+        inv.refunded_cents += amount
+        state.settle(inv)
+        tx.flush()
+        after = {**state.summary(inv), "refund_id": row.id, "credit_note": note.number}
+        record(tx, "invoice.refund", "invoice", inv.id, before, after)
+    return inv
+
+
+def _payment_for_refund(tx, invoice_id: int, amount: int) -> InvoicePayment | None:
+    """The newest payment that can carry the whole refund (None: spread over several)."""
+    return tx.scalar(
+        select(InvoicePayment)
+        .where(
+            InvoicePayment.invoice_id == invoice_id,
+            InvoicePayment.amount_cents - InvoicePayment.refunded_cents >= amount,
+        )
+        .order_by(InvoicePayment.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def credit_note(invoice_id: int, data: dict) -> CreditNote:
+    """A credit note of ``lines`` (taxed with the invoice's frozen rates); at most the amount
+    still due (a paid invoice is refunded instead, which makes its own note); audited."""
+    with db.transaction() as tx:
+        inv = state.locked(tx, invoice_id)
+        if inv.status not in state.OPEN:
+            raise Conflict(
+                f"A {inv.status} invoice cannot be credited"
+                + (": refund it instead." if inv.status in state.SETTLED else "."),
+                code="invalid_transition",
+            )
+        lines, totals = _credit_lines(inv, data["lines"])
+        if totals.total_cents <= 0:
+            raise field_error("lines", "A credit note must credit more than zero.")
+        if totals.total_cents > state.amount_due(inv):
+            raise field_error(
+                "lines",
+                f"The credit ({totals.total_cents}) is more than the amount due "
+                f"({state.amount_due(inv)}).",
+            )
+        before = state.summary(inv)
+        note = _credit_note(
+            tx,
+            inv,
+            data["reason"],
+            {
+                "subtotal_cents": totals.subtotal_cents,
+                "tax_cents": totals.tax_cents,
+                "taxes": totals.taxes,
+            },
+            lines,
+        )
+        state.settle(inv)
+        record(
+            tx,
+            "invoice.credit_note",
+            "invoice",
+            inv.id,
+            before,
+            {**state.summary(inv), "credit_note": note.number, "total_cents": note.total_cents},
+        )
+    return note
+
+
+def _credit_lines(inv: Invoice, raw: list[dict]) -> tuple[list[dict], tax.Totals]:
+    rates = [tax.Rate.from_dict(r) for r in inv.tax_rates]
+    lines, calc = [], []
+    for ln in raw:
+        quantity = Decimal(str(ln.get("quantity", 1)))
+        amount = tax.line_amount(quantity, ln["unit_price_cents"])
+        taxable = bool(ln.get("taxable", True)) and ln["kind"] != "tip"
+        lines.append(
+            {
+                "kind": ln["kind"],
+                "description": ln["description"],
+                "quantity": f"{quantity.normalize():f}",
+                "unit_price_cents": ln["unit_price_cents"],
+                "amount_cents": amount,
+                "taxable": taxable,
+            }
+        )
+        calc.append(tax.Line(ln["kind"], amount, taxable, ln.get("applies_to")))
+    return lines, tax.compute(calc, rates, inv.prices_include_tax)
+
+
+def _credit_note(tx, inv: Invoice, reason: str, figures: dict, lines=None) -> CreditNote:
+    on = state.today()
+    total = figures["subtotal_cents"] + figures["tax_cents"]
+    if lines is None:
+        lines = [
+            {
+                "kind": "custom",
+                "description": reason[:500],
+                "quantity": "1",
+                "unit_price_cents": figures["subtotal_cents"]
+                if not inv.prices_include_tax
+                else total,
+                "amount_cents": figures["subtotal_cents"] if not inv.prices_include_tax else total,
+                "taxable": bool(figures["tax_cents"]),
+            }
+        ]
+    note = CreditNote(
+        number=numbering.next_number(tx, "credit_note", on.year, numbering.CREDIT_NOTE_PREFIX),
+        invoice_id=inv.id,
+        issue_date=on,
+        reason=reason[:500],
+        lines=lines,
+        taxes=figures["taxes"],
+        subtotal_cents=figures["subtotal_cents"],
+        tax_cents=figures["tax_cents"],
+        total_cents=total,
+    )
+    tx.add(note)
+    inv.credited_cents += total
+    tx.flush()
+    return note
