@@ -198,3 +198,19 @@ def test_preview_renders_sms_and_email_without_sending(client, rt, tenant, other
     assert client.get(theirs, headers=other_tenant.headers).status_code == 404
     after = len(outbox_rows(rt, tenant)) + len(outbox_rows(rt, tenant, "email"))
     assert after == before
+
+
+def test_an_issued_invoice_is_texted_with_its_pay_link(client, rt, tenant, twilio):
+    number = set_sms_from(client, tenant)
+    no_quiet_hours(client, tenant)
+    booking, phone = confirmed_booking(client, tenant, opted_in=True, number=number)
+    done = client.post(
+        tenant.url(f"/admin/bookings/{booking['id']}/complete"), headers=tenant.headers
+    )
+    assert done.status_code == 200, done.get_json()
+    (row,) = [r for r in sms_rows(rt, tenant) if r.template == "invoice_issued"]
+    assert row.booking_id == booking["id"]
+    assert "is ready. Pay: [link]" in row.body  # the thread hides the signed link
+    deliver(rt, tenant)
+    (sent,) = [s for s in twilio.sent if "is ready" in s.body]
+    assert sent.to == phone and f"/t/{tenant.slug}/v1/invoices/" in sent.body
