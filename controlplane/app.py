@@ -19,6 +19,7 @@ from controlplane.ops_console.pages import bp as ops_console_pages
 from controlplane.ops_console.routes import blp as ops_series_blp
 from controlplane.signup.routes import blp as signup_blp
 from controlplane.tenants.routes import blp as tenants_blp
+from controlplane.twilio.routes import blp as twilio_blp
 from shared import cors, metrics, web
 from shared.api import make_api
 from shared.limits import init_limiter
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     accounts_blp,
     stripe_blp,
     plans_blp,
+    twilio_blp,
 )
 
 

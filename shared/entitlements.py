@@ -71,6 +71,7 @@ _CONSUME = text(
                    WHEN 'max_workers' THEN pl.max_workers::bigint
                    WHEN 'bookings_per_month' THEN pl.bookings_per_month::bigint
                    WHEN 'storage_bytes' THEN pl.storage_bytes
+                   WHEN 'sms_segments_per_month' THEN pl.sms_segments_per_month::bigint
                  END
             FROM public.tenants t JOIN public.plans pl ON pl.code = t.plan_code
            WHERE t.id = :t)

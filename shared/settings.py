@@ -104,6 +104,14 @@ class Settings:
     dev_mail_dir: str = env("str", "")
     mail_from: str = env("str", "Cleanplane <no-reply@cleanplane.dev>")
     public_base_url: str = env("str", "http://localhost:8000")
+    # SMS through Twilio (SPEC §5.12): the platform's account, its shared Messaging Service (the
+    # sender of tenants without their own ``sms_from`` number) and, in tests, a local stand-in.
+    twilio_account_sid: str = env("str", "")
+    # Empty (production default): SMS sending and the Twilio webhooks are off (403).
+    twilio_auth_token: str = env("str", "", dev_default="twilio-dev-auth-token")
+    twilio_messaging_service_sid: str = env("str", "")
+    twilio_api_base: str = env("str", "")
+    sms_timeout_seconds: float = env("float", 10.0)
     storage_backend: str = env("str", "local")
     storage_dir: str = env("str", ".data/storage")
     s3_bucket: str = env("str", "")

@@ -32,9 +32,11 @@ from tenantapp.portal.routes import blp as portal_blp
 from tenantapp.pricing.routes import blp as pricing_blp
 from tenantapp.reports.routes import blp as reports_blp
 from tenantapp.retention.routes import blp as retention_blp
+from tenantapp.reviews.routes import blp as reviews_blp
 from tenantapp.scheduling.routes import blp as scheduling_blp
 from tenantapp.search.routes import blp as search_blp
 from tenantapp.settings.routes import blp as settings_blp
+from tenantapp.sms.routes import blp as sms_blp
 from tenantapp.timesheets.routes import blp as timesheets_blp
 from tenantapp.timetracking.routes import blp as timetracking_blp
 from tenantapp.workers import sessions as worker_sessions
@@ -67,6 +69,8 @@ BLUEPRINTS = (
     bulk_blp,
     imports_blp,
     timesheets_blp,
+    sms_blp,
+    reviews_blp,
 )
 
 

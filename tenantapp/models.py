@@ -27,9 +27,11 @@ from tenantapp.payments.models import ConnectEvent
 from tenantapp.photos.models import Photo, StorageTombstone
 from tenantapp.plans.models import ServicePlan
 from tenantapp.pricing.models import PricingConfig
+from tenantapp.reviews.models import Review
 from tenantapp.scheduling.models import Blackout, WorkingHours
 from tenantapp.search.indexes import SEARCH_INDEXES
 from tenantapp.settings.models import TenantSettings
+from tenantapp.sms.models import SmsConsent, SmsMessage
 from tenantapp.teams.models import Team
 from tenantapp.timetracking.models import TimeEntry, TimeSegment
 from tenantapp.workers.models import Worker, WorkerSession
@@ -71,4 +73,7 @@ __all__ = [
     "EmailSuppression",
     "OutboxMessage",
     "TenantIdempotencyKey",
+    "Review",
+    "SmsConsent",
+    "SmsMessage",
 ]

@@ -29,6 +29,7 @@ log = logging.getLogger("cleanplane.billing.metering")
 METER_EVENT_NAMES = {
     "api_requests": "cleanplane_api_requests",
     "bookings_created": "cleanplane_bookings_created",
+    "sms_segments": "cleanplane_sms_segments",
 }
 STRIPE_MAX_AGE = timedelta(days=35)  # Stripe refuses meter events older than this
 BATCH_SIZE = 500

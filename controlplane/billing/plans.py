@@ -18,6 +18,7 @@ EDITABLE = (
     "max_workers",
     "bookings_per_month",
     "storage_bytes",
+    "sms_segments_per_month",
     "stripe_price_id",
     "active",
     "sort_order",

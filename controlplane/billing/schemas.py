@@ -45,6 +45,7 @@ class PlanAdminOut(Schema):
     max_workers = fields.Integer()
     bookings_per_month = fields.Integer()
     storage_bytes = fields.Integer()
+    sms_segments_per_month = fields.Integer()
     stripe_price_id = fields.String(allow_none=True)
     active = fields.Boolean()
     sort_order = fields.Integer()
@@ -62,6 +63,7 @@ class PlanPatch(Schema):
     max_workers = fields.Integer(validate=validate.Range(min=0, max=INTEGER_MAX))
     bookings_per_month = fields.Integer(validate=validate.Range(min=0, max=INTEGER_MAX))
     storage_bytes = fields.Integer(validate=validate.Range(min=0, max=BIGINT_MAX))
+    sms_segments_per_month = fields.Integer(validate=validate.Range(min=0, max=INTEGER_MAX))
     stripe_price_id = fields.String(
         allow_none=True, validate=validate.Regexp(r"^[A-Za-z0-9_]{1,100}$")
     )

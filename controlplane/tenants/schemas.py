@@ -9,6 +9,7 @@ class PlanOut(Schema):
     max_workers = fields.Integer()
     bookings_per_month = fields.Integer()
     storage_bytes = fields.Integer()
+    sms_segments_per_month = fields.Integer()
 
 
 class PlanList(Schema):
@@ -20,6 +21,7 @@ class Limits(Schema):
     bookings_created = fields.Integer(allow_none=True)
     storage_bytes = fields.Integer(allow_none=True)
     api_requests = fields.Integer(allow_none=True)
+    sms_segments = fields.Integer(allow_none=True)
 
 
 class Usage(Schema):
@@ -27,6 +29,7 @@ class Usage(Schema):
     bookings_created = fields.Integer()
     storage_bytes = fields.Integer()
     api_requests = fields.Integer()
+    sms_segments = fields.Integer()
 
 
 class TenantDetail(Schema):

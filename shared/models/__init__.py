@@ -3,6 +3,7 @@
 from shared.models.accounts import Membership, RefreshToken, User, UserSession
 from shared.models.connect import ConnectAccount
 from shared.models.plans import Plan, UsageCounter, UsageEvent
+from shared.models.sms import SmsNumber, SmsPlatformOptOut, SmsSharedContact
 from shared.models.tenants import Tenant, TenantEvent
 
 __all__ = [
@@ -10,6 +11,9 @@ __all__ = [
     "Membership",
     "Plan",
     "RefreshToken",
+    "SmsNumber",
+    "SmsPlatformOptOut",
+    "SmsSharedContact",
     "Tenant",
     "TenantEvent",
     "UsageCounter",

@@ -24,9 +24,10 @@ METRIC_LIMITS = {
     "active_workers": "max_workers",
     "storage_bytes": "storage_bytes",
     "api_requests": None,
+    "sms_segments": "sms_segments_per_month",
 }
 # Metrics that count per billing period (reset each period); the others are gauges.
-PERIODIC_METRICS = frozenset({"bookings_created", "api_requests"})
+PERIODIC_METRICS = frozenset({"bookings_created", "api_requests", "sms_segments"})
 # Gauges have a single counter row, filed under this date; periodic metrics have one per period.
 GAUGE_PERIOD = date(1970, 1, 1)
 
@@ -43,6 +44,7 @@ class Plan(CPBase):
     max_workers: Mapped[int] = mapped_column(Integer)
     bookings_per_month: Mapped[int] = mapped_column(Integer)
     storage_bytes: Mapped[int] = mapped_column(BigInteger)
+    sms_segments_per_month: Mapped[int] = mapped_column(Integer, server_default="0")
     stripe_price_id: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

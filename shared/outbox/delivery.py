@@ -63,6 +63,15 @@ class Skip(Exception):  # an outcome, not an error
         self.reason = reason
 
 
+class Defer(Exception):  # an outcome, not an error
+    """Not now: try again at ``until`` without spending an attempt (SMS quiet hours)."""
+
+    def __init__(self, until: datetime, reason: str):
+        super().__init__(reason)
+        self.until = until
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Message:
     """What a handler gets: a snapshot of the claimed row (no live ORM object)."""
@@ -243,6 +252,17 @@ def _attempt(model, handler, message, now, blocked, report, after_send) -> None:
             attempts=message.attempts - 1,
             next_attempt_at=now,
             last_error=_clip(f"circuit_open: {exc.detail}"),
+        )
+        return
+    except Defer as exc:
+        report.deferred += 1
+        _finish(
+            model,
+            message.id,
+            status="pending",
+            attempts=message.attempts - 1,
+            next_attempt_at=exc.until,
+            last_error=_clip(exc.reason),
         )
         return
     except Skip as exc:

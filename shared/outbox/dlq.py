@@ -32,7 +32,7 @@ class DlqEntry(CPBase):
 
 def refresh(sess: Session, model, tenant_id: uuid.UUID | None) -> dict[str, int]:
     """Recount ``model``'s dead letters by kind and upsert them into the index (caller commits)."""
-    counts = {kind: (0, None) for kind in KINDS}
+    counts = {kind: (0, None) for kind in getattr(model, "KINDS", KINDS)}
     stmt = (
         select(model.kind, func.count(), func.min(model.dead_at))
         .where(model.status == "dead")

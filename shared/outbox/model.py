@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-KINDS = ("email", "webhook")
+KINDS = ("email", "webhook")  # a table may allow more (the tenant outbox adds "sms")
 STATUSES = ("pending", "sending", "sent", "dead", "skipped")
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 30
@@ -42,7 +42,12 @@ def _quoted(values) -> str:
 
 
 class OutboxColumns:
-    """Columns and constraints of an outbox table (mix into ``TenantBase`` or ``CPBase``)."""
+    """Columns and constraints of an outbox table (mix into ``TenantBase`` or ``CPBase``).
+
+    ``KINDS`` are the channels this table carries (its CHECK constraint); a table may widen it.
+    """
+
+    KINDS: tuple[str, ...] = KINDS
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
@@ -67,7 +72,7 @@ class OutboxColumns:
     def __table_args__(cls):  # SQLAlchemy passes the class
         name = cls.__tablename__
         return (
-            CheckConstraint(f"kind IN ({_quoted(KINDS)})", name="kind"),
+            CheckConstraint(f"kind IN ({_quoted(cls.KINDS)})", name="kind"),
             CheckConstraint(f"status IN ({_quoted(STATUSES)})", name="status"),
             CheckConstraint("attempts >= 0", name="attempts"),
             # Due selection scans only the live rows.

@@ -31,7 +31,7 @@ def enqueue(
     announced through ``model.announce_due(sess, due_at)`` when the model has one (the tenant
     outbox: delivery seconds after commit, see ``jobs.signals``).
     """
-    if kind not in KINDS:
+    if kind not in getattr(model, "KINDS", KINDS):
         raise ValueError(f"unknown outbox kind {kind!r}")
     if not dedupe_key or len(dedupe_key) > 255:
         raise ValueError("dedupe_key must be 1-255 characters")

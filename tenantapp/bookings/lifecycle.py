@@ -26,6 +26,7 @@ from tenantapp.bookings.slots import MIN_LEAD_TIME
 from tenantapp.customers.models import ReferralCredit
 from tenantapp.leads.models import Lead
 from tenantapp.payments import service as payments
+from tenantapp.reviews import service as reviews
 from tenantapp.settings.models import TenantSettings
 
 TRANSITIONS = {
@@ -177,6 +178,7 @@ def complete(booking_id: int, then: Callable[[Session, Booking], None] | None = 
         if lead is not None and lead.status == "BOOKED":  # staff bookings have no lead
             lead.status = "DONE"
         record(tx, "booking.complete", "booking", booking.id, before, _status_fields(booking))
+        reviews.request_review(tx, booking)  # e-mail (and text) with the feedback link
         if then is not None:
             then(tx, booking)
     return booking

@@ -17,6 +17,7 @@ from shared import db
 from shared.errors import NotFound
 from shared.outbox import enqueue
 from tenantapp.audit.service import record
+from tenantapp.bookings import texts
 from tenantapp.bookings.links import manage_url
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, Property
@@ -54,6 +55,11 @@ def booking_context(sess, booking: Booking) -> tuple[str | None, dict]:
 def booking_event(tx, booking: Booking, event: str) -> None:
     """E-mail the customer about a booking: received, confirmed, moved or cancelled."""
     signals.booking_changed(tx, booking)  # its reminder and deposit hold fall due at known times
+    if event in ("confirmed", "rescheduled") and booking.status == "CONFIRMED":
+        starts = booking.starts_at.isoformat()
+        texts.text_booking(
+            tx, booking, "booking_confirmed", f"booking_confirmed:{booking.id}:{starts}"
+        )
     to, context = booking_context(tx, booking)
     if not to:
         return

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from shared import db
+from tenantapp.bookings import texts
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.notifications import booking_context
 from tenantapp.messaging.service import EmailKind, enqueue_email, is_suppressed
@@ -38,18 +39,24 @@ def reminder_key(booking_id, recipient: str) -> str:
     return f"reminder_24h:{booking_id}:{recipient.strip().lower()}"
 
 
+def _due_bookings(sess, now: datetime) -> list[Booking]:
+    return list(
+        sess.scalars(
+            select(Booking)
+            .where(
+                Booking.status == "CONFIRMED",
+                Booking.starts_at > now,
+                Booking.starts_at <= now + REMINDER_HORIZON,
+            )
+            .order_by(Booking.starts_at)
+        )
+    )
+
+
 def reminders_due(now: datetime) -> list[ReminderDue]:
     """CONFIRMED bookings starting within the next 24 hours, one reminder per customer e-mail."""
     sess = db.session()
-    rows = sess.scalars(
-        select(Booking)
-        .where(
-            Booking.status == "CONFIRMED",
-            Booking.starts_at > now,
-            Booking.starts_at <= now + REMINDER_HORIZON,
-        )
-        .order_by(Booking.starts_at)
-    )
+    rows = _due_bookings(sess, now)
     due = []
     for booking in rows:
         to, context = booking_context(sess, booking)
@@ -66,6 +73,9 @@ def scan_reminders(now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     queued = skipped = 0
     with db.transaction() as tx:
+        for booking in _due_bookings(tx, now):
+            # The text twin (SPEC §5.12): once per booking, to customers who take texts.
+            texts.text_booking(tx, booking, "booking_reminder_24h", f"reminder_24h:{booking.id}")
         for item in reminders_due(now):
             if is_suppressed(tx, item.recipient):
                 skipped += 1

@@ -10,6 +10,7 @@ from tenantapp.customers.models import Customer
 from tenantapp.invoices import links
 from tenantapp.invoices.models import Invoice
 from tenantapp.messaging.service import EmailKind, enqueue_email
+from tenantapp.sms import service as sms
 
 INVOICE_ISSUED = EmailKind("invoice_issued")
 EMAILS = (INVOICE_ISSUED,)
@@ -20,8 +21,20 @@ def _money(cents: int) -> str:
 
 
 def invoice_issued(tx, invoice: Invoice, amount_due_cents: int, send_number: int = 0) -> bool:
-    """Queue the invoice e-mail to the customer; False when they have no e-mail address."""
+    """Queue the invoice e-mail to the customer (and its text, SPEC §5.12, to customers who take
+    texts: the amount due and the invoice page's link, where Pay is); False when they have no
+    e-mail address."""
     customer = tx.get(Customer, invoice.customer_id)
+    if customer is not None and amount_due_cents > 0:
+        sms.queue_sms(
+            tx,
+            customer,
+            "invoice_issued",
+            {"invoice_number": invoice.number, "amount": f"${_money(amount_due_cents)}"},
+            f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else ""),
+            booking_id=invoice.booking_id,
+            secrets={"pay_url": links.invoice_url(invoice.id)},
+        )
     to = (invoice.bill_to or {}).get("email") or (customer.email if customer else None)
     if not to:
         return False

@@ -6,7 +6,7 @@ from shared.pagination import PageArgs, page_schema
 
 class OutboxListArgs(PageArgs):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    kind = fields.String(load_default=None, validate=validate.OneOf((*KINDS, "sms")))
 
 
 class OutboxOut(Schema):

@@ -13,6 +13,7 @@ class OutboxMessage(OutboxColumns, TenantBase):
     """One e-mail or webhook of this tenant, written in the transaction that caused it."""
 
     __tablename__ = "outbox"
+    KINDS = ("email", "webhook", "sms")  # SMS: tenantapp/sms (SPEC §5.12)
 
     @staticmethod
     def announce_due(sess, due_at: datetime | None) -> None:

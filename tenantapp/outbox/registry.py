@@ -2,7 +2,7 @@
 
 An explicit list, not filled by import side effects: a feature that sends e-mail declares its
 ``EmailKind`` values in its ``notifications`` (or ``reminders``) module and is added to
-``EMAIL_KINDS`` below; a new channel (SMS next) is one more ``Channel`` in ``CHANNELS``. Delivery
+``EMAIL_KINDS`` below; each channel (e-mail, webhook, SMS) is one ``Channel`` in ``CHANNELS``. Delivery
 reads this registry and knows no feature.
 """
 
@@ -22,6 +22,9 @@ from tenantapp.invoices import notifications as invoice_notifications
 from tenantapp.leads import notifications as lead_notifications
 from tenantapp.messaging.service import EmailKind, EmailSender
 from tenantapp.plans import notifications as plan_notifications
+from tenantapp.reviews import service as reviews
+from tenantapp.sms import notifications as sms_notifications
+from tenantapp.sms.sender import SmsSender
 from tenantapp.workers import notifications as worker_notifications
 
 EMAIL_KINDS: dict[str, EmailKind] = {
@@ -32,6 +35,8 @@ EMAIL_KINDS: dict[str, EmailKind] = {
         *booking_reminders.EMAILS,
         *worker_notifications.EMAILS,
         *plan_notifications.EMAILS,
+        *sms_notifications.EMAILS,
+        *reviews.EMAILS,
         *invoice_notifications.EMAILS,
     )
 }
@@ -53,6 +58,8 @@ CHANNELS: tuple[Channel, ...] = (
         "webhook",
         lambda sess, sleep: Handler(WebhookSender(sess, sleep=sleep).send, retry_in_doubt=True),
     ),
+    # No receiver-side dedupe at Twilio either: an interrupted text goes to the dead letters.
+    Channel("sms", lambda sess, sleep: Handler(SmsSender(sess).send)),
 )
 
 

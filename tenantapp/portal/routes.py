@@ -19,6 +19,7 @@ blp = Blueprint("portal", __name__, url_prefix="/v1", description="Worker portal
 # The worker's operations on one job, linked from the job list (tests/fuzz follows them).
 _JOB_OPERATIONS = {
     "GetJob": ("get", ""),
+    "OnMyWay": ("post", "/on-my-way"),
     **JOB_OPERATIONS,
 }
 _JOB_LINKS = links(
@@ -52,6 +53,18 @@ class Job(MethodView):
     def get(self, booking_id):
         """One of my jobs (404 if it is not mine or my team's unassigned one)."""
         return service.view(service.visible_job(booking_id))
+
+
+@blp.route("/worker/jobs/<int:booking_id>/on-my-way")
+class OnMyWay(MethodView):
+    @worker
+    @blp.arguments(schemas.OnMyWayIn)
+    @blp.response(200, schemas.OnMyWayOut)
+    @blp.doc(responses=problems("402", "409"))
+    def post(self, data, booking_id):
+        """Text the customer that I am on my way (once per job: 409 the second time; 409
+        ``opted_out`` when the customer does not take texts)."""
+        return service.on_my_way(booking_id, data["eta_minutes"])
 
 
 @blp.route("/worker/jobs/<int:booking_id>/checklist/init")

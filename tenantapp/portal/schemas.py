@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from tenantapp.fields import LocalDateTime, UtcDateTime
 
@@ -32,3 +32,21 @@ class JobOut(Schema):
 class JobPage(Schema):
     items = fields.List(fields.Nested(JobOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class OnMyWayIn(Schema):
+    eta_minutes = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=240),
+        metadata={"description": "Minutes until arrival, shown in the text."},
+    )
+
+
+class OnMyWayOut(Schema):
+    booking_id = fields.Integer()
+    status = fields.String()
+    body = fields.String()
+    segments = fields.Integer()
+    created_at = fields.DateTime()

@@ -11,15 +11,18 @@ from flask import g
 from sqlalchemy import and_, exists, or_, select, tuple_
 
 from shared import db
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.pagination import decode_cursor, encode_cursor
+from tenantapp.bookings import texts
 from tenantapp.bookings.crews import crew_of
 from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.customers.models import Customer, Property
 from tenantapp.leads.models import Lead
 from tenantapp.settings.models import TenantSettings
+from tenantapp.workers.models import Worker
 
 VISIBLE_STATUSES = ("PENDING", "CONFIRMED", "DONE")
+ON_MY_WAY_STATUSES = ("PENDING", "CONFIRMED")
 UPCOMING, PAST = 0, 1
 
 
@@ -120,3 +123,25 @@ def view(booking: Booking) -> dict:
         "pets": where.pets if where else None,
         "allergies": where.allergies if where else None,
     }
+
+
+def on_my_way(booking_id: int, eta_minutes: int | None) -> dict:
+    """The worker's "on my way" text to the customer of one of their open jobs."""
+    with db.transaction() as tx:
+        booking = tx.scalar(
+            select(Booking).where(Booking.id == booking_id, visible_to(*_me())).with_for_update()
+        )
+        if booking is None:
+            raise NotFound("No such job.")
+        if booking.status not in ON_MY_WAY_STATUSES:
+            raise Conflict("This job is closed.", code="invalid_transition")
+        worker_row = tx.get(Worker, int(g.principal.user_id))
+        message = texts.on_my_way(tx, booking, worker_row, eta_minutes)
+        out = {
+            "booking_id": booking.id,
+            "status": message.status,
+            "body": message.body,
+            "segments": message.segments,
+            "created_at": message.created_at,
+        }
+    return out

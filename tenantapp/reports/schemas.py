@@ -37,6 +37,23 @@ class Retention(Schema):
     d90 = fields.Float(allow_none=True)
 
 
+class WorkerReviews(Schema):
+    worker_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    responses = fields.Integer()
+    nps = fields.Float(allow_none=True)
+    average = fields.Float(allow_none=True)
+
+
+class Reviews(Schema):
+    responses = fields.Integer()
+    nps = fields.Float(
+        allow_none=True, metadata={"description": "% of 9-10 minus % of 0-6, -100..100"}
+    )
+    average = fields.Float(allow_none=True)
+    by_worker = fields.List(fields.Nested(WorkerReviews))
+
+
 class Revenue(Schema):
     invoiced_cents = fields.Integer()
     invoiced_tax_cents = fields.Integer()
@@ -56,6 +73,7 @@ class Metrics(Schema):
     utilisation = fields.List(fields.Nested(TeamUtilisation))
     cancellation_rate = fields.Float(allow_none=True)
     retention = fields.Nested(Retention)
+    reviews = fields.Nested(Reviews)
 
 
 class AgingArgs(Schema):

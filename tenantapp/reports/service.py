@@ -36,6 +36,7 @@ from tenantapp.bookings.models import Booking
 from tenantapp.bookings.slots import window_bounds
 from tenantapp.leads.models import Lead
 from tenantapp.reports import finance
+from tenantapp.reviews import service as reviews
 from tenantapp.scheduling.models import WorkingHours
 from tenantapp.settings.models import TenantSettings
 from tenantapp.teams.models import Team
@@ -113,6 +114,8 @@ def metrics(start_day: date | None, end_day: date | None) -> dict:
         "utilisation": _utilisation(sess, bookings, start_day, end_day, zone),
         "cancellation_rate": _ratio(len(cancelled), len(bookings)),
         "retention": _retention(sess, done),
+        # The review loop (SPEC §5.12): answers submitted in the range, overall and per worker.
+        "reviews": reviews.summary(start, end),
     }
 
 
@@ -229,6 +232,11 @@ def metrics_csv_rows(report: dict) -> list[list]:
             rows.append([f"utilisation:{team['team']}", key, team[key]])
     rows.append(["cancellations", "cancellation_rate", report["cancellation_rate"]])
     rows += [["retention", key, value] for key, value in report["retention"].items()]
+    summary = report["reviews"]
+    rows += [["reviews", key, summary[key]] for key in ("responses", "nps", "average")]
+    for worker in summary["by_worker"]:
+        for key in ("responses", "nps", "average"):
+            rows.append([f"reviews:worker:{worker['worker_id']}", key, worker[key]])
     return rows
 
 

@@ -26,6 +26,7 @@ class DeletionOut(Schema):
     outbox_messages = fields.Integer(
         metadata={"description": "Queued, dead and sent messages to or about them, deleted."}
     )
+    messages = fields.Integer(metadata={"description": "Texts of their thread, deleted."})
 
 
 class ExportBundle(Schema):
@@ -36,3 +37,5 @@ class ExportBundle(Schema):
     bookings = fields.List(fields.Dict())
     photos = fields.List(fields.Dict())
     referral_credits = fields.List(fields.Dict())
+    messages = fields.List(fields.Dict())
+    reviews = fields.List(fields.Dict())

@@ -28,7 +28,9 @@ from tenantapp.leads.models import Lead
 from tenantapp.outbox.erasure import erase_person
 from tenantapp.photos import service as photos
 from tenantapp.photos.models import Photo
+from tenantapp.reviews import service as reviews
 from tenantapp.settings.models import TenantSettings
+from tenantapp.sms import erasure as sms_erasure
 
 RUN_AT_LOCAL = time(2, 0)
 ERASED = "[deleted]"
@@ -116,13 +118,18 @@ def anonymise(data: dict, now: datetime | None = None) -> dict:
         ids = [c.id for c in customers]
         leads = list(tx.scalars(select(Lead).where(Lead.customer_id.in_(ids))))
         bookings = list(tx.scalars(select(Booking).where(Booking.customer_id.in_(ids))))
-        # Before the addresses are erased: their queued, dead and sent mail goes with them.
+        # Before the addresses are erased: their queued, dead and sent mail and texts go too.
+        phones, sids = sms_erasure.thread_facts(tx, ids)
         outbox_rows = erase_person(
             tx,
             [c.email for c in customers] + [lead.email for lead in leads] + [data.get("email")],
             [lead.id for lead in leads],
             [b.id for b in bookings],
+            phones=phones + [c.phone for c in customers] + [lead.phone for lead in leads],
+            inbound_sids=sids,
         )
+        messages = sms_erasure.erase_threads(tx, ids)
+        reviews.erase_comments(tx, ids)
         for c in customers:
             c.name, c.email, c.phone, c.anonymized_at = ERASED, None, None, now
         for place in tx.scalars(select(Property).where(Property.customer_id.in_(ids))):
@@ -148,6 +155,7 @@ def anonymise(data: dict, now: datetime | None = None) -> dict:
             "bookings": len(bookings),
             "photos": len(photo_keys),
             "outbox_messages": outbox_rows,
+            "messages": messages,
         }
         for c in customers:
             record(tx, "customer.anonymise", "customer", c.id, after=summary)
@@ -178,6 +186,8 @@ def export(data: dict) -> dict:
         places = list(
             tx.scalars(select(Property).where(Property.customer_id.in_(ids)).order_by(Property.id))
         )
+        messages = sms_erasure.export_threads(tx, ids)
+        review_rows = reviews.for_customers(tx, ids)
         bundle = {
             "generated_at": _now().isoformat(),
             "customers": [_row(c) for c in customers],
@@ -186,6 +196,8 @@ def export(data: dict) -> dict:
             "bookings": [_row(b) for b in bookings],
             "photos": [_row(p, skip={"storage_ref", "storage_key"}) for p in photo_rows],
             "referral_credits": [_row(c) for c in credits],
+            "messages": [_row(m, skip={"outbox_id", "author_id"}) for m in messages],
+            "reviews": [_row(r) for r in review_rows],
         }
         for c in customers:
             record(tx, "customer.export", "customer", c.id, after={"leads": len(leads)})

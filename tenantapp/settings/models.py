@@ -58,6 +58,13 @@ class TenantSettings(TenantBase):
     # Public bookings left PENDING with no deposit (no Stripe account, Stripe down) wait for staff
     # and never expire: past this many, the public booking flow answers 409 (issue #17).
     max_pending_without_deposit: Mapped[int] = mapped_column(Integer, server_default="50")
+    # SMS (SPEC §5.12): the workspace's own number (two-way texting), quiet hours for automated
+    # texts (tenant-local "HH:MM"), the phone given to customers, the public review page.
+    sms_from: Mapped[str | None] = mapped_column(String(20))
+    sms_quiet_start: Mapped[str] = mapped_column(String(5), server_default="21:00")
+    sms_quiet_end: Mapped[str] = mapped_column(String(5), server_default="08:00")
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    review_url: Mapped[str | None] = mapped_column(String(2000))
     # Invoices and tax (SPEC §5.11; validated by settings/schemas.py, docs/invoicing.md).
     tax_rates: Mapped[list] = mapped_column(JSONB, server_default="[]")
     tax_number: Mapped[str | None] = mapped_column(String(64))

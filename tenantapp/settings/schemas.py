@@ -21,6 +21,12 @@ PENDING_CAP_HELP = (
 )
 
 
+SMS_FROM_HELP = (
+    "The workspace's own Twilio number (E.164) for two-way texting: inbound texts to it land on "
+    "the customers' threads. One workspace per number (409 when another has it). Empty: texts go "
+    "from the platform's shared Messaging Service, which takes no replies. See docs/sms.md."
+)
+HHMM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="use HH:MM (24-hour)")
 BRAND_HELP = (
     "The booking page's brand colour, #rrggbb. Text on it is black or white, whichever has the "
     "higher contrast (always WCAG AA). null: the platform's default colour."
@@ -102,6 +108,11 @@ class SettingsOut(Schema):
     platform_fee = fields.Nested(PlatformFee, allow_none=True)
     retention_lead_days = fields.Integer(allow_none=True)
     max_pending_without_deposit = fields.Integer(metadata={"description": PENDING_CAP_HELP})
+    sms_from = fields.String(allow_none=True, metadata={"description": SMS_FROM_HELP})
+    sms_quiet_start = fields.String()
+    sms_quiet_end = fields.String()
+    contact_phone = fields.String(allow_none=True)
+    review_url = fields.String(allow_none=True)
     tax_rates = fields.List(fields.Nested(TaxRate), metadata={"description": TAX_RATES_HELP})
     tax_number = fields.String(allow_none=True)
     prices_include_tax = fields.Boolean()
@@ -148,6 +159,22 @@ class SettingsPatch(Schema):
     )
     platform_fee = fields.Nested(PlatformFee, allow_none=True)
     retention_lead_days = fields.Integer(allow_none=True, validate=validate.Range(min=30, max=3650))
+    sms_from = fields.String(
+        allow_none=True, validate=validate.Length(max=40), metadata={"description": SMS_FROM_HELP}
+    )
+    sms_quiet_start = fields.String(
+        validate=HHMM, metadata={"description": "Automated texts wait from this local time"}
+    )
+    sms_quiet_end = fields.String(
+        validate=HHMM, metadata={"description": "...until this local time (default 08:00)"}
+    )
+    contact_phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    review_url = fields.Url(
+        allow_none=True,
+        schemes={"https"},
+        validate=validate.Length(max=2000),
+        metadata={"description": "Where customers who score 9-10 are invited to post a review"},
+    )
     max_pending_without_deposit = fields.Integer(
         strict=True,
         validate=validate.Range(min=1, max=100_000),

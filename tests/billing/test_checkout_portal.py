@@ -125,6 +125,7 @@ def test_status_shows_subscription_and_period_end(client, tenant):
         "active_workers": 0,
         "storage_bytes": 0,
         "api_requests": 0,
+        "sms_segments": 0,
     }
     story = Story(tenant.id)
     post_event(client, story.checkout_completed())

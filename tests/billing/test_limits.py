@@ -12,14 +12,31 @@ from tests.billing.helpers import Story
 
 GIB = 1024**3
 LIMITS = {
-    "free": {"active_workers": 3, "bookings_created": 20, "storage_bytes": GIB},
-    "pro": {"active_workers": 50, "bookings_created": 500, "storage_bytes": 20 * GIB},
-    "business": {"active_workers": 500, "bookings_created": 5000, "storage_bytes": 200 * GIB},
+    "free": {
+        "active_workers": 3,
+        "bookings_created": 20,
+        "storage_bytes": GIB,
+        "sms_segments": 50,
+    },
+    "pro": {
+        "active_workers": 50,
+        "bookings_created": 500,
+        "storage_bytes": 20 * GIB,
+        "sms_segments": 1000,
+    },
+    "business": {
+        "active_workers": 500,
+        "bookings_created": 5000,
+        "storage_bytes": 200 * GIB,
+        "sms_segments": 10_000,
+    },
 }
 
 
 @pytest.mark.parametrize("plan", ["free", "pro", "business"])
-@pytest.mark.parametrize("metric", ["active_workers", "bookings_created", "storage_bytes"])
+@pytest.mark.parametrize(
+    "metric", ["active_workers", "bookings_created", "storage_bytes", "sms_segments"]
+)
 def test_limit_boundary(client, rt, tenant, plan, metric):
     if plan != "free":
         story = Story(tenant.id, plan=plan)

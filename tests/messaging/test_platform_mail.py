@@ -71,6 +71,22 @@ TENANT_CONTEXTS = {
             "manage_url": "https://x/plans/1",
         },
     },
+    # SMS and the review loop (tests/sms)
+    "sms_received": {
+        "sender_name": "Grace",
+        "phone": "+14035550100",
+        "body": "Can you do the oven too?",
+        "thread_url": "https://x/messages",
+    },
+    "sms_limit_reached": {"limit": 50},
+    "review_request": {"customer_name": "Grace", "feedback_url": "https://x/feedback/t"},
+    "review_alert": {
+        "customer_name": "Grace",
+        "booking_id": 7,
+        "score": 4,
+        "comment": "Missed the bathroom",
+        "customer_url": "https://x/customers/1",
+    },
     "invoice_issued": {
         "customer_name": "Grace",
         "invoice": {

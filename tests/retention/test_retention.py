@@ -148,6 +148,7 @@ def test_deletion_request_anonymises_and_deletes_photos(client, runtime, tenant)
         "leads": 1,
         "bookings": 1,
         "photos": 1,
+        "messages": 0,  # no SMS thread (tests/sms/test_erasure.py has one)
     }
     with in_tenant(runtime, tenant) as sess:
         pat = sess.get(Lead, lead["lead_id"])
