@@ -178,7 +178,8 @@ def complete(booking_id: int, then: Callable[[Session, Booking], None] | None = 
         if lead is not None and lead.status == "BOOKED":  # staff bookings have no lead
             lead.status = "DONE"
         record(tx, "booking.complete", "booking", booking.id, before, _status_fields(booking))
-        reviews.request_review(tx, booking)  # e-mail (and text) with the feedback link
+        # e-mail (and text) with the feedback link; NPS per worker counts the whole crew
+        reviews.request_review(tx, booking, crews.crew_of(tx, booking.id))
         if then is not None:
             then(tx, booking)
     return booking

@@ -64,7 +64,9 @@ def _review_for(token: str, lock: bool = False) -> Review:
     return review
 
 
-def request_review(tx, booking, now: datetime | None = None) -> Review | None:
+def request_review(
+    tx, booking, worker_ids: list[int], now: datetime | None = None
+) -> Review | None:
     """Ask the customer of a completed ``booking`` for a score (in the completing transaction).
 
     None when the booking was asked before or the customer was asked within 90 days.
@@ -86,7 +88,7 @@ def request_review(tx, booking, now: datetime | None = None) -> Review | None:
     )
     if asked is not None:
         return None
-    workers = [booking.worker_id] if getattr(booking, "worker_id", None) else []
+    workers = list(worker_ids)  # the crew, handed in by bookings (reviews never import it)
     review = Review(
         booking_id=booking.id, customer_id=customer.id, worker_ids=workers, requested_at=now
     )
