@@ -76,7 +76,7 @@ def set_console_cookie(response: Response, *, session_id, user_id, tenant_id, pa
         {"s": str(session_id), "u": str(user_id), "t": str(tenant_id)}
     )
     _set(response, COOKIE, value, path, MAX_AGE)
-    response.delete_cookie(PRE_COOKIE, path=path)
+    _drop(response, PRE_COOKIE, path)
 
 
 def start_console_session(
@@ -122,8 +122,15 @@ def read_console_session(tenant: TenantRef) -> guards.Principal | None:
         return None
 
 
+def _drop(response: Response, name: str, path: str) -> None:
+    """Expire a cookie with the same flags it was set with (every console cookie is HttpOnly)."""
+    response.delete_cookie(
+        name, path=path, httponly=True, samesite="Lax", secure=current_runtime().settings.is_prod
+    )
+
+
 def clear_console_cookie(response: Response, path: str) -> None:
-    response.delete_cookie(COOKIE, path=path, httponly=True, samesite="Lax")
+    _drop(response, COOKIE, path)
 
 
 def end_console_session(response: Response, principal: guards.Principal, path: str) -> None:
