@@ -1,4 +1,5 @@
-"""Contract: drop ``bookings.worker_id`` (crews are ``booking_workers`` since t0012)
+"""Contract: drop ``bookings.worker_id`` (crews are ``booking_workers`` since t0012); index
+invoice numbers and totals for the global search
 
 Revision ID: t0024_drop_booking_worker
 Revises: t0019_sms
@@ -10,6 +11,9 @@ stops mapping it, so code from this release serves tenants before and after the 
 (``TENANT_MIN_REVISION`` stays). A contract step: run it once no process of an older release
 (which still maps the column) serves tenants. Downgrade brings the column back, filled with the
 first worker of each crew.
+
+Search (SPEC §5.9, invoices by number and amount): a GIN trigram index on ``invoices.number``
+(``extensions.gin_trgm_ops``, like t0017's) and a b-tree on ``(total_cents, id)``.
 """
 
 from collections.abc import Sequence
@@ -28,9 +32,15 @@ def upgrade() -> None:
     op.drop_constraint(op.f("fk_bookings_worker_id_workers"), "bookings", type_="foreignkey")
     op.drop_index(op.f("ix_bookings_worker_id"), table_name="bookings")
     op.drop_column("bookings", "worker_id")
+    op.execute(
+        "CREATE INDEX ix_invoices_number_trgm ON invoices USING gin (number extensions.gin_trgm_ops)"
+    )
+    op.create_index("ix_invoices_total", "invoices", ["total_cents", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invoices_total", table_name="invoices")
+    op.drop_index("ix_invoices_number_trgm", table_name="invoices")
     op.add_column("bookings", sa.Column("worker_id", sa.BigInteger(), nullable=True))
     op.create_index(op.f("ix_bookings_worker_id"), "bookings", ["worker_id"], unique=False)
     op.create_foreign_key(
