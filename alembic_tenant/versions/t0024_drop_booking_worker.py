@@ -1,5 +1,5 @@
 """Contract: drop ``bookings.worker_id`` (crews are ``booking_workers`` since t0012); index
-invoice numbers and totals for the global search
+invoice numbers and totals for the global search; plans record a customer's cancel request
 
 Revision ID: t0024_drop_booking_worker
 Revises: t0019_sms
@@ -11,6 +11,9 @@ stops mapping it, so code from this release serves tenants before and after the 
 (``TENANT_MIN_REVISION`` stays). A contract step: run it once no process of an older release
 (which still maps the column) serves tenants. Downgrade brings the column back, filled with the
 first worker of each crew.
+
+Plans (SPEC §5.10, "cancelling the plan sends the tenant a request"): ``plans.cancel_requested_at``
+and ``plans.cancel_request_reason`` (nullable).
 
 Search (SPEC §5.9, invoices by number and amount): a GIN trigram index on ``invoices.number``
 (``extensions.gin_trgm_ops``, like t0017's) and a b-tree on ``(total_cents, id)``.
@@ -36,9 +39,15 @@ def upgrade() -> None:
         "CREATE INDEX ix_invoices_number_trgm ON invoices USING gin (number extensions.gin_trgm_ops)"
     )
     op.create_index("ix_invoices_total", "invoices", ["total_cents", "id"])
+    op.add_column(
+        "plans", sa.Column("cancel_requested_at", sa.DateTime(timezone=True), nullable=True)
+    )
+    op.add_column("plans", sa.Column("cancel_request_reason", sa.String(500), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("plans", "cancel_request_reason")
+    op.drop_column("plans", "cancel_requested_at")
     op.drop_index("ix_invoices_total", table_name="invoices")
     op.drop_index("ix_invoices_number_trgm", table_name="invoices")
     op.add_column("bookings", sa.Column("worker_id", sa.BigInteger(), nullable=True))
