@@ -11,7 +11,7 @@ from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.web import pages
-from tenantapp import bookingpage, cors, limits, resolution
+from tenantapp import bookingpage, cors, limits, resolution, workpages
 from tenantapp.audit.routes import blp as audit_blp
 from tenantapp.bookingpage.pages import blp as booking_pages_blp
 from tenantapp.bookings.routes import blp as bookings_blp
@@ -42,6 +42,7 @@ from tenantapp.timetracking.routes import blp as timetracking_blp
 from tenantapp.workers import sessions as worker_sessions
 from tenantapp.workers.pages import blp as worker_pages_blp
 from tenantapp.workers.routes import blp as workers_blp
+from tenantapp.workpages.pages import blp as work_pages_blp
 
 # In the order the OpenAPI document lists them.
 BLUEPRINTS = (
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
     assets = pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
     assets.add_dir("book", bookingpage.STATIC)
+    assets.add_dir("work", workpages.STATIC)
     metrics.init_app(app)
     resolution.init_app(app, runtime)  # request → tenant, fail closed
     limits.init_app(app)  # the public budgets ride on resolution's Redis round trip
@@ -102,4 +104,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(blp)
     app.register_blueprint(worker_pages_blp)  # HTML, outside the OpenAPI document
     app.register_blueprint(booking_pages_blp)  # /book, /book/done, /embed.js (SPEC §5.13)
+    app.register_blueprint(work_pages_blp)  # /work/: the cleaners' phone pages (SPEC §4.5)
     return app
