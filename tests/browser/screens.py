@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
-from tests.browser import ops_screens
+from tests.browser import ops_screens, work
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
@@ -62,11 +62,35 @@ def worker_invite(live, page) -> None:
     page.goto(f"{live.url}/t/{tenant.slug}/work/accept-invite?token=example")
 
 
+def work_login(live, page) -> None:
+    crew = work.crew_with_job(live)
+    page.goto(f"{live.url}/t/{crew.tenant.slug}/work/login")
+
+
+def work_jobs(live, page) -> None:
+    crew = work.crew_with_job(live)
+    work.add_jobs(live, crew)
+    work.sign_in(page, live, crew)
+
+
+def work_job(live, page) -> None:
+    crew = work.crew_with_job(live, sms_opt_in=True)
+    work.sign_in(page, live, crew)
+    page.goto(f"{live.url}/t/{crew.tenant.slug}/work/jobs/{crew.job}")
+    page.locator(".checklist button.tick").first.click()
+    page.get_by_role("button", name="Start").click()
+    page.locator("#timer-state").wait_for()
+
+
 SCREENS: list[Screen] = [
     Screen("booking", booking),
     Screen("booking-errors", booking_errors, http_errors=True),
     Screen("booking-done", booking_done),
     Screen("worker-invite", worker_invite),
+    # the worker pages (/t/<slug>/work/, issue 31)
+    Screen("work-login", work_login),
+    Screen("work-jobs", work_jobs),
+    Screen("work-job", work_job),
     # the operator console (/ops/, issue 32)
     Screen("ops-tenants", ops_screens.ops_tenants),
     Screen("ops-tenant", ops_screens.ops_tenant),
