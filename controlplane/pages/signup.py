@@ -10,6 +10,7 @@ while the person has not typed one; once they have, it is offered as a button in
 from __future__ import annotations
 
 from functools import cache
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from flask import Blueprint, jsonify, redirect, request
@@ -51,7 +52,7 @@ def _page(status: int = 200, *, values: dict | None = None, errors: dict | None 
         zones=_zones(),
         zone=values.get("time_zone") or DEFAULT_ZONE,
         csrf_token=csrf.token(),
-        address_prefix=current_runtime().settings.public_base_url.rstrip("/") + "/t/",
+        address_prefix=urlsplit(current_runtime().settings.public_base_url).netloc + "/t/",
         **ctx,
     )
     return csrf.keep(resp)

@@ -82,6 +82,24 @@ def work_job(live, page) -> None:
     page.locator("#timer-state").wait_for()
 
 
+def owner_signup(live, page) -> None:
+    page.goto(f"{live.url}/signup")
+    page.get_by_label("Company name").fill("Sparkle & Shine Cleaning")
+    page.get_by_label("Email").fill("maria@sparkleshine.example")
+    page.locator("#slug-status").wait_for()
+
+
+def owner_signup_errors(live, page) -> None:
+    taken = signup(live.client())
+    page.goto(f"{live.url}/signup")
+    page.get_by_label("Company name").fill("Sparkle & Shine Cleaning")
+    page.get_by_label("Workspace address").fill(taken.slug)
+    page.get_by_label("Email").fill(taken.email)
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Create workspace").click()
+    expect(page.locator("#password-error")).not_to_be_empty()
+
+
 SCREENS: list[Screen] = [
     Screen("booking", booking),
     Screen("booking-errors", booking_errors, http_errors=True),
@@ -91,6 +109,9 @@ SCREENS: list[Screen] = [
     Screen("work-login", work_login),
     Screen("work-jobs", work_jobs),
     Screen("work-job", work_job),
+    # the owners' pages of the control plane (issue 31)
+    Screen("owner-signup", owner_signup),
+    Screen("owner-signup-errors", owner_signup_errors, http_errors=True),
     # the operator console (/ops/, issue 32)
     Screen("ops-tenants", ops_screens.ops_tenants),
     Screen("ops-tenant", ops_screens.ops_tenant),
