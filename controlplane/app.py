@@ -18,6 +18,8 @@ from controlplane.mail.routes import blp as ops_dlq_blp
 from controlplane.ops.routes import blp as ops_blp
 from controlplane.ops_console.pages import bp as ops_console_pages
 from controlplane.ops_console.routes import blp as ops_series_blp
+from controlplane.pages.login import bp as login_page
+from controlplane.pages.recovery import bp as recovery_pages
 from controlplane.pages.signup import bp as signup_page
 from controlplane.signup.routes import blp as signup_blp
 from controlplane.tenants.routes import blp as tenants_blp
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.register_blueprint(invitation_pages)
     app.register_blueprint(ops_console_pages)  # /ops/, operators only
     app.register_blueprint(signup_page)  # /signup (SPEC §4.5)
+    app.register_blueprint(login_page)  # /login: chooser, 2FA code
+    app.register_blueprint(recovery_pages)  # /forgot-password, /reset-password, /verify-email
     app.register_blueprint(metrics_route.blp)
     cli.init_app(app)
     return app

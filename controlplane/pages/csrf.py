@@ -78,3 +78,8 @@ def check() -> None:
             "The form has expired or did not come from this page; reload and try again.",
             code="forbidden",
         )
+
+
+def nonce() -> str:
+    """This browser's form nonce (what a sign-in ticket is bound to)."""
+    return _nonce()
