@@ -14,7 +14,7 @@ from shared.web.pages import render_page
 
 bp = Blueprint("owner_login", __name__, template_folder="templates")
 
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 MAX_FIELD = 1024
 
 

@@ -16,7 +16,7 @@ from shared.web.pages import render_page
 
 bp = Blueprint("owner_recovery", __name__, template_folder="templates")
 
-TOKEN_PAGE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+TOKEN_PAGE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
 def _field(name: str, limit: int = 1024) -> str:

@@ -115,6 +115,9 @@ def keep_login_nonce(resp: Response) -> Response:
 
 
 def _same_origin() -> bool:
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site:  # the browser says where the request comes from; nothing can forge it
+        return fetch_site in ("same-origin", "none")
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if not source:
         return True  # no header (old clients): the token alone decides

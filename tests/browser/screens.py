@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
-from tests.browser import ops_screens, work
+from tests.browser import ops_screens, owner, work
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
@@ -100,6 +100,29 @@ def owner_signup_errors(live, page) -> None:
     expect(page.locator("#password-error")).not_to_be_empty()
 
 
+def owner_login(live, page) -> None:
+    page.goto(f"{live.url}/login")
+    page.get_by_label("Email").fill("maria@sparkleshine.example")
+
+
+def owner_chooser(live, page) -> None:
+    first, _ = owner.two_workspaces(live)
+    page.goto(f"{live.url}/login")
+    page.get_by_label("Email").fill(first.email)
+    page.get_by_label("Password").fill(first.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#workspaces").wait_for()
+
+
+def owner_invitation(live, page) -> None:
+    _, _, token = owner.invitation(live)
+    page.goto(f"{live.url}/invitations/{token}")
+
+
+def owner_reset(live, page) -> None:
+    page.goto(f"{live.url}/reset-password?token=example")
+
+
 SCREENS: list[Screen] = [
     Screen("booking", booking),
     Screen("booking-errors", booking_errors, http_errors=True),
@@ -112,6 +135,10 @@ SCREENS: list[Screen] = [
     # the owners' pages of the control plane (issue 31)
     Screen("owner-signup", owner_signup),
     Screen("owner-signup-errors", owner_signup_errors, http_errors=True),
+    Screen("owner-login", owner_login),
+    Screen("owner-chooser", owner_chooser),
+    Screen("owner-invitation", owner_invitation),
+    Screen("owner-reset", owner_reset),
     # the operator console (/ops/, issue 32)
     Screen("ops-tenants", ops_screens.ops_tenants),
     Screen("ops-tenant", ops_screens.ops_tenant),

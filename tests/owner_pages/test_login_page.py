@@ -110,6 +110,12 @@ def test_login_posts_without_the_token_or_cross_site_are_refused(client, tenant)
         headers={"Origin": "https://evil.example"},
     )
     assert cross.status_code == 403
+    fetched = client.post(
+        "/login",
+        data={**body, "csrf_token": csrf_of(page.text)},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert fetched.status_code == 403
 
 
 def test_forgot_password_answers_the_same_for_anyone_and_mails_real_accounts(client, tenant, mails):
@@ -128,7 +134,7 @@ def test_the_reset_link_opens_a_page_that_sets_the_password(client, tenant, mail
     path = url[url.index("/reset-password") :]
     page = client.get(path)
     assert page.status_code == 200
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"
     token = hidden(page.text, "token")
     new = "Brand-New-Secret-77"
     form = {"csrf_token": csrf_of(page.text), "token": token}
