@@ -10,6 +10,7 @@ from controlplane import pages as owner_pages
 from controlplane.accounts.pages import bp as invitation_pages
 from controlplane.accounts.routes import blp as accounts_blp
 from controlplane.auth.routes import blp as auth_blp
+from controlplane.billing import service as billing_service
 from controlplane.billing.routes import blp as billing_blp
 from controlplane.billing.routes import plans_blp, stripe_blp
 from controlplane.fleet.routes import blp as fleet_blp
@@ -24,7 +25,7 @@ from controlplane.pages.signup import bp as signup_page
 from controlplane.signup.routes import blp as signup_blp
 from controlplane.tenants.routes import blp as tenants_blp
 from controlplane.twilio.routes import blp as twilio_blp
-from shared import cors, metrics, web
+from shared import billing_bridge, cors, metrics, web
 from shared.api import make_api
 from shared.limits import init_limiter
 from shared.logs import configure_logging
@@ -75,4 +76,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.register_blueprint(recovery_pages)  # /forgot-password, /reset-password, /verify-email
     app.register_blueprint(metrics_route.blp)
     cli.init_app(app)
+    # The console's Plan and billing page (tenant app) reaches billing through shared/.
+    billing_bridge.register(
+        billing_bridge.BillingFunctions(
+            status=billing_service.status,
+            checkout=billing_service.start_checkout,
+            portal=billing_service.portal,
+        )
+    )
     return app
