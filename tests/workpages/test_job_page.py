@@ -157,6 +157,19 @@ def test_on_my_way_texts_once_and_the_second_time_is_the_apis_409(client, tenant
     assert twice.status_code == 409
 
 
+def test_the_eta_boundaries_are_the_apis(client, tenant):
+    worker = signed_in_worker(client, tenant)
+    job = make_job(client, tenant, worker.id, sms_opt_in=True)
+    _, csrf = _job(client, tenant, job)
+    for bad in ("0", "-5", "soon"):
+        assert (
+            _post(client, tenant, f"jobs/{job}/on-my-way", csrf, eta_minutes=bad).status_code == 422
+        )
+    assert (
+        _post(client, tenant, f"jobs/{job}/on-my-way", csrf, eta_minutes="240").status_code == 303
+    )
+
+
 def test_on_my_way_to_a_customer_without_sms_consent_is_409_opted_out(client, tenant):
     worker = signed_in_worker(client, tenant)
     job = make_job(client, tenant, worker.id)

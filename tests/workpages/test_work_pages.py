@@ -112,3 +112,9 @@ def test_jobs_list_today_and_upcoming_with_address_map_link_access_notes_pets_an
     assert "Cat (Milo), stays in" in html
     assert "Code 4521 at the side door" in html
     assert 'rel="manifest"' in html
+
+
+def test_a_worker_without_jobs_is_told_so(client, tenant):
+    signed_in_worker(client, tenant)
+    page = client.get(work(tenant))
+    assert "No jobs today." in page.text and "Nothing else scheduled yet." in page.text
