@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, request
 from controlplane.limits import limit_login
 from controlplane.pages import csrf, signin
 from shared.errors import AppError
+from shared.web import staff_session
 from shared.web.pages import render_page
 
 bp = Blueprint("owner_login", __name__, template_folder="templates")
@@ -37,8 +38,17 @@ def login_form():
 
 
 def _console(found: signin.SignIn):
-    """Into the workspace's console (its session cookie is set by the console's foundation)."""
-    return redirect(f"/t/{found.slug}/console/", 303)
+    """Into the chosen workspace's console, signed in (a revocable staff session in the
+    console's HttpOnly cookie)."""
+    resp = redirect(staff_session.console_path(found.slug) + "/", 303)
+    staff_session.start_console_session(
+        resp,
+        user_id=found.user_id,
+        tenant_id=found.tenant_id,
+        membership_id=found.membership_id,
+        slug=found.slug,
+    )
+    return resp
 
 
 @bp.post("/login")

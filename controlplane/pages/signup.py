@@ -15,14 +15,17 @@ from zoneinfo import available_timezones
 
 from flask import Blueprint, jsonify, redirect, request
 from marshmallow import ValidationError
+from sqlalchemy import select
 
-from controlplane.auth.service import passwords
 from controlplane.limits import limit_signup, limiter
 from controlplane.pages import csrf, slugs
 from controlplane.signup import schemas, service
+from shared.auth.signin import passwords
 from shared.errors import AppError, flatten_messages
 from shared.limits import setting
+from shared.models.accounts import User
 from shared.runtime import current_runtime
+from shared.web import staff_session
 from shared.web.pages import render_page
 
 bp = Blueprint("owner_signup", __name__, template_folder="templates")
@@ -102,8 +105,22 @@ def signup_submit():
         if "Retry-After" in exc.headers:
             resp.headers["Retry-After"] = exc.headers["Retry-After"]
         return resp
+    # Signed in to the new console with the session the sign-up opened (no second session).
     slug = result["tenant"]["slug"]
-    return redirect(f"/t/{slug}/console/", 303)
+    resp = redirect(staff_session.console_path(slug) + "/", 303)
+    staff_session.set_console_cookie(
+        resp,
+        session_id=result["session_id"],
+        user_id=_user_id(data["email"]),
+        tenant_id=result["tenant"]["id"],
+        path=staff_session.console_path(slug),
+    )
+    return resp
+
+
+def _user_id(email: str):
+    with current_runtime().engine.connect() as conn:
+        return conn.scalar(select(User.id).where(User.email == email.strip().lower()))
 
 
 @bp.get("/signup/check")

@@ -22,6 +22,7 @@ def test_the_form_has_the_labels_and_one_workspace_goes_straight_to_its_console(
     resp = post_form(client, "/login", email=tenant.email, password=PASSWORD)
     assert resp.status_code == 303
     assert resp.headers["Location"].endswith(f"/t/{tenant.slug}/console/")
+    assert client.get(f"/t/{tenant.slug}/console/").status_code == 200  # signed in
 
 
 def test_a_wrong_password_is_the_apis_401_and_the_password_is_not_echoed(client, tenant):
@@ -50,6 +51,8 @@ def test_several_workspaces_get_a_chooser_and_the_choice_opens_that_one(client, 
     )
     assert chosen.status_code == 303
     assert chosen.headers["Location"].endswith(f"/t/{other.slug}/console/")
+    assert client.get(f"/t/{other.slug}/console/").status_code == 200
+    assert client.get(f"/t/{tenant.slug}/console/").status_code == 303  # only the chosen one
 
 
 def test_a_ticket_from_another_browser_is_refused(client, wsgi_app, runtime, tenant):

@@ -35,6 +35,11 @@ def test_signing_up_creates_the_workspace_and_goes_to_its_console(client, runtim
     resp = post_signup(client, form)
     assert resp.status_code == 303, resp.text
     assert resp.headers["Location"].endswith(f"/t/{form['slug']}/console/")
+    cookie = next(c for c in resp.headers.getlist("Set-Cookie") if c.startswith("cp_console="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert f"Path=/t/{form['slug']}/console" in cookie
+    console = client.get(f"/t/{form['slug']}/console/")
+    assert console.status_code == 200  # signed in: the console, not its sign-in page
     with runtime.engine.connect() as conn:
         row = conn.execute(select(Tenant).where(Tenant.slug == form["slug"])).one()
     assert (row.company_name, row.time_zone, row.status) == (
