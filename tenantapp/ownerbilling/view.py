@@ -15,6 +15,9 @@ from shared.tenancy import TenantRef
 # The limits SPEC §4.5 names, in its order; API requests are metered but not limited.
 METRICS = ("bookings_created", "active_workers", "storage_bytes", "sms_segments")
 WARN_PERCENT = 80
+# Stripe's subscription states the page names; any other shows as "other" (never a 500).
+SUB_STATES = {"active", "trialing", "past_due", "unpaid", "canceled", "incomplete"}
+SUB_STATES |= {"incomplete_expired", "paused"}
 MIB = 1024 * 1024
 
 
@@ -69,7 +72,8 @@ def billing_page(tenant: TenantRef) -> dict:
         days = current_runtime().settings.billing_grace_days
         grace_ends = status["delinquent_since"] + timedelta(days=days)
     return {
-        "status": status,
+        "billing": status,
+        "sub_state": (sub if sub in SUB_STATES else "other") if sub else "none",
         "bars": usage_bars(status),
         "upgrades": upgrades(status["plan"]),
         "past_due": sub == "past_due" or status["status"] == "suspended",

@@ -26,7 +26,7 @@ def test_usage_bars_show_each_limit_with_the_drift(client, rt, tenant):
     assert list(bars) == ["bookings_created", "active_workers", "storage_bytes", "sms_segments"]
     assert bars["bookings_created"]["limit"] > 0 and bars["bookings_created"]["used"] == 0
     assert all(b["drift"] == 0 for b in bars.values()) and not page["drifting"]
-    assert page["status"]["plan"] == "free"
+    assert page["billing"]["plan"] == "free"
     assert [p.code for p in page["upgrades"]][:2] == ["pro", "business"]
     assert not page["past_due"] and not page["can_manage"]
 
@@ -114,3 +114,13 @@ def test_a_usage_counter_ahead_of_its_events_is_drift(client, rt, tenant):
         page = view.billing_page(ref)
     bars = {b["metric"]: b for b in page["bars"]}
     assert bars["bookings_created"]["drift"] == 3 and page["drifting"]
+
+
+def test_a_subscription_state_the_page_does_not_know_is_shown_as_other(client, rt, tenant):
+    with rt.owner_engine.begin() as conn:
+        conn.execute(
+            insert(BillingAccount).values(tenant_id=tenant.id, subscription_status="mystery")
+        )
+    ref = _ref(rt, tenant)
+    with tenant_context(ref):
+        assert view.billing_page(ref)["sub_state"] == "other"
