@@ -9,14 +9,19 @@ from flask import Blueprint, g, redirect, request
 from shared import billing_bridge
 from shared.errors import AppError
 from shared.runtime import current_runtime
+from shared.web.csp import Csp, origin_of
 from shared.web.pages import render_page
 from tenantapp.console.guard import console_page
 from tenantapp.ownerbilling import view
+from tenantapp.ownerbilling.banners import console_banners
 
 blp = Blueprint("owner_billing", __name__, template_folder="templates")
 
+blp.app_context_processor(console_banners)
+
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 RETURNS = {"success", "cancelled"}
+STRIPE_PAGES = ("https://checkout.stripe.com", "https://billing.stripe.com")
 
 
 def _back() -> str:
@@ -25,12 +30,24 @@ def _back() -> str:
     return base + request.script_root + "/console/settings/billing"
 
 
+def _csp() -> Csp:
+    """The forms post here and are redirected to Stripe: browsers apply ``form-action`` to the
+    redirect too, so Checkout's and the portal's origins are allowed (and the configured Stripe
+    API base's, which is the local stand-in in development and tests)."""
+    hosts = list(STRIPE_PAGES)
+    base = origin_of(current_runtime().settings.stripe_api_base or "")
+    if base and base not in ("https://api.stripe.com",):
+        hosts.append(base)
+    return Csp(form_action=tuple(hosts))
+
+
 def _page(status: int = 200, error: str | None = None):
     g.console_section = "console.settings"
     returned = request.args.get("checkout")
     return render_page(
         "ownerbilling/billing.html",
         status=status,
+        csp=_csp(),
         headers=HEADERS,
         error=error,
         returned=returned if returned in RETURNS else None,

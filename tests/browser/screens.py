@@ -7,6 +7,7 @@ entry here; ``tests/browser/test_screenshots.py`` shoots every entry at 1280×80
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -123,6 +124,25 @@ def owner_reset(live, page) -> None:
     page.goto(f"{live.url}/reset-password?token=example")
 
 
+def owner_billing(live, page) -> None:
+    first, _ = owner.two_workspaces(live)
+    client = live.client()
+    for name in ("Maria Santos", "Jon Park"):  # real usage for the bars
+        resp = client.post(
+            first.url("/admin/workers"),
+            json={"name": name, "email": f"{name.split()[0].lower()}-{first.slug}@example.com"},
+            headers=first.headers,
+        )
+        assert resp.status_code == 201, resp.get_json()
+    page.goto(f"{live.url}/login")
+    page.get_by_label("Email").fill(first.email)
+    page.get_by_label("Password").fill(first.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=re.compile("Sparkle & Shine Cleaning")).click()
+    page.wait_for_url(re.compile(r"/console/"))
+    page.goto(f"{live.url}/t/{first.slug}/console/settings/billing")
+
+
 SCREENS: list[Screen] = [
     Screen("booking", booking),
     Screen("booking-errors", booking_errors, http_errors=True),
@@ -139,6 +159,7 @@ SCREENS: list[Screen] = [
     Screen("owner-chooser", owner_chooser),
     Screen("owner-invitation", owner_invitation),
     Screen("owner-reset", owner_reset),
+    Screen("owner-billing", owner_billing),
     # the operator console (/ops/, issue 32)
     Screen("ops-tenants", ops_screens.ops_tenants),
     Screen("ops-tenant", ops_screens.ops_tenant),

@@ -23,6 +23,7 @@ def test_sign_in_with_two_workspaces_and_choose_one(page, live, watch):
     assert run_axe(page) == []
     page.get_by_role("button", name=re.compile("Fresh Start Maids")).click()
     page.wait_for_url(re.compile(rf"/t/{second.slug}/console/"))
+    expect(page.locator(".console-home")).to_have_text("Fresh Start Maids")
     watch.clean(http_errors_ok=True)
 
 
@@ -51,4 +52,25 @@ def test_accept_an_invitation_on_its_page_then_sign_in(page, live, watch):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(rf"/t/{tenant.slug}/console/"))
+    expect(page.locator(".console-home")).to_have_text("Sparkle & Shine Cleaning")
+    watch.clean(http_errors_ok=True)
+
+
+def test_open_billing_and_reach_the_stripe_stand_ins_checkout(page, live, watch):
+    first, _ = two_workspaces(live)
+    watch.allowed_hosts.add(live.stripe.url)  # Checkout is Stripe's page, by design
+    page.goto(f"{live.url}/login")
+    page.get_by_label("Email").fill(first.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=re.compile("Sparkle & Shine Cleaning")).click()
+    page.wait_for_url(re.compile(rf"/t/{first.slug}/console/"))
+    page.goto(f"{live.url}/t/{first.slug}/console/settings/billing")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plan and billing")
+    expect(page.locator("#usage-bookings_created progress")).to_be_visible()
+    assert horizontal_overflow(page) <= 0
+    assert run_axe(page) == []
+    page.get_by_role("button", name="Upgrade to Pro").click()
+    page.wait_for_url(f"{live.stripe.url}/c/pay/*")
+    expect(page.get_by_role("heading", name="Stripe test checkout")).to_be_visible()
     watch.clean(http_errors_ok=True)

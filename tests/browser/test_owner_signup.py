@@ -39,6 +39,8 @@ def test_sign_up_through_the_page_and_land_in_the_console(page, live, watch):
     assert run_axe(page) == []
     page.get_by_role("button", name="Create workspace").click()
     page.wait_for_url(re.compile(rf"/t/{slug}/console/"))
+    expect(page.get_by_role("link", name="Settings")).to_be_visible()  # inside, signed in
+    expect(page.get_by_text("Please confirm your e-mail address")).to_be_visible()
     with live.runtime.engine.connect() as conn:
         row = conn.execute(select(Tenant).where(Tenant.slug == slug)).one()
     assert (row.company_name, row.time_zone) == (company, "Asia/Tokyo")

@@ -40,6 +40,7 @@ def test_signing_up_creates_the_workspace_and_goes_to_its_console(client, runtim
     assert f"Path=/t/{form['slug']}/console" in cookie
     console = client.get(f"/t/{form['slug']}/console/")
     assert console.status_code == 200  # signed in: the console, not its sign-in page
+    assert "Please confirm your e-mail address" in console.text
     with runtime.engine.connect() as conn:
         row = conn.execute(select(Tenant).where(Tenant.slug == form["slug"])).one()
     assert (row.company_name, row.time_zone, row.status) == (
@@ -130,3 +131,23 @@ def test_signup_page_posts_are_rate_limited_like_the_api(runtime):
         for _ in range(3)
     ]
     assert statuses == [422, 422, 429]
+
+
+def test_the_verify_banner_goes_once_the_address_is_confirmed(client, runtime):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from shared.models.accounts import User
+
+    form = signup_form()
+    assert post_signup(client, form).status_code == 303
+    with runtime.owner_engine.begin() as conn:
+        conn.execute(
+            update(User)
+            .where(User.email == form["email"])
+            .values(email_verified_at=datetime.now(UTC))
+        )
+    console = client.get(f"/t/{form['slug']}/console/")
+    assert console.status_code == 200
+    assert "Please confirm your e-mail address" not in console.text

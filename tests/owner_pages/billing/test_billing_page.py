@@ -46,7 +46,10 @@ def test_the_owner_sees_plan_usage_bars_and_upgrades(client, tenant):
     assert 'value="pro"' in html and 'value="business"' in html
     assert "Manage billing" not in html  # no Stripe customer before the first Checkout
     assert "grace-banner" not in html
-    assert "style=" not in html and "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    csp = page.headers["Content-Security-Policy"]
+    assert "style=" not in html and "unsafe-inline" not in csp
+    # The Upgrade form is redirected to Checkout: form-action must allow Stripe's pages.
+    assert "form-action 'self' https://checkout.stripe.com https://billing.stripe.com" in csp
 
 
 def test_upgrade_goes_to_stripe_checkout_and_comes_back_to_the_page(client, tenant, stripe_stub):
