@@ -151,3 +151,14 @@ def test_the_verify_banner_goes_once_the_address_is_confirmed(client, runtime):
     console = client.get(f"/t/{form['slug']}/console/")
     assert console.status_code == 200
     assert "Please confirm your e-mail address" not in console.text
+
+
+def test_the_address_check_is_limited_per_ip(runtime):
+    from wsgi import create_wsgi
+
+    limited = ApiClient(create_wsgi(runtime.settings.replace(rate_limit_public="2/minute")))
+    env = {"REMOTE_ADDR": f"198.51.100.{uuid.uuid4().int % 200 + 20}"}
+    codes = [
+        limited.get("/signup/check?slug=abc-x", environ_base=env).status_code for _ in range(3)
+    ]
+    assert codes == [200, 200, 429]

@@ -14,7 +14,7 @@ from shared.runtime import use_runtime
 from shared.tenancy import tenant_context
 from tenantapp.timetracking.models import TimeEntry, TimeSegment
 from tests.photos.conftest import png_bytes
-from tests.support import signup
+from tests.support import ApiClient, signup
 from tests.workforce.helpers import make_worker
 from tests.workpages.helpers import csrf_of, make_job, sign_in, signed_in_worker, work
 
@@ -312,3 +312,19 @@ def test_the_invite_page_is_styled_and_links_to_sign_in(client, tenant):
     assert done.status_code == 200
     assert f"/t/{tenant.slug}/work/login?email=new.cleaner@example.com" in done.text
     assert sign_in(client, tenant, "new.cleaner@example.com").status_code == 303
+
+
+def test_a_photo_of_exactly_the_cap_is_taken_and_one_byte_more_is_413(runtime):
+    from wsgi import create_wsgi
+
+    small = ApiClient(create_wsgi(runtime.settings.replace(photo_max_bytes=2048)))
+    tenant = signup(small)
+    worker = signed_in_worker(small, tenant)
+    job = make_job(small, tenant, worker.id)
+    _, csrf = _job(small, tenant, job)
+    assert _photo(small, tenant, job, csrf, png_bytes(2048)).status_code == 303
+    over = _photo(small, tenant, job, csrf, png_bytes(2049))
+    assert over.status_code == 413
+    assert "at most 2048 bytes" in over.text
+    listed = small.get(tenant.url(f"/admin/bookings/{job}/photos"), headers=tenant.headers)
+    assert len(listed.get_json()["items"]) == 1
