@@ -74,3 +74,25 @@ def test_open_billing_and_reach_the_stripe_stand_ins_checkout(page, live, watch)
     page.wait_for_url(f"{live.stripe.url}/c/pay/*")
     expect(page.get_by_role("heading", name="Stripe test checkout")).to_be_visible()
     watch.clean(http_errors_ok=True)
+
+
+def test_with_2fa_the_code_step_asks_for_the_code(page, live, watch):
+    import time
+
+    import pyotp
+
+    from tests.owner_pages.helpers import enable_totp
+    from tests.support import signup
+
+    tenant = signup(live.client())
+    secret = enable_totp(live.client(), tenant)
+    page.goto(f"{live.url}/login")
+    page.get_by_label("Email").fill(tenant.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-step verification")
+    totp = pyotp.TOTP(secret)
+    page.get_by_label("Code").fill(totp.at(int(time.time()) + totp.interval))  # unused step
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(rf"/t/{tenant.slug}/console/"))
+    watch.clean(http_errors_ok=True)
