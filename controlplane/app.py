@@ -6,9 +6,11 @@ from flask import Flask
 
 from controlplane import cli, health
 from controlplane import metrics as metrics_route
+from controlplane import pages as owner_pages
 from controlplane.accounts.pages import bp as invitation_pages
 from controlplane.accounts.routes import blp as accounts_blp
 from controlplane.auth.routes import blp as auth_blp
+from controlplane.billing import service as billing_service
 from controlplane.billing.routes import blp as billing_blp
 from controlplane.billing.routes import plans_blp, stripe_blp
 from controlplane.fleet.routes import blp as fleet_blp
@@ -17,10 +19,13 @@ from controlplane.mail.routes import blp as ops_dlq_blp
 from controlplane.ops.routes import blp as ops_blp
 from controlplane.ops_console.pages import bp as ops_console_pages
 from controlplane.ops_console.routes import blp as ops_series_blp
+from controlplane.pages.login import bp as login_page
+from controlplane.pages.recovery import bp as recovery_pages
+from controlplane.pages.signup import bp as signup_page
 from controlplane.signup.routes import blp as signup_blp
 from controlplane.tenants.routes import blp as tenants_blp
 from controlplane.twilio.routes import blp as twilio_blp
-from shared import cors, metrics, web
+from shared import billing_bridge, cors, metrics, web
 from shared.api import make_api
 from shared.limits import init_limiter
 from shared.logs import configure_logging
@@ -54,7 +59,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = web.App("controlplane")
     api = make_api(app, title="Cleanplane control plane")
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
-    pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
+    assets = pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
+    assets.add_dir("owner", owner_pages.STATIC)
     if settings.app_env == "dev" and settings.dev_mail_dir:
         devmail.init_app(app, settings.dev_mail_dir)  # make run's mail catcher, /dev/mail
     metrics.init_app(app)
@@ -65,6 +71,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.register_blueprint(health.blp)  # outside the OpenAPI document
     app.register_blueprint(invitation_pages)
     app.register_blueprint(ops_console_pages)  # /ops/, operators only
+    app.register_blueprint(signup_page)  # /signup (SPEC §4.5)
+    app.register_blueprint(login_page)  # /login: chooser, 2FA code
+    app.register_blueprint(recovery_pages)  # /forgot-password, /reset-password, /verify-email
     app.register_blueprint(metrics_route.blp)
     cli.init_app(app)
+    # The console's Plan and billing page (tenant app) reaches billing through shared/.
+    billing_bridge.register(
+        billing_bridge.BillingFunctions(
+            status=billing_service.status,
+            checkout=billing_service.start_checkout,
+            portal=billing_service.portal,
+        )
+    )
     return app

@@ -11,7 +11,7 @@ from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.web import pages
-from tenantapp import bookingpage, cors, limits, resolution
+from tenantapp import bookingpage, cors, limits, ownerbilling, resolution, workpages
 from tenantapp.audit.routes import blp as audit_blp
 from tenantapp.bookingpage.pages import blp as booking_pages_blp
 from tenantapp.bookings.routes import blp as bookings_blp
@@ -26,6 +26,7 @@ from tenantapp.imports.routes import blp as imports_blp
 from tenantapp.invoices.routes import blp as invoices_blp
 from tenantapp.leads.routes import blp as leads_blp
 from tenantapp.messaging.routes import blp as messaging_blp
+from tenantapp.ownerbilling.pages import blp as owner_billing_blp
 from tenantapp.payments.routes import blp as payments_blp
 from tenantapp.photos.routes import blp as photos_blp
 from tenantapp.plans.routes import blp as plans_blp
@@ -43,6 +44,7 @@ from tenantapp.timetracking.routes import blp as timetracking_blp
 from tenantapp.workers import sessions as worker_sessions
 from tenantapp.workers.pages import blp as worker_pages_blp
 from tenantapp.workers.routes import blp as workers_blp
+from tenantapp.workpages.pages import blp as work_pages_blp
 
 # In the order the OpenAPI document lists them.
 BLUEPRINTS = (
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     web.init_app(app, runtime)  # runtime, request ids, NUL refusal, problem+json
     assets = pages.init_app(app)  # templates, fingerprinted assets, messages (shared/web)
     assets.add_dir("book", bookingpage.STATIC)
+    assets.add_dir("work", workpages.STATIC)
+    assets.add_dir("ownerbilling", ownerbilling.STATIC)
     metrics.init_app(app)
     resolution.init_app(app, runtime)  # request → tenant, fail closed
     limits.init_app(app)  # the public budgets ride on resolution's Redis round trip
@@ -104,4 +108,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.register_blueprint(worker_pages_blp)  # HTML, outside the OpenAPI document
     app.register_blueprint(booking_pages_blp)  # /book, /book/done, /embed.js (SPEC §5.13)
     app.register_blueprint(console_blp)  # /console/ (SPEC §5.14), outside the OpenAPI document
+    app.register_blueprint(work_pages_blp)  # /work/: the cleaners' phone pages (SPEC §4.5)
+    app.register_blueprint(owner_billing_blp)  # /console/settings/billing (SPEC §4.5)
     return app

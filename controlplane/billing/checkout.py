@@ -21,7 +21,15 @@ CHECKOUT_KEY_WINDOW = 600  # seconds a double-click maps to the same Checkout Se
 CHECKOUT_LIFETIME = 3600  # Stripe's minimum is 30 minutes
 
 
-def _urls() -> tuple[str, str, str]:
+def _urls(return_to: str | None = None) -> tuple[str, str, str]:
+    """Where Stripe sends the person back: ``return_to`` (the console's billing page, an absolute
+    URL) when given, else the platform's ``/billing`` pages."""
+    if return_to:
+        return (
+            f"{return_to}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+            f"{return_to}?checkout=cancelled",
+            return_to,
+        )
     base = current_runtime().settings.public_base_url.rstrip("/")
     return (
         f"{base}/billing/success?session_id={{CHECKOUT_SESSION_ID}}",
@@ -46,7 +54,13 @@ def _line_item(plan: Plan) -> dict:
     }
 
 
-def start_checkout(tenant: TenantRef, user_id: str, plan_code: str, client_key: str | None):
+def start_checkout(
+    tenant: TenantRef,
+    user_id: str,
+    plan_code: str,
+    client_key: str | None,
+    return_to: str | None = None,
+):
     """A Stripe Checkout Session (subscription mode) for ``plan_code`` → ``{checkout_url}``."""
     sess = db.session()
     plan = sess.get(Plan, plan_code)
@@ -59,7 +73,7 @@ def start_checkout(tenant: TenantRef, user_id: str, plan_code: str, client_key: 
         raise Conflict(
             "This workspace already has a subscription; change or pay it in the billing portal."
         )
-    success_url, cancel_url, _ = _urls()
+    success_url, cancel_url, _ = _urls(return_to)
     metadata = {"tenant_id": str(tenant.id), "plan": plan.code}
     params: dict = {
         "mode": "subscription",
@@ -86,11 +100,11 @@ def start_checkout(tenant: TenantRef, user_id: str, plan_code: str, client_key: 
     return {"checkout_url": session.url, "session_id": session.id}
 
 
-def portal(tenant: TenantRef) -> dict:
+def portal(tenant: TenantRef, return_to: str | None = None) -> dict:
     """A Stripe customer-portal session → ``{url}``; 409 before the tenant has a customer."""
     account = db.session().get(BillingAccount, tenant.id)
     if account is None or not account.stripe_customer_id:
         raise Conflict("There is no billing account yet: subscribe with Checkout first.")
-    _, _, return_url = _urls()
+    _, _, return_url = _urls(return_to)
     session = stripe_client.create_portal_session(account.stripe_customer_id, return_url)
     return {"url": session.url}

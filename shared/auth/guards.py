@@ -234,10 +234,11 @@ def register_worker_session_loader(loader) -> None:
     _worker_session_loader = loader
 
 
-def authenticate_worker(tenant: TenantRef | None) -> Principal:
+def authenticate_worker(tenant: TenantRef | None, raw: str | None = None) -> Principal:
     """Validate a bearer worker token for the resolved tenant; the session row is read on every
-    request, so a revoked session or a deactivated worker is refused at once."""
-    raw = bearer_token()
+    request, so a revoked session or a deactivated worker is refused at once. ``raw``: the token
+    from elsewhere than the header (the worker pages' session cookie)."""
+    raw = raw or bearer_token()
     if raw is None:
         raise Unauthorized("A bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
     claims = tokens.decode(current_runtime().settings, raw)

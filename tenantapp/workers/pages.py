@@ -68,7 +68,9 @@ def accept_invite_submit():
         message = errors[0]["message"] if errors else exc.detail
         keep = token if exc.status == 422 else ""  # a bad token cannot be retried
         return _page(exc.status, token=keep, error=message)
-    return _page(200, token="", done=MESSAGES["done"].format(email=worker.email))
+    return _page(
+        200, token="", done=MESSAGES["done"].format(email=worker.email), email=worker.email
+    )
 
 
 @blp.get("/v1/worker/accept-invite")

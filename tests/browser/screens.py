@@ -7,12 +7,13 @@ entry here; ``tests/browser/test_screenshots.py`` shoots every entry at 1280×80
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
-from tests.browser import ops_screens
+from tests.browser import ops_screens, owner, work
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
@@ -62,11 +63,103 @@ def worker_invite(live, page) -> None:
     page.goto(f"{live.url}/t/{tenant.slug}/work/accept-invite?token=example")
 
 
+def work_login(live, page) -> None:
+    crew = work.crew_with_job(live)
+    page.goto(f"{live.url}/t/{crew.tenant.slug}/work/login")
+
+
+def work_jobs(live, page) -> None:
+    crew = work.crew_with_job(live)
+    work.add_jobs(live, crew)
+    work.sign_in(page, live, crew)
+
+
+def work_job(live, page) -> None:
+    crew = work.crew_with_job(live, sms_opt_in=True)
+    work.sign_in(page, live, crew)
+    page.goto(f"{live.url}/t/{crew.tenant.slug}/work/jobs/{crew.job}")
+    page.locator(".checklist button.tick").first.click()
+    page.get_by_role("button", name="Start").click()
+    page.locator("#timer-state").wait_for()
+
+
+def owner_signup(live, page) -> None:
+    page.goto(f"{live.url}/signup")
+    page.get_by_label("Company name").fill("Sparkle & Shine Cleaning")
+    page.get_by_label("Email").fill("maria@sparkleshine.example")
+    page.locator("#slug-status").wait_for()
+
+
+def owner_signup_errors(live, page) -> None:
+    taken = signup(live.client())
+    page.goto(f"{live.url}/signup")
+    page.get_by_label("Company name").fill("Sparkle & Shine Cleaning")
+    page.get_by_label("Workspace address").fill(taken.slug)
+    page.get_by_label("Email").fill(taken.email)
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Create workspace").click()
+    expect(page.locator("#password-error")).not_to_be_empty()
+
+
+def owner_login(live, page) -> None:
+    page.goto(f"{live.url}/login")
+    page.get_by_label("Email").fill("maria@sparkleshine.example")
+
+
+def owner_chooser(live, page) -> None:
+    first, _ = owner.two_workspaces(live)
+    page.goto(f"{live.url}/login")
+    page.get_by_label("Email").fill(first.email)
+    page.get_by_label("Password").fill(first.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#workspaces").wait_for()
+
+
+def owner_invitation(live, page) -> None:
+    _, _, token = owner.invitation(live)
+    page.goto(f"{live.url}/invitations/{token}")
+
+
+def owner_reset(live, page) -> None:
+    page.goto(f"{live.url}/reset-password?token=example")
+
+
+def owner_billing(live, page) -> None:
+    first, _ = owner.two_workspaces(live)
+    client = live.client()
+    for name in ("Maria Santos", "Jon Park"):  # real usage for the bars
+        resp = client.post(
+            first.url("/admin/workers"),
+            json={"name": name, "email": f"{name.split()[0].lower()}-{first.slug}@example.com"},
+            headers=first.headers,
+        )
+        assert resp.status_code == 201, resp.get_json()
+    page.goto(f"{live.url}/login")
+    page.get_by_label("Email").fill(first.email)
+    page.get_by_label("Password").fill(first.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=re.compile("Sparkle & Shine Cleaning")).click()
+    page.wait_for_url(re.compile(r"/console/"))
+    page.goto(f"{live.url}/t/{first.slug}/console/settings/billing")
+
+
 SCREENS: list[Screen] = [
     Screen("booking", booking),
     Screen("booking-errors", booking_errors, http_errors=True),
     Screen("booking-done", booking_done),
     Screen("worker-invite", worker_invite),
+    # the worker pages (/t/<slug>/work/, issue 31)
+    Screen("work-login", work_login),
+    Screen("work-jobs", work_jobs),
+    Screen("work-job", work_job),
+    # the owners' pages of the control plane (issue 31)
+    Screen("owner-signup", owner_signup),
+    Screen("owner-signup-errors", owner_signup_errors, http_errors=True),
+    Screen("owner-login", owner_login),
+    Screen("owner-chooser", owner_chooser),
+    Screen("owner-invitation", owner_invitation),
+    Screen("owner-reset", owner_reset),
+    Screen("owner-billing", owner_billing),
     # the operator console (/ops/, issue 32)
     Screen("ops-tenants", ops_screens.ops_tenants),
     Screen("ops-tenant", ops_screens.ops_tenant),
