@@ -1,0 +1,29 @@
+"""``POST /client/login``: a customer asks for a magic sign-in link (SPEC §5.13).
+
+Public and always 202 (the answer never tells whether the address is a customer's); 429 once the
+per-e-mail or per-IP budget is used up. The account page's own form calls the same service.
+"""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from shared.api import problems
+from shared.auth.guards import public
+from shared.limits import client_ip
+from tenantapp.account import schemas, signin
+
+blp = Blueprint("account", __name__, url_prefix="/v1", description="Customer accounts")
+
+SENT = "If that address belongs to a customer, a sign-in link is on its way."
+
+
+@blp.route("/client/login")
+class ClientLogin(MethodView):
+    @public
+    @blp.arguments(schemas.ClientLoginIn)
+    @blp.response(202, schemas.ClientLoginOut)
+    @blp.doc(responses=problems("429"))
+    def post(self, data):
+        """E-mail a sign-in link valid 15 minutes, usable once, to the customer with ``email``."""
+        signin.request_link(data["email"], client_ip())
+        return {"detail": SENT}
