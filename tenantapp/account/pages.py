@@ -83,7 +83,7 @@ def account():
     elif booking_id is not None or token:
         return web.page("account/signin.html", status=404, error="link_invalid")
     if who is None:
-        return web.page("account/signin.html")
+        return web.page("account/signin.html", notice=notice)
     return web.page("account/account.html", notice=notice, **view.overview(who.customer_id, lang))
 
 
