@@ -108,7 +108,11 @@ def invoice_page_url(live, tenant, invoice_id: int) -> str:
 
 def completed_visit(live, tenant, address_email: str) -> dict:
     """A booking taken to DONE (its invoice issued, a review asked for)."""
-    made = booking(live, tenant, address_email)
+    return completed_visit_at(live, tenant, address_email, working_day(5), "09:00")
+
+
+def completed_visit_at(live, tenant, address_email: str, day: date, hhmm: str) -> dict:
+    made = booking(live, tenant, address_email, day=day, hhmm=hhmm)
     c = live.client()
     c.patch(
         tenant.url("/admin/settings"), json={"invoice_on_complete": "issue"}, headers=tenant.headers

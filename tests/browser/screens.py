@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
-from tests.browser import ops_screens
+from tests.browser import account_screens, ops_screens
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
@@ -67,6 +67,13 @@ SCREENS: list[Screen] = [
     Screen("booking-errors", booking_errors, http_errors=True),
     Screen("booking-done", booking_done),
     Screen("worker-invite", worker_invite),
+    # the customer's account, invoice and review pages (issue 28)
+    Screen("account-signin", account_screens.account_signin),
+    Screen("account", account_screens.account_home),
+    Screen("account-cancel", account_screens.account_cancel),
+    Screen("account-reschedule", account_screens.account_reschedule),
+    Screen("invoice", account_screens.invoice_page),
+    Screen("feedback", account_screens.feedback_page),
     # the operator console (/ops/, issue 32)
     Screen("ops-tenants", ops_screens.ops_tenants),
     Screen("ops-tenant", ops_screens.ops_tenant),
