@@ -22,6 +22,7 @@ from tenantapp.exports.service import WebhookSender
 from tenantapp.invoices import notifications as invoice_notifications
 from tenantapp.leads import notifications as lead_notifications
 from tenantapp.messaging.service import EmailKind, EmailSender
+from tenantapp.payments import cards as payment_cards
 from tenantapp.plans import notifications as plan_notifications
 from tenantapp.reviews import service as reviews
 from tenantapp.sms import notifications as sms_notifications
@@ -40,6 +41,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {
         *reviews.EMAILS,
         *invoice_notifications.EMAILS,
         *account_signin.EMAILS,
+        *payment_cards.EMAILS,
     )
 }
 
