@@ -23,6 +23,7 @@ from tenantapp.account import signin, view, web
 from tenantapp.bookings import lifecycle
 from tenantapp.bookings import links as booking_links
 from tenantapp.bookings import service as bookings
+from tenantapp.payments import cards
 from tenantapp.plans import changes
 
 blp = Blueprint("account_pages", __name__, template_folder="templates")
@@ -247,6 +248,17 @@ def pause(plan_id: int):
             **view.overview(who.customer_id, lang),
         )
     return redirect(url_for("account_pages.account", notice="paused"), 303)
+
+
+@blp.post("/account/card")
+@public
+def save_card():
+    """Save a card for later invoices: Stripe Checkout in setup mode (payments' service)."""
+    who = web.client()
+    if who is None:
+        raise NotFound("Sign in first.")
+    web.check_csrf()
+    return redirect(cards.start_card_setup(who.customer_id), 303)
 
 
 @blp.errorhandler(AppError)

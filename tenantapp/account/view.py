@@ -25,10 +25,12 @@ from tenantapp.invoices import links as invoice_links
 from tenantapp.invoices import reading as invoice_reading
 from tenantapp.invoices.models import Invoice
 from tenantapp.leads.models import Lead
+from tenantapp.payments import cards
 from tenantapp.photos import service as photos
 from tenantapp.photos.models import Photo
 from tenantapp.plans import service as plans
 from tenantapp.plans.models import ServicePlan
+from tenantapp.settings.models import TenantSettings
 from tenantapp.settings.service import tenant_zone
 
 LIVE = ("PENDING", "CONFIRMED")
@@ -49,7 +51,7 @@ def site_url(path: str = "") -> str:
 
 def invoice_page_url(invoice_id: int) -> str:
     """The customer's invoice page (its signed token is the credential)."""
-    return site_url(f"/invoices/{invoice_id}?token={invoice_links.invoice_token(invoice_id)}")
+    return invoice_links.page_url(invoice_id)
 
 
 def owned_booking(customer_id: int, booking_id: int) -> Booking:
@@ -262,7 +264,8 @@ def overview(customer_id: int, lang: str, now: datetime | None = None) -> dict:
         "invoices": _invoices(customer_id),
         "referral": _referral(customer_id),
         "past": _past(customer_id, zone, now, lang),
-        "has_invoices_table": True,
+        "card": cards.card_view(customer_id),
+        "cards_online": bool(sess.get(TenantSettings, 1).stripe_account_id),
     }
 
 

@@ -40,8 +40,9 @@ def test_invoice_page_is_the_pdf_template_under_the_strict_csp(client, runtime, 
     assert asset.get_data(as_text=True).startswith("/* The customer's invoice page")
     assert inv["number"] in html and "Amount due" in html
     api = f"/t/{tenant.slug}/v1/invoices/{inv['id']}"
-    assert f'action="{api}/pay?token={token}"' in html
     assert f'href="{api}/pdf?token={token}"' in html
+    # No connected Stripe account: nothing can be paid online, so no Pay button.
+    assert "/pay?token=" not in html and "How to pay" in html
     assert resp.headers["Referrer-Policy"] == "no-referrer"
     assert resp.headers["Cache-Control"] == "no-store"
 
@@ -145,3 +146,29 @@ def test_bad_feedback_token_is_a_404_page(client, rt, tenant, other_tenant):
     assert client.get(page_path(tenant, "/feedback/nope")).status_code == 404
     assert client.get(page_path(other_tenant, token)).status_code == 404
     assert client.get(page_path(tenant, "/feedback/" + "a" * 600)).status_code == 404
+
+
+def test_account_shows_the_card_on_file(client, runtime, tenant, smtp_server, mail_rt):
+    from tenantapp.payments.models import CardOnFile
+
+    email = unique_email()
+    booking = booked(client, runtime, tenant, email=email)
+    sign_in(client, tenant, email, smtp_server, mail_rt)
+    html = client.get(page_path(tenant, "/account")).get_data(as_text=True)
+    assert "No card saved." in html
+    assert "Save a card" not in html  # the company takes no cards online (no Stripe account)
+    with InTenant(runtime, tenant) as sess:
+        sess.add(
+            CardOnFile(
+                customer_id=booking["customer_id"],
+                stripe_customer_id="cus_test_" + email[5:15],
+                payment_method_id="pm_test_1",
+                brand="visa",
+                last4="4242",
+                exp_month=4,
+                exp_year=2030,
+            )
+        )
+        sess.commit()
+    html = client.get(page_path(tenant, "/account")).get_data(as_text=True)
+    assert "Visa ending in 4242, expires 4/2030" in html

@@ -9,7 +9,7 @@ import uuid
 from playwright.sync_api import expect
 
 from tests.browser import account
-from tests.browser.booking import new_tenant, working_day
+from tests.browser.booking import connect_stripe, new_tenant, working_day
 
 COMPANY = "Sparkle & Shine Cleaning"
 
@@ -65,6 +65,7 @@ def account_reschedule(live, page) -> None:
 def invoice_page(live, page) -> None:
     tenant = new_tenant(live, company_name=COMPANY)
     made = account.completed_visit(live, tenant, account.email())
+    connect_stripe(live, tenant)  # so the page shows Pay (after the visit: no deposit)
     invoices = live.client().get(tenant.url("/admin/invoices"), headers=tenant.headers).get_json()
     inv = next(i for i in invoices["items"] if i["booking_id"] == made["id"])
     page.goto(account.invoice_page_url(live, tenant, inv["id"]))

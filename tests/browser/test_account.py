@@ -15,9 +15,10 @@ from shared.runtime import Runtime, use_runtime
 from shared.tenancy import tenant_context
 from tenantapp.outbox.delivery import deliver_due
 from tests.browser import account
-from tests.browser.booking import new_tenant, working_day
+from tests.browser.booking import connect_stripe, new_tenant, working_day
 from tests.browser.conftest import horizontal_overflow, run_axe
 from tests.messaging.conftest import SmtpServer
+from tests.payments.conftest import post_connect_event
 
 LINK = re.compile(r"https?://\S+/account/signin\?token=[A-Za-z0-9_\-]+")
 
@@ -186,7 +187,8 @@ def test_invoice_page_and_review_page(page, live, watch):
     inv = next(i for i in invoices["items"] if i["booking_id"] == made["id"])
     page.goto(account.invoice_page_url(live, tenant, inv["id"]))
     expect(page.get_by_role("heading", name="INVOICE")).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile(r"^Pay "))).to_be_visible()
+    # No connected Stripe account: no Pay button, the invoice says how to pay.
+    expect(page.get_by_role("button", name=re.compile(r"^Pay "))).to_have_count(0)
     expect(page.get_by_role("link", name="Download PDF")).to_be_visible()
     assert run_axe(page) == []
     page.set_viewport_size({"width": 390, "height": 844})
@@ -205,4 +207,40 @@ def test_invoice_page_and_review_page(page, live, watch):
     assert run_axe(page) == []
     page.goto(feedback)
     expect(page.locator("#given-score")).to_have_text("You rated this visit 9 out of 10.")
+    watch.clean()
+
+
+def test_pay_an_invoice_on_the_stripe_stand_in(page, live, watch):
+    tenant = new_tenant(live)
+    email = account.email()
+    made = account.completed_visit(live, tenant, email)  # before Stripe: no deposit to take
+    stripe_account = connect_stripe(live, tenant)
+    watch.allowed_hosts.add(live.stripe.url)  # Checkout is Stripe's page, by design
+    invoices = live.client().get(tenant.url("/admin/invoices"), headers=tenant.headers).get_json()
+    inv = next(i for i in invoices["items"] if i["booking_id"] == made["id"])
+    account.sign_in(page, live, tenant, email)
+    page.locator("#invoices").get_by_role("link", name="Pay").click()
+    expect(page.get_by_role("heading", name="INVOICE")).to_be_visible()
+    page.get_by_role("button", name="Pay CAD 105.00").click()
+    page.wait_for_url(f"{live.stripe.url}/c/pay/*")
+    expect(page.locator("#amount")).to_have_text("105.00")
+    session = page.url.rsplit("/", 1)[1]
+    resp = post_connect_event(
+        live.client(),
+        "checkout.session.completed",
+        {
+            "id": session,
+            "object": "checkout.session",
+            "mode": "payment",
+            "payment_intent": "pi_" + uuid.uuid4().hex[:16],
+            "amount_total": 10500,
+            "metadata": {"invoice_id": str(inv["id"])},
+        },
+        stripe_account,
+    )
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    page.get_by_role("link", name="Return to the merchant").click()
+    page.wait_for_url(re.compile(rf"/t/{tenant.slug}/invoices/{inv['id']}\?token="))
+    expect(page.locator(".status")).to_have_text("Paid")
+    expect(page.get_by_role("button", name=re.compile(r"^Pay "))).to_have_count(0)
     watch.clean()
