@@ -254,3 +254,22 @@ def test_booking_made_on_the_booking_page_shows_its_address(client, tenant, smtp
     sign_in(client, tenant, email, smtp_server, mail_rt)
     html = client.get(page_path(tenant, "/account")).get_data(as_text=True)
     assert "12 Elm Street, T2P 1J9" in html and "11:00 AM" in html
+
+
+def test_book_again_opens_the_booking_page_prefilled(client, tenant):
+    page = client.get(page_path(tenant, "/book?service_type=deep&beds=3&baths=2.5"))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'value="deep" selected' in html
+    assert 'id="beds" name="beds"' in html and 'value="3" required' in html
+    assert 'value="2.5" required' in html
+    expected = client.post(
+        tenant.url("/estimate"),
+        json={"beds": 3, "baths": 2.5, "service_type": "deep", "add_ons": {}},
+    ).get_json()["total_before_tax"]
+    assert 'id="price"' in html and expected in html
+    # Values the form does not offer keep their defaults.
+    odd = client.get(page_path(tenant, "/book?service_type=x&beds=11&baths=0.3&frequency=daily"))
+    odd_html = odd.get_data(as_text=True)
+    assert 'value="standard" selected' in odd_html and 'value="2" required' in odd_html
+    assert 'value="1" required' in odd_html and 'value="one_time" selected' in odd_html
