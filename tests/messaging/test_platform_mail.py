@@ -80,6 +80,7 @@ TENANT_CONTEXTS = {
     },
     "sms_limit_reached": {"limit": 50},
     "review_request": {"customer_name": "Grace", "feedback_url": "https://x/feedback/t"},
+    "client_login": {"customer_name": "Grace", "login_url": "https://x/account/signin?token=t"},
     "review_alert": {
         "customer_name": "Grace",
         "booking_id": 7,
