@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from tenantapp.invoices import links as invoice_links
 from tenantapp.invoices import pdf
 from tests.account.conftest import csrf_of, page_path, sign_in, unique_email
+from tests.bookings.conftest import at, book, make_lead, monday
 from tests.invoices.helpers import InTenant, booked, complete, invoice_of_booking, settings
 from tests.sms.test_reviews import completed, feedback_urls, token_path
 
@@ -172,3 +173,32 @@ def test_account_shows_the_card_on_file(client, runtime, tenant, smtp_server, ma
         sess.commit()
     html = client.get(page_path(tenant, "/account")).get_data(as_text=True)
     assert "Visa ending in 4242, expires 4/2030" in html
+
+
+def test_past_visits_show_only_approved_photos(client, runtime, tenant, smtp_server, mail_rt):
+    from tests.photos.conftest import png_bytes, upload
+
+    email = unique_email()
+    lead = make_lead(client, tenant, email=email, phone="+1 403 555 0163")
+    made = book(client, tenant, lead["lead_id"], at(monday(), "09:00"), photo_consent=True)
+    booking = made.get_json()
+    client.post(tenant.url(f"/admin/bookings/{booking['id']}/confirm"), headers=tenant.headers)
+    ids = []
+    for phase in ("BEFORE", "AFTER"):
+        resp = upload(client, tenant, booking["id"], png_bytes(), phase=phase)
+        assert resp.status_code == 201, resp.get_json()
+        ids.append(resp.get_json()["id"])
+    approved = client.post(
+        tenant.url(f"/admin/bookings/{booking['id']}/photos/{ids[1]}/review"),
+        json={"status": "APPROVED"},
+        headers=tenant.headers,
+    )
+    assert approved.status_code == 200, approved.get_json()
+    complete(client, tenant, booking["id"])
+    sign_in(client, tenant, email, smtp_server, mail_rt)
+    html = client.get(page_path(tenant, "/account")).get_data(as_text=True)
+    shown = re.findall(r'<img src="([^"]+/v1/photos/download\?token=[^"]+)"', html)
+    assert len(shown) == 1 and "Photo of the visit (AFTER)" in html
+    parts = urlsplit(shown[0].replace("&amp;", "&"))
+    photo = client.get(f"{parts.path}?{parts.query}")
+    assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/png"
