@@ -97,10 +97,10 @@ def bench_http(rt: Runtime, stub: PreHashed, n: int) -> list[float]:
     from werkzeug.test import Client
     from werkzeug.wrappers import Response
 
-    import controlplane.auth.service as auth_service
+    import shared.auth.signin as auth_signin
     from wsgi import create_wsgi
 
-    auth_service.passwords = lambda: stub  # the route looks it up per request
+    auth_signin.passwords = lambda: stub  # the route looks it up per request
     client = Client(create_wsgi(rt.settings, runtime=rt), Response)
     refill_pool(rt, n)
     samples = []

@@ -21,6 +21,7 @@ from tenantapp.bookings.routes import blp as bookings_blp
 from tenantapp.bulk.routes import blp as bulk_blp
 from tenantapp.checklists.routes import blp as checklists_blp
 from tenantapp.company.routes import blp as company_blp
+from tenantapp.console.pages import blp as console_blp
 from tenantapp.customers.routes import blp as customers_blp
 from tenantapp.exports.routes import blp as exports_blp
 from tenantapp.fields import TenantInstant
@@ -112,4 +113,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.register_blueprint(booking_pages_blp)  # /book, /book/done, /embed.js (SPEC §5.13)
     app.register_blueprint(account_pages_blp)  # /account and its actions (SPEC §5.13)
     app.register_blueprint(account_doc_pages_blp)  # /invoices/{id}, /feedback/{token}
+    app.register_blueprint(console_blp)  # /console/ (SPEC §5.14), outside the OpenAPI document
     return app

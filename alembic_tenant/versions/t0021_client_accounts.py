@@ -1,7 +1,7 @@
 """Customer accounts: magic sign-in links and client sessions
 
 Revision ID: t0021_client_accounts
-Revises: t0020_payments
+Revises: t0022_drop_booking_worker
 Create Date: 2026-12-06 07:30:00
 
 Offline-safe (DDL only): two new tables.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "t0021_client_accounts"
-down_revision: str | Sequence[str] | None = "t0020_payments"
+down_revision: str | Sequence[str] | None = "t0022_drop_booking_worker"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

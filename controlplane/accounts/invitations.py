@@ -24,10 +24,10 @@ from sqlalchemy import select, update
 
 from controlplane.accounts import mailer
 from controlplane.accounts.models import Invitation, PasswordResetToken
-from controlplane.auth.service import passwords
-from controlplane.auth.sessions import forget_after_commit, open_session, revoke_sessions
 from shared import db
 from shared.auth.passwords import policy_problem
+from shared.auth.sessions import forget_after_commit, open_session, revoke_sessions
+from shared.auth.signin import passwords
 from shared.auth.tokens import hash_token, new_refresh_token
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, field_error
 from shared.limits import login_failures

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
 
-from controlplane.auth.sessions import forget_after_commit, revoke_sessions
 from shared import db
+from shared.auth.sessions import forget_after_commit, revoke_sessions
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.models.accounts import Membership, User
 from shared.models.tenants import Tenant

@@ -16,10 +16,10 @@ from sqlalchemy import select, update
 
 from controlplane.accounts import mailer
 from controlplane.accounts.models import PasswordResetToken
-from controlplane.auth.service import passwords
-from controlplane.auth.sessions import forget_after_commit, revoke_sessions
 from shared import db
 from shared.auth.passwords import policy_problem
+from shared.auth.sessions import forget_after_commit, revoke_sessions
+from shared.auth.signin import passwords
 from shared.auth.tokens import hash_token, new_refresh_token
 from shared.errors import BadRequest, ValidationFailed
 from shared.limits import login_failures

@@ -4,91 +4,41 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from flask import g
 from sqlalchemy import select
 
-from controlplane.auth.sessions import (
+from shared import db
+from shared.auth.passwords import policy_problem
+from shared.auth.sessions import (
     forget_after_commit,
     issue_tokens,
     open_session,
     revoke_sessions,
 )
-from controlplane.auth.totp import accept_code
-from shared import db
-from shared.auth.passwords import Passwords, policy_problem
+from shared.auth.signin import check_sign_in, passwords
 from shared.auth.tokens import REFRESH_TTL, hash_token, new_refresh_token
-from shared.crypto import reveal
 from shared.errors import Unauthorized, ValidationFailed, field_error
-from shared.limits import login_failures
-from shared.models.accounts import Membership, RefreshToken, User, UserSession
-from shared.models.tenants import Tenant
+from shared.models.accounts import RefreshToken, User, UserSession
 from shared.runtime import current_runtime
 
 
-@lru_cache(maxsize=4)
-def _passwords(time_cost: int, memory_cost: int) -> Passwords:
-    return Passwords(current_runtime().settings)
-
-
-def passwords() -> Passwords:
-    """The password hasher with this deployment's Argon2 costs."""
-    s = current_runtime().settings
-    return _passwords(s.argon2_time_cost, s.argon2_memory_cost)
-
-
 def login(email: str, password: str, tenant_slug: str | None, mfa_code: str | None) -> dict:
-    """Open a session; failed attempts count against the e-mail (``RATE_LIMIT_LOGIN_ACCOUNT``)
-    whatever address they come from, and the attempt after the limit gets 429."""
-    email = email.strip().lower()
-    login_failures.check(email)
-    try:
-        pair = _login(email, password, tenant_slug, mfa_code)
-    except Unauthorized as exc:
-        if exc.code != "mfa_required" or mfa_code:  # asking for the code is not a failure
-            login_failures.failed(email)
-        raise
-    login_failures.succeeded(email)
-    return pair
-
-
-def _login(email: str, password: str, tenant_slug: str | None, mfa_code: str | None) -> dict:
-    rt = current_runtime()
-    sess = db.session()
-    user = sess.scalar(select(User).where(User.email == email))
-    if not passwords().verify(user.password_hash if user else None, password) or user is None:
-        raise Unauthorized("The e-mail or password is wrong.")
-    rows = sess.execute(
-        select(Membership.id, Tenant.id.label("tenant_id"), Tenant.slug)
-        .join(Tenant, Tenant.id == Membership.tenant_id)
-        .where(
-            Membership.user_id == user.id,
-            Membership.active.is_(True),
-            Tenant.status.in_(("active", "suspended")),
-        )
-        .order_by(Tenant.slug)
-    ).all()
-    if tenant_slug:
-        rows = [r for r in rows if r.slug == tenant_slug]
-    if not rows:
-        raise Unauthorized("The e-mail or password is wrong.")
-    if len(rows) > 1:
-        raise field_error("tenant", "You belong to several workspaces: name one by its slug.")
-    if user.totp_enabled:
-        if not mfa_code:
-            raise Unauthorized("Enter the code from your authenticator app.", code="mfa_required")
-        if not accept_code(user.id, reveal(user.totp_secret), mfa_code):
-            raise Unauthorized("The authenticator code is wrong.", code="mfa_required")
-    chosen = rows[0]
+    """Check the credentials (``shared.auth.signin``, the console's check too) and open a token
+    session for the chosen workspace."""
+    found = check_sign_in(email, password, tenant_slug, mfa_code)
     with db.transaction() as tx:
         pair = open_session(
-            tx, rt.settings, user_id=user.id, tenant_id=chosen.tenant_id, membership_id=chosen.id
+            tx,
+            current_runtime().settings,
+            user_id=found.user_id,
+            tenant_id=found.tenant_id,
+            membership_id=found.membership_id,
         )
-    pair["tenant"] = {"id": chosen.tenant_id, "slug": chosen.slug}
+    pair["tenant"] = {"id": found.tenant_id, "slug": found.slug}
     # An invited user still on a temporary password can only change it (guards answer 403
     # password_change_required elsewhere); the flag lets the client go straight there.
-    pair["must_change_password"] = user.must_change_password
+    pair["must_change_password"] = found.must_change_password
     return pair
 
 

@@ -7,9 +7,9 @@ import secrets
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from controlplane.auth.service import passwords
 from controlplane.provisioning.operator import OperatorTenant, create_tenant, retry_tenant
 from controlplane.provisioning.pool import drain_pool, pool_status, refill_pool
+from shared.auth.signin import passwords
 from shared.errors import AppError
 from shared.runtime import use_runtime
 from shared.web import app_runtime

@@ -1,10 +1,10 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from controlplane.auth.service import passwords
 from controlplane.limits import limit_signup
 from controlplane.signup import schemas, service
 from shared.api import link, links
+from shared.auth import signin
 from shared.auth.guards import public
 
 blp = Blueprint("signup", __name__, url_prefix="/v1", description="Create a workspace")
@@ -36,4 +36,4 @@ class Signup(MethodView):
     def post(self, data):
         """Sign up: a new workspace on the free plan and its owner's first session."""
 
-        return service.signup(data, passwords())
+        return service.signup(data, signin.passwords())

@@ -12,10 +12,10 @@ from sqlalchemy import exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from controlplane.accounts.recovery import send_verification
-from controlplane.auth.sessions import open_session
 from controlplane.provisioning.service import NewTenant, ProvisioningError
 from controlplane.shards.placement import provision_placed
 from shared.auth.passwords import Passwords, policy_problem
+from shared.auth.sessions import open_session
 from shared.errors import AppError, Conflict, ValidationFailed
 from shared.models.accounts import Membership, User
 from shared.models.tenants import Tenant

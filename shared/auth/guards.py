@@ -142,27 +142,54 @@ def authenticate_staff(tenant_from_request: TenantRef | None) -> tuple[Principal
         tenant = rt.tenants.by_id(claims.get("tid") or "")
         if tenant is None or tenant.status not in {"active", "suspended"}:
             raise Unauthorized("The session's tenant is no longer available.")
+    return session_principal(claims["sid"], claims["sub"], tenant), tenant
+
+
+def session_principal(sid: str, user_id: str, tenant: TenantRef) -> Principal:
+    """The staff principal of session ``sid`` of ``user_id`` in ``tenant``, checked against the
+    session row (revoked, expired, membership deactivated → 401); the API's bearer tokens and the
+    console's cookie both end here, so a revocation signs both out on their next request."""
     try:
-        state = _load_session(claims["sid"], tenant)
+        state = _load_session(sid, tenant)
     except ValueError as exc:
         raise Unauthorized("The access token is not valid.") from exc
     now = datetime.now(UTC).timestamp()
     if (
         not state.get("valid")
         or state.get("exp", 0) < now
-        or state.get("user_id") != claims["sub"]
+        or state.get("user_id") != user_id
         or state.get("tenant_id") != str(tenant.id)
     ):
         raise Unauthorized("The session has ended; log in again.")
-    principal = Principal(
+    return Principal(
         typ="staff",
         user_id=state["user_id"],
         tenant_id=state["tenant_id"],
-        session_id=claims["sid"],
+        session_id=sid,
         role=state["role"],
         must_change_password=bool(state.get("must_change")),
     )
-    return principal, tenant
+
+
+def check_staff_access(
+    principal: Principal,
+    tenant: TenantRef,
+    permission: str | None,
+    *,
+    allow_suspended: bool = False,
+    allow_password_change: bool = False,
+) -> None:
+    """The rules after authentication, the same for API and console: a suspended workspace, a
+    temporary password still to change, and the role's permissions (403 each)."""
+    if tenant.status == "suspended" and not allow_suspended:
+        raise Forbidden(
+            "This workspace is suspended; the owner can settle billing to resume it.",
+            code="tenant_suspended",
+        )
+    if principal.must_change_password and not allow_password_change:
+        raise Forbidden("Change your temporary password first.", code="password_change_required")
+    if permission is not None and not allows(principal.role, permission):
+        raise Forbidden(f"This action needs the {permission} permission.")
 
 
 def staff(
@@ -174,17 +201,13 @@ def staff(
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             principal, tenant = authenticate_staff(getattr(g, "tenant", None))
-            if tenant.status == "suspended" and not allow_suspended:
-                raise Forbidden(
-                    "This workspace is suspended; the owner can settle billing to resume it.",
-                    code="tenant_suspended",
-                )
-            if principal.must_change_password and not allow_password_change:
-                raise Forbidden(
-                    "Change your temporary password first.", code="password_change_required"
-                )
-            if permission is not None and not allows(principal.role, permission):
-                raise Forbidden(f"This action needs the {permission} permission.")
+            check_staff_access(
+                principal,
+                tenant,
+                permission,
+                allow_suspended=allow_suspended,
+                allow_password_change=allow_password_change,
+            )
             g.principal = principal
             g.staff_tenant = tenant
             return fn(*args, **kwargs)

@@ -1,4 +1,9 @@
-"""Staff sessions: issuing token pairs, rotating refresh tokens, revoking."""
+"""Staff sessions: issuing token pairs, opening and revoking sessions.
+
+One implementation for the API (``/v1/auth/*``) and the staff console's cookie sessions
+(``shared/web/staff_session.py``): both open a ``sessions`` row here and both are checked against it
+on every request, so revoking a session ends it everywhere at once.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,15 @@
+"""The console's pages, registered by the app (``tenantapp.app``): importing the view modules
+attaches their routes to the blueprint."""
+
+from tenantapp.console import (  # noqa: F401  (each module adds its routes to blp)
+    auth,
+    bookings,
+    customers,
+    schedule,
+    search,
+    soon,
+    today,
+)
+from tenantapp.console.blueprint import blp
+
+__all__ = ["blp"]
