@@ -88,7 +88,7 @@ def account():
     return web.page("account/account.html", notice=notice, **view.overview(who.customer_id, lang))
 
 
-NOTICES = {"cancelled", "rescheduled", "skipped", "paused", "signed_out"}
+NOTICES = {"cancelled", "rescheduled", "skipped", "paused", "signed_out", "cancel_requested"}
 
 
 @blp.post("/account/login")
@@ -248,6 +248,27 @@ def pause(plan_id: int):
             **view.overview(who.customer_id, lang),
         )
     return redirect(url_for("account_pages.account", notice="paused"), 303)
+
+
+@blp.post("/account/plans/<int:plan_id>/cancel-request")
+@public
+def plan_cancel_request(plan_id: int):
+    """Ask the company to end the plan (SPEC §5.10: a request, staff decide)."""
+    who = web.client()
+    if who is None:
+        raise NotFound("No such plan.")
+    view.owned_plan(who.customer_id, plan_id)
+    web.check_csrf()
+    reason = (request.form.get("reason") or "").strip()
+    if len(reason) > 500:
+        return web.page(
+            "account/account.html",
+            status=422,
+            cancel_error=(plan_id, "Please keep the reason under 500 characters."),
+            **view.overview(who.customer_id, page_language()),
+        )
+    changes.request_cancellation(plan_id, reason or None)
+    return redirect(url_for("account_pages.account", notice="cancel_requested"), 303)
 
 
 @blp.post("/account/card")

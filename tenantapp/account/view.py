@@ -175,6 +175,9 @@ def _plans(customer_id: int, now: datetime) -> list[dict]:
                 "paused_from": plan.paused_from,
                 "paused_until": plan.paused_until,
                 "next": [v["starts_at"].astimezone(zone) for v in coming],
+                "cancel_requested_at": plan.cancel_requested_at.astimezone(zone)
+                if plan.cancel_requested_at
+                else None,
                 "can_pause": plan.status == "ACTIVE"
                 and (nxt is None or nxt["starts_at"] - now >= SKIP_NOTICE),
             }

@@ -221,6 +221,8 @@ def test_a_client_session_reaches_only_its_own_customer(
         assert client.post(url, data={"csrf": csrf}).status_code == 404, action
     pause = page_path(tenant, f"/account/plans/{their_plan['id']}/pause")
     assert client.post(pause, data={"csrf": csrf, "weeks": "2"}).status_code == 404
+    end = page_path(tenant, f"/account/plans/{their_plan['id']}/cancel-request")
+    assert client.post(end, data={"csrf": csrf}).status_code == 404
     assert _staff_booking(client, tenant, theirs["id"])["status"] == "CONFIRMED"
     # This customer's cookie means nothing in another workspace (its path and its tid).
     cookie = client.get_cookie("cp_client", path=f"/t/{tenant.slug}")
@@ -273,3 +275,18 @@ def test_book_again_opens_the_booking_page_prefilled(client, tenant):
     odd_html = odd.get_data(as_text=True)
     assert 'value="standard" selected' in odd_html and 'value="2" required' in odd_html
     assert 'value="1" required' in odd_html and 'value="one_time" selected' in odd_html
+
+
+def test_ask_to_end_the_plan(client, runtime, tenant, smtp_server, mail_rt):
+    plan = _plan_customer(client, runtime, tenant, smtp_server, mail_rt)
+    home = client.get(page_path(tenant, "/account")).get_data(as_text=True)
+    url = page_path(tenant, f"/account/plans/{plan['id']}/cancel-request")
+    long = client.post(url, data={"csrf": csrf_of(home), "reason": "x" * 501})
+    assert long.status_code == 422
+    resp = client.post(url, data={"csrf": csrf_of(home), "reason": "Moving away"})
+    assert resp.status_code == 303 and "notice=cancel_requested" in resp.headers["Location"]
+    shown = client.get(tenant.url(f"/admin/plans/{plan['id']}"), headers=tenant.headers).get_json()
+    assert shown["status"] == "ACTIVE"  # a request: staff decide
+    assert shown["cancel_requested_at"] and shown["cancel_request_reason"] == "Moving away"
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "You asked to end this plan on" in html and "Ask to end my plan" not in html
