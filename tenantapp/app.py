@@ -14,6 +14,7 @@ from shared.web import pages
 from tenantapp import account, bookingpage, cors, limits, resolution
 from tenantapp.account.doc_pages import blp as account_doc_pages_blp
 from tenantapp.account.pages import blp as account_pages_blp
+from tenantapp.account.routes import alias as account_alias_blp
 from tenantapp.account.routes import blp as account_blp
 from tenantapp.audit.routes import blp as audit_blp
 from tenantapp.bookingpage.pages import blp as booking_pages_blp
@@ -113,5 +114,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.register_blueprint(booking_pages_blp)  # /book, /book/done, /embed.js (SPEC §5.13)
     app.register_blueprint(account_pages_blp)  # /account and its actions (SPEC §5.13)
     app.register_blueprint(account_doc_pages_blp)  # /invoices/{id}, /feedback/{token}
+    app.register_blueprint(account_alias_blp)  # POST /client/login beside the pages
     app.register_blueprint(console_blp)  # /console/ (SPEC §5.14), outside the OpenAPI document
     return app

@@ -221,3 +221,18 @@ def test_an_erased_customer_session_ends(client, tenant, smtp_server, mail_rt):
     assert resp.status_code in (200, 201), resp.get_json()
     html = client.get(page_path(tenant, "/account")).get_data(as_text=True)
     assert "Sign in to your account" in html
+
+
+def test_client_login_also_answers_beside_the_pages(client, tenant, smtp_server, mail_rt):
+    email = unique_email()
+    _booking(client, tenant, email)
+    resp = client.post(page_path(tenant, "/client/login"), json={"email": email})
+    assert resp.status_code == 202
+    deliver(mail_rt, tenant)
+    assert len(mails_to(smtp_server, email)) == 1
+    assert client.post(page_path(tenant, "/client/login"), json={"email": "x"}).status_code == 422
+    assert client.post(page_path(tenant, "/client/login"), json=[1]).status_code == 400
+    bad = client.post(
+        page_path(tenant, "/client/login"), data="{", headers={"Content-Type": "application/json"}
+    )
+    assert bad.status_code == 400
