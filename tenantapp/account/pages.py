@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 from marshmallow import ValidationError, fields
 
 from shared.auth.guards import public
@@ -117,7 +117,12 @@ def signin_link():
     try:
         token, _ = signin.consume_link(request.args.get("token"))
     except signin.LinkRefused as exc:
-        return web.page("account/signin.html", status=410, error="link_" + exc.reason)
+        # The browser leaves with no session at all: a refused link never leaves it signed in
+        # (as someone else, on a shared computer) behind a page that says it did not work.
+        g.account_client = None
+        resp = web.page("account/signin.html", status=410, error="link_" + exc.reason)
+        web.clear_session(resp)
+        return resp
     resp = redirect(url_for("account_pages.account"), 303)
     resp.headers.update(web.PRIVATE)
     web.set_session(resp, token)
