@@ -242,3 +242,20 @@ def test_client_login_also_answers_beside_the_pages(client, tenant, smtp_server,
         page_path(tenant, "/client/login"), data="{", headers={"Content-Type": "application/json"}
     )
     assert bad.status_code == 400
+
+
+def test_the_session_cookie_is_secure_in_prod(settings, migrated):
+    from flask import Flask, Response
+
+    from shared.runtime import Runtime, use_runtime
+    from tenantapp.account import web
+
+    rt = Runtime(settings.replace(app_env="prod"))
+    try:
+        with Flask(__name__).test_request_context("/account"), use_runtime(rt):
+            resp = Response()
+            web.set_session(resp, "token")
+            cookie = resp.headers["Set-Cookie"].lower()
+    finally:
+        rt.dispose()
+    assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
