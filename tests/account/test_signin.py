@@ -259,3 +259,17 @@ def test_the_session_cookie_is_secure_in_prod(settings, migrated):
     finally:
         rt.dispose()
     assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_a_session_lasts_30_days(client, tenant, runtime):
+    email = unique_email()
+    _booking(client, tenant, email)
+    start = datetime.now(UTC)
+    with InTenant(runtime, tenant) as sess:
+        signin.request_link(email, "192.0.2.9", now=start)
+        sess.scalar(select(ClientLoginLink)).token_hash = hash_token("d" * 43)
+        sess.commit()
+        token, expires = signin.consume_link("d" * 43, now=start)
+        assert expires - start == timedelta(days=30)
+        assert signin.load(token, now=start + timedelta(days=30, seconds=-1)) is not None
+        assert signin.load(token, now=start + timedelta(days=30)) is None
