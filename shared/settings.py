@@ -29,6 +29,8 @@ RATE_LIMIT_SETTINGS = (
     "rate_limit_login_account",
     "rate_limit_operator_auth",
     "rate_limit_operator_auth_global",
+    "rate_limit_client_login_email",
+    "rate_limit_client_login_ip",
 )
 # The Stripe values dev and test run with; production refuses them (they are in this repo).
 PUBLISHED_STRIPE_DEFAULTS = {
@@ -141,6 +143,10 @@ class Settings:
     # Failed operator Basic credentials, per client IP and across all clients.
     rate_limit_operator_auth: str = env("str", "10/15minutes")
     rate_limit_operator_auth_global: str = env("str", "100/15minutes")
+    # Magic sign-in links a tenant's customers may ask for (SPEC §5.13), every APP_ENV: per
+    # e-mail address and per client IP, within the tenant.
+    rate_limit_client_login_email: str = env("str", "5/hour")
+    rate_limit_client_login_ip: str = env("str", "30/hour")
     tenant_pool_size: int = env("int", 5)
     tenant_base_domain: str = env("str", "")
     pool_max_tenants_per_conn: int = env("int", 200)

@@ -11,7 +11,11 @@ from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.web import pages
-from tenantapp import bookingpage, cors, limits, ownerbilling, resolution, workpages
+from tenantapp import account, bookingpage, cors, limits, ownerbilling, resolution, workpages
+from tenantapp.account.doc_pages import blp as account_doc_pages_blp
+from tenantapp.account.pages import blp as account_pages_blp
+from tenantapp.account.routes import alias as account_alias_blp
+from tenantapp.account.routes import blp as account_blp
 from tenantapp.audit.routes import blp as audit_blp
 from tenantapp.bookingpage.pages import blp as booking_pages_blp
 from tenantapp.bookings.routes import blp as bookings_blp
@@ -23,6 +27,7 @@ from tenantapp.customers.routes import blp as customers_blp
 from tenantapp.exports.routes import blp as exports_blp
 from tenantapp.fields import TenantInstant
 from tenantapp.imports.routes import blp as imports_blp
+from tenantapp.invoices import pdf as invoice_pdf
 from tenantapp.invoices.routes import blp as invoices_blp
 from tenantapp.leads.routes import blp as leads_blp
 from tenantapp.messaging.routes import blp as messaging_blp
@@ -74,6 +79,7 @@ BLUEPRINTS = (
     timesheets_blp,
     sms_blp,
     reviews_blp,
+    account_blp,
 )
 
 
@@ -98,6 +104,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     assets.add_dir("book", bookingpage.STATIC)
     assets.add_dir("work", workpages.STATIC)
     assets.add_dir("ownerbilling", ownerbilling.STATIC)
+    assets.add_dir("account", account.STATIC)
+    for name in invoice_pdf.STYLESHEETS:  # the invoice page links the PDF's stylesheet
+        assets.add(f"invoice/{name}", invoice_pdf.TEMPLATE_DIR / name)
     metrics.init_app(app)
     resolution.init_app(app, runtime)  # request → tenant, fail closed
     limits.init_app(app)  # the public budgets ride on resolution's Redis round trip
@@ -107,6 +116,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(blp)
     app.register_blueprint(worker_pages_blp)  # HTML, outside the OpenAPI document
     app.register_blueprint(booking_pages_blp)  # /book, /book/done, /embed.js (SPEC §5.13)
+    app.register_blueprint(account_pages_blp)  # /account and its actions (SPEC §5.13)
+    app.register_blueprint(account_doc_pages_blp)  # /invoices/{id}, /feedback/{token}
+    app.register_blueprint(account_alias_blp)  # POST /client/login beside the pages
     app.register_blueprint(console_blp)  # /console/ (SPEC §5.14), outside the OpenAPI document
     app.register_blueprint(work_pages_blp)  # /work/: the cleaners' phone pages (SPEC §4.5)
     app.register_blueprint(owner_billing_blp)  # /console/settings/billing (SPEC §4.5)

@@ -1,6 +1,7 @@
 """Every tenant table, imported so ``TenantBase.metadata`` is complete (Alembic, equivalence)."""
 
 from shared.idempotency import TenantIdempotencyKey
+from tenantapp.account.models import ClientLoginLink, ClientSession
 from tenantapp.audit.models import AuditEntry
 from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.checklists.models import (
@@ -46,6 +47,8 @@ __all__ = [
     "SEARCH_INDEXES",
     "CardOnFile",
     "ConnectEvent",
+    "ClientLoginLink",
+    "ClientSession",
     "InvoiceCharge",
     "InvoiceCheckout",
     "Overpayment",

@@ -12,9 +12,13 @@ import jwt
 from shared.errors import Unauthorized
 from shared.settings import Settings
 
-ACCESS_TTL = {"staff": timedelta(minutes=15), "worker": timedelta(hours=12)}
+ACCESS_TTL = {
+    "staff": timedelta(minutes=15),
+    "worker": timedelta(hours=12),
+    "client": timedelta(days=30),  # a customer's account cookie (SPEC §5.13)
+}
 REFRESH_TTL = timedelta(days=14)
-TOKEN_TYPES = frozenset({"staff", "worker", "operator"})
+TOKEN_TYPES = frozenset({"staff", "worker", "operator", "client"})
 _ALG = "HS256"
 
 

@@ -34,7 +34,7 @@ def _brand_css_url(brand: view.Brand) -> str:
 @public
 def book():
     settings = get_settings()
-    model = view.booking_page(page_language())
+    model = view.booking_page(page_language(), view.prefill(request.args))
     g.allow_framing = True  # framing is governed by CSP frame-ancestors (booking-site origins)
     return render_page(
         "bookingpage/book.html",

@@ -83,16 +83,37 @@ def add_ons(lang: str) -> list[dict]:
     return out
 
 
-def booking_page(lang: str) -> dict:
+def prefill(args) -> dict:
+    """Home fields given in the page's URL (the account page's "Book again"): only values the
+    form offers; anything else keeps its default."""
+    out: dict = {}
+    beds = args.get("beds", "")
+    if beds.isdigit() and int(beds) <= MAX_BEDS:
+        out["beds"] = int(beds)
+    try:
+        baths = float(args.get("baths", ""))
+    except ValueError:
+        baths = -1.0
+    if 0 <= baths <= MAX_BATHS and (baths * 2).is_integer():
+        out["baths"] = int(baths) if baths.is_integer() else baths
+    if args.get("service_type") in SERVICE_TYPES:
+        out["service_type"] = args["service_type"]
+    if args.get("frequency") in FREQUENCIES:
+        out["frequency"] = args["frequency"]
+    return out
+
+
+def booking_page(lang: str, given: dict | None = None) -> dict:
     settings = get_settings()
     tenant = current_tenant()
-    estimate = estimate_now({**DEFAULTS, "add_ons": {}}).as_dict()
+    defaults = {**DEFAULTS, **(given or {})}
+    estimate = estimate_now({**defaults, "add_ons": {}}).as_dict()
     today = datetime.now(tenant_zone()).date()
     captcha = captcha_required(settings.captcha_mode)
     return {
         "brand": brand(settings),
         "slug": tenant.slug,
-        "defaults": DEFAULTS,
+        "defaults": defaults,
         "beds_max": MAX_BEDS,
         "baths_max": MAX_BATHS,
         "service_types": SERVICE_TYPES,

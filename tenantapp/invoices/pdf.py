@@ -16,6 +16,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from shared.errors import ServiceUnavailable
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+# The invoice's look, in files (no inline CSS: the customer's page runs under a strict CSP).
+# The PDF is printed with ``invoice.css``; the page links it and ``invoice_screen.css`` as
+# fingerprinted assets (the app registers them under ``invoice/``).
+PRINT_CSS = TEMPLATE_DIR / "invoice.css"
+STYLESHEETS = ("invoice.css", "invoice_screen.css")
 METHOD_LABELS = {
     "cash": "Cash",
     "cheque": "Cheque",
@@ -54,8 +59,14 @@ _env.filters["money"] = _money
 _env.filters["pct"] = _pct
 
 
-def context(view: dict, seller: dict, footer: str | None, screen: bool = False) -> dict:
-    """What the template shows, from the invoice response (``service.view``)."""
+def context(
+    view: dict, seller: dict, footer: str | None, screen: bool = False, page: dict | None = None
+) -> dict:
+    """What the template shows, from the invoice response (``service.view``).
+
+    ``page`` (the customer's page only): ``stylesheets`` and ``scripts`` URLs and ``actions``
+    (Pay and PDF buttons); the PDF gets none and is styled by ``PRINT_CSS``."""
+    page = page or {}
     payments = [
         {
             "received_on": p.received_on,
@@ -79,15 +90,20 @@ def context(view: dict, seller: dict, footer: str | None, screen: bool = False) 
             "status_label": STATUS_LABELS.get(view["status"], view["status"]),
             "has_tax": bool(view["taxes"]),
             "screen": screen,
+            "stylesheets": page.get("stylesheets", []),
+            "scripts": page.get("scripts", []),
+            "actions": page.get("actions"),
             "due_on_receipt": view["due_date"] is not None
             and view["due_date"] == view["issue_date"],
         },
     }
 
 
-def render_html(view: dict, seller: dict, footer: str | None, screen: bool = False) -> str:
-    """The invoice page; ``screen`` adds the phone layout (the public page, not the PDF)."""
-    return _env.get_template("invoice.html").render(context(view, seller, footer, screen))
+def render_html(
+    view: dict, seller: dict, footer: str | None, screen: bool = False, page: dict | None = None
+) -> str:
+    """The invoice as HTML; ``page`` makes it the customer's page (stylesheets, buttons)."""
+    return _env.get_template("invoice.html").render(context(view, seller, footer, screen, page))
 
 
 # Loading the system fonts is most of a first render: once per thread, not per PDF (a font map is
@@ -116,5 +132,14 @@ def render_pdf(view: dict, seller: dict, footer: str | None) -> bytes:
     fonts = getattr(_local, "fonts", None)
     if fonts is None:
         fonts = _local.fonts = font_configuration()
+    sheet = getattr(_local, "sheet", None)
+    if sheet is None:  # parsed once per thread, like the font map it needs
+        sheet = _local.sheet = _css()(filename=str(PRINT_CSS), font_config=fonts)
     document = html(string=render_html(view, seller, footer), base_url=str(TEMPLATE_DIR))
-    return document.write_pdf(font_config=fonts)
+    return document.write_pdf(stylesheets=[sheet], font_config=fonts)
+
+
+def _css():
+    import weasyprint  # noqa: PLC0415 - loaded by _weasyprint() first, with its error
+
+    return weasyprint.CSS

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from shared.outbox.delivery import Handler
+from tenantapp.account import signin as account_signin
 from tenantapp.bookings import notifications as booking_notifications
 from tenantapp.bookings import reminders as booking_reminders
 from tenantapp.exports.service import WebhookSender
@@ -39,6 +40,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {
         *sms_notifications.EMAILS,
         *reviews.EMAILS,
         *invoice_notifications.EMAILS,
+        *account_signin.EMAILS,
         *payment_cards.EMAILS,
     )
 }

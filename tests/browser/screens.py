@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
-from tests.browser import ops_screens, owner, work
+from tests.browser import account_screens, ops_screens, owner, work
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
@@ -160,6 +160,13 @@ SCREENS: list[Screen] = [
     Screen("owner-invitation", owner_invitation),
     Screen("owner-reset", owner_reset),
     Screen("owner-billing", owner_billing),
+    # the customer's account, invoice and review pages (issue 28)
+    Screen("account-signin", account_screens.account_signin),
+    Screen("account", account_screens.account_home),
+    Screen("account-cancel", account_screens.account_cancel),
+    Screen("account-reschedule", account_screens.account_reschedule),
+    Screen("invoice", account_screens.invoice_page),
+    Screen("feedback", account_screens.feedback_page),
     # the operator console (/ops/, issue 32)
     Screen("ops-tenants", ops_screens.ops_tenants),
     Screen("ops-tenant", ops_screens.ops_tenant),

@@ -80,6 +80,15 @@ TENANT_CONTEXTS = {
     },
     "sms_limit_reached": {"limit": 50},
     "review_request": {"customer_name": "Grace", "feedback_url": "https://x/feedback/t"},
+    "client_login": {"customer_name": "Grace", "login_url": "https://x/account/signin?token=t"},
+    "plan_cancel_requested": {
+        "customer_name": "Grace",
+        "plan_id": "3",
+        "frequency": "weekly",
+        "reason": "Moving away",
+        "next_visit": "2030-01-08T16:00:00+00:00",
+        "plan_url": "https://x/v1/admin/plans/3",
+    },
     "review_alert": {
         "customer_name": "Grace",
         "booking_id": 7,
