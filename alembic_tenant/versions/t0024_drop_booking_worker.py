@@ -16,7 +16,9 @@ Plans (SPEC §5.10, "cancelling the plan sends the tenant a request"): ``plans.c
 and ``plans.cancel_request_reason`` (nullable).
 
 Search (SPEC §5.9, invoices by number and amount): a GIN trigram index on ``invoices.number``
-(``extensions.gin_trgm_ops``, like t0017's) and a b-tree on ``(total_cents, id)``.
+(``extensions.gin_trgm_ops``, like t0017's) and a b-tree on ``(total_cents, id)``. Search speed
+(p95 ≤ 50 ms with 50 000 customers): postal codes get a b-tree prefix index in place of t0017's
+trigram one; customers' phones get b-tree prefix and tail (``reverse``) indexes.
 """
 
 from collections.abc import Sequence
@@ -39,6 +41,15 @@ def upgrade() -> None:
         "CREATE INDEX ix_invoices_number_trgm ON invoices USING gin (number extensions.gin_trgm_ops)"
     )
     op.create_index("ix_invoices_total", "invoices", ["total_cents", "id"])
+    op.drop_index("ix_properties_postal_trgm", table_name="properties")
+    op.execute(
+        "CREATE INDEX ix_properties_postal_prefix ON properties"
+        " ((upper(replace(postal_code, ' ', ''))) text_pattern_ops)"
+    )
+    op.execute("CREATE INDEX ix_customers_phone_prefix ON customers (phone text_pattern_ops)")
+    op.execute(
+        "CREATE INDEX ix_customers_phone_tail ON customers ((reverse(phone)) text_pattern_ops)"
+    )
     op.add_column(
         "plans", sa.Column("cancel_requested_at", sa.DateTime(timezone=True), nullable=True)
     )
@@ -48,6 +59,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("plans", "cancel_request_reason")
     op.drop_column("plans", "cancel_requested_at")
+    op.drop_index("ix_customers_phone_tail", table_name="customers")
+    op.drop_index("ix_customers_phone_prefix", table_name="customers")
+    op.drop_index("ix_properties_postal_prefix", table_name="properties")
+    op.execute(
+        "CREATE INDEX ix_properties_postal_trgm ON properties"
+        " USING gin ((upper(replace(postal_code, ' ', ''))) extensions.gin_trgm_ops)"
+    )
     op.drop_index("ix_invoices_total", table_name="invoices")
     op.drop_index("ix_invoices_number_trgm", table_name="invoices")
     op.add_column("bookings", sa.Column("worker_id", sa.BigInteger(), nullable=True))

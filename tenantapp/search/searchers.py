@@ -75,6 +75,22 @@ def _phone_terms(q: SearchQuery, column):
     return terms
 
 
+def _customer_phone_terms(q: SearchQuery):
+    """A customer's phone (stored E.164) by b-tree indexes only: the whole number typed any way
+    (equality), else its last digits ("555-0123": ``reverse(phone)`` prefix index) or its first
+    national digits ("780 555": ``+1780555…``, the phone's prefix index). A trigram "contains"
+    over 50 000 numbers that share most trigrams (+1780…) costs more than the whole search."""
+    if q.phone:
+        return [Customer.phone == q.phone]
+    if not q.phone_digits:
+        return []
+    digits = q.phone_digits
+    return [
+        func.reverse(Customer.phone).like(digits[::-1] + "%"),
+        Customer.phone.like(f"+{q.calling_code}{digits}%"),
+    ]
+
+
 def _best(hits: list[Hit], limit: int) -> list[Hit]:
     """One hit per id (its best rank), best first, at most ``limit``."""
     best: dict[int, Hit] = {}
@@ -110,7 +126,7 @@ def customers(q: SearchQuery) -> list[Hit]:
     """Customers by name, e-mail, phone (any format) or a property's address or postal code."""
     sess = db.session()
     active = Customer.anonymized_at.is_(None)
-    phone_terms = _phone_terms(q, Customer.phone)
+    phone_terms = _customer_phone_terms(q)
     exact_phone = [Customer.phone == q.phone] if q.phone else []
     rank = _text_rank(q, [Customer.name, Customer.email], exact=exact_phone)
     score = _similarity(Customer.name, q)
@@ -123,15 +139,13 @@ def customers(q: SearchQuery) -> list[Hit]:
     found = [Hit("customer", r.id, "", "", r.rank, r.score) for r in sess.execute(own)]
     if not q.short:
         postal = func.upper(func.replace(Property.postal_code, " ", ""))
-        place_rank = _text_rank(q, [Property.address], exact=[postal == q.postal])
+        postal_exact = [postal == q.postal] if q.postal_like else []
+        postal_terms = [postal.like(q.postal + "%")] if q.postal_like else []
+        place_rank = _text_rank(q, [Property.address], exact=postal_exact)
         place_score = _similarity(Property.address, q)
         places = (
             select(Property.customer_id, place_rank.label("rank"), place_score.label("score"))
-            .where(
-                or_(
-                    Property.address.ilike(q.contains), postal.like(q.postal.replace("%", "") + "%")
-                )
-            )
+            .where(or_(Property.address.ilike(q.contains), *postal_terms))
             .order_by("rank", place_score.desc(), Property.customer_id.desc())
             .limit(q.limit * 2)
         )
@@ -142,20 +156,31 @@ def customers(q: SearchQuery) -> list[Hit]:
     if not ranked:
         return []
     ids = [h.id for h in ranked]
-    rows = {c.id: c for c in sess.scalars(select(Customer).where(Customer.id.in_(ids)))}
-    addresses: dict[int, str | None] = {}
-    for customer_id, address in sess.execute(
-        select(Property.customer_id, Property.address)
-        .where(Property.customer_id.in_(ids), Property.archived_at.is_(None))
+    first_address = (  # the first live property is the usual one
+        select(Property.address)
+        .where(Property.customer_id == Customer.id, Property.archived_at.is_(None))
         .order_by(Property.id)
-    ):
-        addresses.setdefault(customer_id, address)  # the first property is the usual one
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = {
+        r.id: r
+        for r in sess.execute(
+            select(
+                Customer.id,
+                Customer.name,
+                Customer.email,
+                Customer.phone,
+                first_address.label("address"),
+            ).where(Customer.id.in_(ids), active)
+        )
+    }
     out = []
     for hit in ranked:
         c = rows.get(hit.id)
-        if c is None or c.anonymized_at is not None:
+        if c is None:
             continue
-        subtitle = _join(c.email, c.phone, addresses.get(c.id))
+        subtitle = _join(c.email, c.phone, c.address)
         out.append(Hit("customer", c.id, c.name, subtitle, hit.rank, hit.score))
     return out
 
@@ -170,18 +195,20 @@ def leads(q: SearchQuery) -> list[Hit]:
     columns = [Lead.name, Lead.email] if q.short else [Lead.name, Lead.email, Lead.address]
     rank = _text_rank(q, columns, exact=exact)
     score = _similarity(Lead.name, q)
+    shown = (Lead.id, Lead.name, Lead.status, Lead.email, Lead.phone, Lead.address)
     stmt = (
-        select(Lead.id, rank.label("rank"), score.label("score"))
+        select(*shown, rank.label("rank"), score.label("score"))
         .where(_text_filter(q, columns, extra))
         .order_by("rank", score.desc(), Lead.id.desc())
         .limit(q.limit)
     )
     sess = db.session()
-    found = [Hit("lead", r.id, "", "", r.rank, r.score) for r in sess.execute(stmt)]
+    rows = {r.id: r for r in sess.execute(stmt)}  # the shown columns come with the ranking
+    found = [Hit("lead", r.id, "", "", r.rank, r.score) for r in rows.values()]
     found = _fuzzy(q, Lead.id, Lead.name, [], found, "lead")
-    if not found:
-        return []
-    rows = {x.id: x for x in sess.scalars(select(Lead).where(Lead.id.in_([h.id for h in found])))}
+    missing = [h.id for h in found if h.id not in rows]
+    if missing:
+        rows.update({r.id: r for r in sess.execute(select(*shown).where(Lead.id.in_(missing)))})
     return [
         Hit(
             "lead",
@@ -237,18 +264,20 @@ def workers(q: SearchQuery) -> list[Hit]:
     extra = [phone.like(f"%{q.phone_digits}%")] if q.phone_digits else []
     rank = _text_rank(q, [Worker.name, Worker.email], contains=extra)
     score = _similarity(Worker.name, q)
+    shown = (Worker.id, Worker.name, Worker.email, Worker.phone, Worker.active)
     stmt = (
-        select(Worker.id, rank.label("rank"), score.label("score"))
+        select(*shown, rank.label("rank"), score.label("score"))
         .where(_text_filter(q, [Worker.name, Worker.email], extra))
         .order_by("rank", score.desc(), Worker.id)
         .limit(q.limit)
     )
     sess = db.session()
-    found = [Hit("worker", r.id, "", "", r.rank, r.score) for r in sess.execute(stmt)]
+    rows = {r.id: r for r in sess.execute(stmt)}  # the shown columns come with the ranking
+    found = [Hit("worker", r.id, "", "", r.rank, r.score) for r in rows.values()]
     found = _fuzzy(q, Worker.id, Worker.name, [], found, "worker")
-    rows = {
-        w.id: w for w in sess.scalars(select(Worker).where(Worker.id.in_([h.id for h in found])))
-    }
+    missing = [h.id for h in found if h.id not in rows]
+    if missing:
+        rows.update({r.id: r for r in sess.execute(select(*shown).where(Worker.id.in_(missing)))})
     return [
         Hit(
             "worker",
@@ -273,38 +302,36 @@ def invoices(q: SearchQuery) -> list[Hit]:
     Newest first within a rank."""
     sess = db.session()
     found: list[Hit] = []
+    number, amount = Invoice.number, q.amount_cents
+    ranks, terms = [], []  # one statement for number and amount (a BitmapOr of two indexes)
     if not q.short:
-        number = Invoice.number
         exact = [func.lower(number) == q.lowered]
         if q.digits and q.digits == q.text:
             exact.append(number.op("~")(f"-0*{int(q.digits)}$"))
-        rank = case(
-            (or_(*exact), EXACT), (func.lower(number).like(q.starts), PREFIX), else_=CONTAINS
-        )
+        ranks += [(or_(*exact), EXACT), (func.lower(number).like(q.starts), PREFIX)]
+        terms.append(number.ilike(q.contains))
+    if amount is not None:
+        ranks.append((Invoice.total_cents == amount, PREFIX))
+        terms.append(Invoice.total_cents == amount)
+    if terms:
+        rank = case(*ranks, else_=CONTAINS)
         stmt = (
             select(Invoice.id, rank.label("rank"))
-            .where(number.ilike(q.contains))
+            .where(or_(*terms))
             .order_by("rank", Invoice.id.desc())
             .limit(q.limit)
         )
         found += [Hit("invoice", r.id, "", "", r.rank) for r in sess.execute(stmt)]
-    if q.amount_cents is not None:
+    if any(ch.isalpha() for ch in q.text):  # names have letters; "105" or a number has none
+        name_rank = _text_rank(q, [Customer.name])
         stmt = (
-            select(Invoice.id)
-            .where(Invoice.total_cents == q.amount_cents)
-            .order_by(Invoice.id.desc())
+            select(Invoice.id, name_rank.label("rank"))
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .where(Customer.anonymized_at.is_(None), _text_filter(q, [Customer.name]))
+            .order_by("rank", Invoice.id.desc())
             .limit(q.limit)
         )
-        found += [Hit("invoice", i, "", "", PREFIX) for i in sess.scalars(stmt)]
-    name_rank = _text_rank(q, [Customer.name])
-    stmt = (
-        select(Invoice.id, name_rank.label("rank"))
-        .join(Customer, Customer.id == Invoice.customer_id)
-        .where(Customer.anonymized_at.is_(None), _text_filter(q, [Customer.name]))
-        .order_by("rank", Invoice.id.desc())
-        .limit(q.limit)
-    )
-    found += [Hit("invoice", r.id, "", "", r.rank) for r in sess.execute(stmt)]
+        found += [Hit("invoice", r.id, "", "", r.rank) for r in sess.execute(stmt)]
     ranked = _best(found, q.limit)
     if not ranked:
         return []

@@ -94,7 +94,7 @@ def test_the_booking_and_invoice_models_match_the_migrated_tables(rt, tenant):
             )
         }
 
-    tables = {"bookings", "invoices", "plans"}
+    tables = {"bookings", "invoices", "plans", "customers", "properties"}
 
     def on_mine(diff) -> bool:
         op = diff[0] if isinstance(diff, list) else diff
