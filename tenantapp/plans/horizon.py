@@ -206,14 +206,18 @@ def _crews(tx, plans: dict[int, ServicePlan], placed: list[Booking]) -> None:
 def _finish_batch(plan_ids: list[int], now: datetime) -> None:
     """The horizon mark and status of each plan of a batch, under its lock."""
     with db.transaction() as tx:
-        for plan in tx.scalars(
-            select(ServicePlan)
-            .where(ServicePlan.id.in_(plan_ids))
-            .order_by(ServicePlan.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ):
+        plans = list(
+            tx.scalars(
+                select(ServicePlan)
+                .where(ServicePlan.id.in_(plan_ids))
+                .order_by(ServicePlan.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+        for plan in plans:
             visits.finish(tx, plan, now)
+        visits.redeem_credits(tx, plans)
 
 
 def extend_all(now: datetime | None = None) -> dict:

@@ -30,7 +30,10 @@ from shared.tenancy import current_tenant
 from tenantapp.bookings import allowance, policy
 from tenantapp.bookings.availability import read_day
 from tenantapp.bookings.models import Booking, BookingWorker
+from tenantapp.bookings.service import redeem_credits as apply_credits
 from tenantapp.bookings.slots import TeamDay, is_free, window_bounds
+from tenantapp.customers.models import ReferralCredit
+from tenantapp.invoices.models import Invoice
 from tenantapp.plans.models import ServicePlan
 from tenantapp.plans.rules import Occurrence, PlanRule, Segment
 from tenantapp.teams.models import Team
@@ -56,6 +59,50 @@ def plan_rule(plan: ServicePlan) -> PlanRule:
         plan.duration_minutes,
         plan.ends_on,
     )
+
+
+def redeem_credits(tx, plans: list[ServicePlan]) -> None:
+    """Referral credits (SPEC §5.10): a plan customer's unredeemed credits go on the earliest
+    live visit of their plans that is not invoiced yet and still has something to pay. One read
+    finds the customers holding credits (rare), then one visit each. Runs after every
+    materialisation (create, change, the daily job), so a credit earned later is used on the
+    next visit."""
+    by_customer: dict[int, list[int]] = {}
+    for plan in plans:
+        by_customer.setdefault(plan.customer_id, []).append(plan.id)
+    if not by_customer:
+        return
+    holders = tx.scalars(
+        select(ReferralCredit.customer_id)
+        .where(
+            ReferralCredit.customer_id.in_(list(by_customer)),
+            ReferralCredit.redeemed_at.is_(None),
+        )
+        .distinct()
+    ).all()
+    for customer_id in holders:
+        invoiced = (
+            select(Invoice.id)
+            .where(Invoice.booking_id == Booking.id, Invoice.status != "VOID")
+            .exists()
+        )
+        visit = tx.scalar(
+            select(Booking)
+            .where(
+                Booking.plan_id.in_(by_customer[customer_id]),
+                Booking.status.in_(LIVE),
+                Booking.total_cents > 0,
+                ~invoiced,
+            )
+            .order_by(Booking.starts_at, Booking.id)
+            .limit(1)
+            .with_for_update()
+        )
+        if visit is None:
+            continue
+        credit = apply_credits(tx, customer_id, visit.total_cents, visit.id)
+        visit.credit_applied_cents = (visit.credit_applied_cents or 0) + credit
+        visit.total_cents -= credit
 
 
 def release_visit(tx, booking: Booking, now: datetime) -> None:
@@ -378,6 +425,7 @@ def materialise_locked(tx, plan: ServicePlan, now: datetime | None = None) -> li
         else:
             created.append(revive(tx, plan, booking, occ, now))
     finish(tx, plan, now)
+    redeem_credits(tx, [plan])
     return created
 
 

@@ -87,6 +87,11 @@ class SearchQuery:
         return int(whole) * 100 + int(part)
 
     @property
+    def house_number(self) -> bool:
+        """Digits only, at most 6: may be the number of a street address ("10230")."""
+        return self.text.isdigit() and len(self.text) <= 6
+
+    @property
     def postal(self) -> str:
         return re.sub(r"\s", "", self.text).upper()
 

@@ -1,11 +1,12 @@
 """One searcher per result type. Each returns at most ``q.limit`` hits, best first: exact, then a
 word that starts with the query, then the query anywhere, then fuzzy (trigram similarity).
 
-Every filter is served by an index of t0017: GIN trigram indexes (``extensions.gin_trgm_ops``)
-for "anywhere" and similarity, b-tree ``text_pattern_ops`` indexes for the start of names and
-e-mails (one- and two-character queries) and booking ids. Fuzzy matches only fill what the
-better ranks left: when exact, prefix and contains already give ``limit`` rows, no fuzzy row
-could be listed, so that (costlier) pass is skipped. The SQL names the operator and function
+Every filter is served by an index of t0017/t0024: GIN trigram indexes
+(``extensions.gin_trgm_ops``) for "anywhere" and similarity, b-tree ``text_pattern_ops`` indexes
+for the start of names and e-mails (one- and two-character queries), booking ids, postal codes
+and customers' phones (start and end). Fuzzy matches run only when the better ranks found
+nothing of a type (the costlier pass); a query typed as a phone number is matched against
+phones only (and addresses when it may be a house number). The SQL names the operator and function
 schema-qualified (``OPERATOR(extensions.%)``, ``extensions.similarity``): the app role's search
 path is ``cp_guard`` and the tables are reached through the tenant's translate map.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Text, case, cast, func, or_, select
+from sqlalchemy import Text, case, cast, func, literal, or_, select
 
 from shared import db
 from tenantapp.bookings.models import Booking
@@ -102,9 +103,12 @@ def _best(hits: list[Hit], limit: int) -> list[Hit]:
 
 
 def _fuzzy(q: SearchQuery, id_column, column, where, found: list[Hit], kind: str) -> list[Hit]:
-    """Fill up to ``q.limit`` with the most similar rows not found yet."""
+    """The typo pass ("did you mean"): only when the better ranks found nothing of this type,
+    the most similar rows, up to ``q.limit``. Filling a list that already has exact or prefix
+    matches with look-alikes cost a trigram similarity scan of thousands of names per search
+    (every "Olivia …" is 0.3-similar to "Olivia Smith") for rows below the ones wanted."""
     room = q.limit - len(found)
-    if room <= 0 or not q.fuzzy:
+    if found or room <= 0 or not q.fuzzy:
         return found
     score = _similarity(column, q)
     stmt = (
@@ -127,17 +131,24 @@ def customers(q: SearchQuery) -> list[Hit]:
     sess = db.session()
     active = Customer.anonymized_at.is_(None)
     phone_terms = _customer_phone_terms(q)
-    exact_phone = [Customer.phone == q.phone] if q.phone else []
-    rank = _text_rank(q, [Customer.name, Customer.email], exact=exact_phone)
+    if q.phone_digits:  # typed as a phone: matched as a phone, not inside names or e-mails
+        exact = Customer.phone == q.phone if q.phone else literal(False)
+        rank, matched = case((exact, EXACT), else_=PREFIX), or_(*phone_terms)
+    else:
+        exact_phone = [Customer.phone == q.phone] if q.phone else []
+        rank = _text_rank(q, [Customer.name, Customer.email], exact=exact_phone)
+        matched = _text_filter(q, [Customer.name, Customer.email], phone_terms)
     score = _similarity(Customer.name, q)
     own = (
         select(Customer.id, rank.label("rank"), score.label("score"))
-        .where(active, _text_filter(q, [Customer.name, Customer.email], phone_terms))
+        .where(active, matched)
         .order_by("rank", score.desc(), Customer.id.desc())
         .limit(q.limit)
     )
     found = [Hit("customer", r.id, "", "", r.rank, r.score) for r in sess.execute(own)]
-    if not q.short:
+    # Addresses: not for one or two characters, nor for a phone number (a house number has at
+    # most 6 digits and no dashes or brackets).
+    if not q.short and (q.phone_digits is None or q.house_number):
         postal = func.upper(func.replace(Property.postal_code, " ", ""))
         postal_exact = [postal == q.postal] if q.postal_like else []
         postal_terms = [postal.like(q.postal + "%")] if q.postal_like else []
@@ -193,7 +204,12 @@ def leads(q: SearchQuery) -> list[Hit]:
         exact.append(Lead.id == int(q.digits))
         extra.append(Lead.id == int(q.digits))
     columns = [Lead.name, Lead.email] if q.short else [Lead.name, Lead.email, Lead.address]
-    rank = _text_rank(q, columns, exact=exact)
+    if q.phone_digits:  # typed as a phone (or a lead id): not inside names, e-mails, addresses
+        columns = [Lead.address] if q.house_number else []
+    if columns:
+        rank = _text_rank(q, columns, exact=exact)
+    else:
+        rank = case((or_(*exact), EXACT), else_=PREFIX) if exact else literal(PREFIX)
     score = _similarity(Lead.name, q)
     shown = (Lead.id, Lead.name, Lead.status, Lead.email, Lead.phone, Lead.address)
     stmt = (
