@@ -130,14 +130,16 @@ def materialise_day(day: date, plan_ids: list[int], now: datetime) -> int:
         spans = [w for w in (visits.window(p, now) for p in plans) if w is not None]
         if not spans:
             return 0
-        existing = visits.existing_visits(tx, [p.id for p in plans], min(w[0] for w in spans))
         capped = [p.id for p in plans if p.max_visits]
+        existing = visits.existing_visits(
+            tx, [p.id for p in plans], min(w[0] for w in spans), only=day, whole=capped
+        )
         counted = visits.counted_by_plan(tx, capped) if capped else {}
         todo: list[tuple[ServicePlan, Occurrence, Booking | None]] = []
         for plan in plans:
-            for occ, booking in visits.due(plan, existing[plan.id], counted.get(plan.id, 0), now):
-                if occ.date == day:
-                    todo.append((plan, occ, booking))
+            found = existing[plan.id]
+            for occ, booking in visits.due_on(plan, day, found, counted.get(plan.id, 0), now):
+                todo.append((plan, occ, booking))
         if not todo:
             return 0
         zone = ZoneInfo(todo[0][0].time_zone)

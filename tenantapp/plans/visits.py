@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, bindparam, func, select
+from sqlalchemy import Text, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from jobs import signals
@@ -384,6 +384,29 @@ def due(
     return out
 
 
+def due_on(
+    plan: ServicePlan, day: date, existing: dict[date, Booking], counted: int, now: datetime
+) -> list[tuple[Occurrence, Booking | None]]:
+    """``due`` for one date. A plan without ``max_visits`` only needs that date's rule and
+    booking (the daily job's per-date transaction then reads that date's visits, not every
+    visit since the window's start); with ``max_visits`` the earlier dates decide, so ``due``
+    runs whole (``existing`` must then hold the window's visits)."""
+    if plan.max_visits:
+        return [(occ, b) for occ, b in due(plan, existing, counted, now) if occ.date == day]
+    span = window(plan, now)
+    if span is None or not span[0] <= day <= span[1]:
+        return []
+    out = []
+    for occ in plan_rule(plan).occurrences(day, day + timedelta(days=1)):
+        if in_pause(plan, occ.date) or occ.starts_at <= now:
+            continue
+        booking = existing.get(occ.date)
+        if booking is not None and not revivable(booking):
+            continue
+        out.append((occ, booking))
+    return out
+
+
 def finish(tx, plan: ServicePlan, now: datetime) -> None:
     """After materialising: the horizon mark, a pause that ran out, the end of the plan."""
     span = window(plan, now)
@@ -400,11 +423,17 @@ def finish(tx, plan: ServicePlan, now: datetime) -> None:
         plan.status = "ENDED"
 
 
-def existing_visits(tx, plan_ids: list[int], start: date) -> dict[int, dict[date, Booking]]:
+def existing_visits(
+    tx, plan_ids: list[int], start: date, only: date | None = None, whole: list[int] = ()
+) -> dict[int, dict[date, Booking]]:
+    """The plans' visits by date from ``start``; with ``only``, that date's alone (except for
+    the ``whole`` plans, read from ``start``)."""
     out: dict[int, dict[date, Booking]] = {p: {} for p in plan_ids}
-    for b in tx.scalars(
-        select(Booking).where(Booking.plan_id.in_(plan_ids), Booking.occurrence_date >= start)
-    ):
+    dates = Booking.occurrence_date >= start
+    if only is not None:
+        on_day = Booking.occurrence_date == only
+        dates = or_(on_day, and_(dates, Booking.plan_id.in_(whole))) if whole else on_day
+    for b in tx.scalars(select(Booking).where(Booking.plan_id.in_(plan_ids), dates)):
         out[b.plan_id][b.occurrence_date] = b
     return out
 
