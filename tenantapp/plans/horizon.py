@@ -78,7 +78,7 @@ def _plan_work(tx, plans: list[ServicePlan], now: datetime) -> dict[date, list[i
     live = [p for p in plans if starts[p.id] is not None]
     if not live:
         return {}
-    existing = visits.existing_visits(
+    existing = visits.existing_states(
         tx, [p.id for p in live], min(s[0] for s in starts.values() if s)
     )
     capped = [p.id for p in live if p.max_visits]

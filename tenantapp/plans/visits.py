@@ -423,6 +423,24 @@ def finish(tx, plan: ServicePlan, now: datetime) -> None:
         plan.status = "ENDED"
 
 
+def existing_states(tx, plan_ids: list[int], start: date) -> dict[int, dict[date, object]]:
+    """The plans' visits by date from ``start``, as the columns ``due`` reads (status and who
+    cancelled why) — not whole bookings: the daily job's planning pass reads every visit of
+    every due plan, and loading each booking's JSON columns was most of a steady-state run."""
+    out: dict[int, dict[date, object]] = {p: {} for p in plan_ids}
+    for row in tx.execute(
+        select(
+            Booking.plan_id,
+            Booking.occurrence_date,
+            Booking.status,
+            Booking.cancelled_by,
+            Booking.cancel_reason,
+        ).where(Booking.plan_id.in_(plan_ids), Booking.occurrence_date >= start)
+    ):
+        out[row.plan_id][row.occurrence_date] = row
+    return out
+
+
 def existing_visits(
     tx, plan_ids: list[int], start: date, only: date | None = None, whole: list[int] = ()
 ) -> dict[int, dict[date, Booking]]:
