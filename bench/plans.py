@@ -20,9 +20,7 @@ visit fits its team) inserted unmaterialised. Figures:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 import statistics
 import sys
 import time
@@ -32,21 +30,13 @@ from datetime import time as dtime
 from pathlib import Path
 
 from sqlalchemy import update
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
-from bench.docs import replace_section  # noqa: E402
-from shared.dbsetup import drop_database, setup_database  # noqa: E402
-from shared.migrations import upgrade_public  # noqa: E402
-from shared.runtime import Runtime, use_runtime  # noqa: E402
-from shared.settings import Settings  # noqa: E402
-from tests.support import claim_redis_db, release_redis_db  # noqa: E402
+from bench.common import bench_runtime, environment, save  # noqa: E402
+from shared.runtime import use_runtime  # noqa: E402
 
-ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
-REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
-RESULTS = ROOT / "bench" / "results" / "plans.json"
 SECTION = "## Recurring plans"
 TEAMS = 100
 
@@ -190,30 +180,9 @@ def run(plans: int) -> dict:
 
     from wsgi import create_wsgi
 
-    dbname = f"cleanplane_bench_{uuid.uuid4().hex[:10]}"
-    host = make_url(ADMIN_URL).set(database=dbname)
-    app_url = host.set(username="cleanplane_bench_app", password=None)
-    owner_url = host.set(username="cleanplane_bench_owner", password=None)
-    app_url, owner_url = (u.render_as_string(hide_password=False) for u in (app_url, owner_url))
-    setup_database(ADMIN_URL, app_url, owner_url)
-    redis_index, redis_client = claim_redis_db()
-    rt = None
-    try:
-        settings = Settings.from_env(
-            {},
-            app_env="dev",
-            database_url=app_url,
-            database_owner_url=owner_url,
-            redis_url=f"{REDIS_BASE}/{redis_index}",
-            log_level="WARNING",
-            tenant_pool_size=0,
-            argon2_time_cost=1,
-            argon2_memory_cost=1024,
-        )
-        rt = Runtime(settings)
+    with bench_runtime() as rt:
         _RT[:] = [rt]
-        upgrade_public(rt.owner_engine)
-        client = Client(create_wsgi(settings, runtime=rt), Response)
+        client = Client(create_wsgi(rt.settings, runtime=rt), Response)
         with use_runtime(rt):
             slug, headers = _tenant(client, rt)
             _setup(client, slug, headers, plans)
@@ -232,17 +201,12 @@ def run(plans: int) -> dict:
             "preview_400d_ms": round(statistics.median(preview), 2),
             "preview_400d_p95_ms": round(preview[int(len(preview) * 0.95) - 1], 2),
         }
-    finally:
-        if rt is not None:
-            rt.dispose()
-        redis_client.close()
-        release_redis_db(redis_index)
-        drop_database(ADMIN_URL, dbname)
+        env = environment()
     return {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "plans": plans,
-        "cpus": os.cpu_count(),
-        "load": os.getloadavg()[0],
+        "cpus": env["cpus"],
+        "load": env["loadavg_1m"],
         "figures": figures,
     }
 
@@ -301,11 +265,9 @@ def main() -> None:
     print(f"plans horizon_week_s={f['horizon_week_s']}")
     print(f"plans horizon_day_s={f['horizon_day_s']}")
     print(f"plans preview_400d_p95_ms={f['preview_400d_p95_ms']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    if not args.no_docs:
-        command = "python bench/plans.py" + (" --quick" if args.quick else "")
-        replace_section(SECTION, docs_section(result, command))
+    command = "python bench/plans.py" + (" --quick" if args.quick else "")
+    text = None if args.no_docs else docs_section(result, command)
+    save("plans", result, SECTION, text)
 
 
 if __name__ == "__main__":
