@@ -23,12 +23,12 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import and_, or_, select
 
 from jobs import signals
 from shared import db
 from shared.entitlements import consume_batch, counted_at
-from shared.tenancy import current_tenant, quoted_schema
+from shared.tenancy import current_tenant
 from tenantapp.bookings import allowance
 from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.plans import visits
@@ -164,37 +164,13 @@ def materialise_day(day: date, plan_ids: list[int], now: datetime) -> int:
             visits.settle(booking, occ, team, id(booking) in counted_ids, now)
             if booking.id is None:
                 fresh.append(booking)
-        tx.flush()  # revived visits (ORM updates)
-        _insert_visits(tx, fresh)
+        tx.add_all(fresh)
+        tx.flush()
         _crews(tx, {p.id: p for p in plans}, fresh)  # a revived visit keeps its crew
         confirmed = [b for b, _, _ in placed if b.status == "CONFIRMED"]
         if confirmed:  # the reminders' due time is the earliest one: one signal per date
             signals.booking_changed(tx, min(confirmed, key=lambda b: b.starts_at))
         return len(placed)
-
-
-_BOOKING_COLUMNS = [(attr.key, attr.columns[0].key) for attr in Booking.__mapper__.column_attrs]
-
-
-def _insert_visits(tx, fresh: list[Booking]) -> None:
-    """Insert the date's new visits: their ids from the bookings' identity sequence (one
-    statement), then one single-row ``INSERT`` executed for every visit (psycopg pipelines it
-    and parses it once) — not the ORM's multi-row ``INSERT … RETURNING``, a statement of a
-    different length every date, each parsed anew (most of the job's time). The visit objects
-    stay transient: what follows reads their plain attributes (id, plan, team, times)."""
-    if not fresh:
-        return
-    table = f"{quoted_schema(current_tenant().schema_name)}.bookings"
-    ids = tx.scalars(
-        text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-        {"t": table, "n": len(fresh)},
-    ).all()
-    for booking, booking_id in zip(fresh, ids, strict=True):
-        booking.id = booking_id
-    values = [{col: getattr(b, attr) for attr, col in _BOOKING_COLUMNS} for b in fresh]
-    # Columns no visit sets keep their server defaults (created_at, updated_at, …).
-    keys = [k for k in values[0] if any(v[k] is not None for v in values)]
-    tx.execute(Booking.__table__.insert(), [{k: v[k] for k in keys} for v in values])
 
 
 def _crews(tx, plans: dict[int, ServicePlan], placed: list[Booking]) -> None:
