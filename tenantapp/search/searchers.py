@@ -26,6 +26,8 @@ from tenantapp.search.query import CONTAINS, EXACT, FUZZY, PREFIX, SearchQuery
 from tenantapp.settings.service import tenant_zone
 from tenantapp.workers.models import Worker
 
+PLACE_CANDIDATES = 300
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -74,6 +76,16 @@ def _phone_terms(q: SearchQuery, column):
     if q.phone_digits:
         terms.append(column.like(f"%{q.phone_digits}%"))
     return terms
+
+
+def _name_email(q: SearchQuery, name, email) -> list:
+    """The columns a query can be in: an e-mail has no spaces, a name no "@" (the e-mail
+    trigram index is the costliest of a name search, and every "Olivia Smith" ran it)."""
+    if "@" in q.text:
+        return [email]
+    if " " in q.text:
+        return [name]
+    return [name, email]
 
 
 def _customer_phone_terms(q: SearchQuery):
@@ -136,8 +148,9 @@ def customers(q: SearchQuery) -> list[Hit]:
         rank, matched = case((exact, EXACT), else_=PREFIX), or_(*phone_terms)
     else:
         exact_phone = [Customer.phone == q.phone] if q.phone else []
-        rank = _text_rank(q, [Customer.name, Customer.email], exact=exact_phone)
-        matched = _text_filter(q, [Customer.name, Customer.email], phone_terms)
+        columns = _name_email(q, Customer.name, Customer.email)
+        rank = _text_rank(q, columns, exact=exact_phone)
+        matched = _text_filter(q, columns, phone_terms)
     score = _similarity(Customer.name, q)
     own = (
         select(Customer.id, rank.label("rank"), score.label("score"))
@@ -152,11 +165,20 @@ def customers(q: SearchQuery) -> list[Hit]:
         postal = func.upper(func.replace(Property.postal_code, " ", ""))
         postal_exact = [postal == q.postal] if q.postal_like else []
         postal_terms = [postal.like(q.postal + "%")] if q.postal_like else []
+        # At most PLACE_CANDIDATES matching properties are ranked: a street name shared by
+        # thousands of homes ("Jasper") costs a regex and a similarity per row otherwise, for
+        # rows that all rank alike; a house number or postal code narrows it.
+        candidates = (
+            select(Property.id)
+            .where(or_(Property.address.ilike(q.contains), *postal_terms))
+            .limit(PLACE_CANDIDATES)
+            .scalar_subquery()
+        )
         place_rank = _text_rank(q, [Property.address], exact=postal_exact)
         place_score = _similarity(Property.address, q)
         places = (
             select(Property.customer_id, place_rank.label("rank"), place_score.label("score"))
-            .where(or_(Property.address.ilike(q.contains), *postal_terms))
+            .where(Property.id.in_(candidates))
             .order_by("rank", place_score.desc(), Property.customer_id.desc())
             .limit(q.limit * 2)
         )
