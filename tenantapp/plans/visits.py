@@ -374,14 +374,24 @@ def due(
     for occ in plan_rule(plan).occurrences(span[0], span[1] + timedelta(days=1)):
         if plan.max_visits and counted >= plan.max_visits:
             break
-        if in_pause(plan, occ.date) or occ.starts_at <= now:
-            continue
-        booking = existing.get(occ.date)
-        if booking is not None and not revivable(booking):
-            continue
-        out.append((occ, booking))
-        counted += 1
+        item = _due_one(plan, occ, existing, now)
+        if item is not None:
+            out.append(item)
+            counted += 1
     return out
+
+
+def _due_one(
+    plan: ServicePlan, occ: Occurrence, existing: dict[date, Booking], now: datetime
+) -> tuple[Occurrence, Booking | None] | None:
+    """``(occ, None)`` to create, ``(occ, booking)`` to revive, None when the date is paused,
+    started, or taken by a booking the plan did not cancel itself."""
+    if in_pause(plan, occ.date) or occ.starts_at <= now:
+        return None
+    booking = existing.get(occ.date)
+    if booking is not None and not revivable(booking):
+        return None
+    return occ, booking
 
 
 def due_on(
@@ -396,15 +406,11 @@ def due_on(
     span = window(plan, now)
     if span is None or not span[0] <= day <= span[1]:
         return []
-    out = []
-    for occ in plan_rule(plan).occurrences(day, day + timedelta(days=1)):
-        if in_pause(plan, occ.date) or occ.starts_at <= now:
-            continue
-        booking = existing.get(occ.date)
-        if booking is not None and not revivable(booking):
-            continue
-        out.append((occ, booking))
-    return out
+    items = (
+        _due_one(plan, occ, existing, now)
+        for occ in plan_rule(plan).occurrences(day, day + timedelta(days=1))
+    )
+    return [item for item in items if item is not None]
 
 
 def finish(tx, plan: ServicePlan, now: datetime) -> None:
