@@ -12,7 +12,6 @@ property. The target is SPEC §10's for one revision: ≤ 30 s for 1 000 tenants
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -27,23 +26,17 @@ sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.docs import replace_section  # noqa: E402
+from bench import common  # noqa: E402
 from controlplane.fleet.plan import MigrateOptions  # noqa: E402
 from controlplane.fleet.service import migrate_fleet  # noqa: E402
-from shared.dbsetup import drop_database, setup_database  # noqa: E402
-from shared.migrations import _rendered_ddl, tenant_head, upgrade_public  # noqa: E402
+from shared.migrations import _rendered_ddl, tenant_head  # noqa: E402
 from shared.models.tenants import Tenant  # noqa: E402
 from shared.runtime import Runtime  # noqa: E402
-from shared.settings import Settings  # noqa: E402
 from shared.tenancy import new_schema_name, quoted_schema  # noqa: E402
-from tests.support import claim_redis_db, release_redis_db  # noqa: E402
 
-ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
-REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
 FROM_REVISION = "t0011_lead_proof"
 BATCH = 10  # schemas per set-up transaction (locks per created object, see fleet_migrate.py)
 TARGET_S = 30.0
-RESULTS = ROOT / "bench" / "results" / "customers_migration.json"
 SECTION = "## Customers and properties migration (t0012)"
 
 
@@ -135,7 +128,7 @@ def check_links(rt: Runtime) -> dict:
     return totals
 
 
-def write_doc(figures: dict, command: str) -> None:
+def doc_section(figures: dict, command: str) -> str:
     n, p = figures["tenants"], figures["parallel"]
     t = figures["totals"]
     lines = [
@@ -160,7 +153,7 @@ def write_doc(figures: dict, command: str) -> None:
         "`bench/results/customers_migration.json`.",
         "",
     ]
-    replace_section(SECTION, "\n".join(lines))
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -174,23 +167,14 @@ def main() -> None:
         f"python bench/customers_migration.py --tenants {args.tenants} "
         f"--parallel {args.parallel} --leads {args.leads}"
     )
-    name = f"cleanplane_bench_cust_{uuid.uuid4().hex[:8]}"
-    host = make_url(ADMIN_URL).set(database=name)
-    app_url = host.set(username="cleanplane_app", password="app-pw").render_as_string(False)
-    owner_url = host.set(username="cleanplane_owner", password="owner-pw").render_as_string(False)
-    redis_index, redis_client = claim_redis_db()
-    setup_database(ADMIN_URL, app_url, owner_url)
-    settings = Settings.from_env(
-        {},
+    roles = (("cleanplane_app", "app-pw"), ("cleanplane_owner", "owner-pw"))
+    with common.bench_runtime(
+        prefix="cleanplane_bench_cust",
+        roles=roles,
+        bench_defaults=False,
         app_env="test",
-        database_url=app_url,
-        database_owner_url=owner_url,
-        redis_url=f"{REDIS_BASE}/{redis_index}",
         log_level="WARNING",
-    )
-    rt = Runtime(settings)
-    try:
-        upgrade_public(rt.owner_engine)
+    ) as rt:
         create_s = create_tenants(rt, args.tenants, args.leads)
         rt.owner_engine.dispose()
         started = time.perf_counter()
@@ -203,13 +187,6 @@ def main() -> None:
         )
         totals = check_links(rt)
         print(f"leads and bookings without a property: {totals['unlinked']} (target 0)")
-    finally:
-        rt.engine.dispose()
-        rt.owner_engine.dispose()
-        rt.redis.close()
-        redis_client.close()
-        release_redis_db(redis_index)
-        drop_database(ADMIN_URL, name)
 
     figures = {
         "bench": "customers_migration",
@@ -224,13 +201,11 @@ def main() -> None:
         "target_s": TARGET_S,
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
         "tenant_head": tenant_head(),
-        "load_average": round(os.getloadavg()[0], 1),
+        "load_average": common.environment()["loadavg_1m"],
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    if not args.no_docs:
-        write_doc(figures, command)
+    text = None if args.no_docs else doc_section(figures, command)
+    common.save("customers_migration", figures, SECTION, text)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,6 @@ section of docs/benchmarks.md (other sections kept). ``--save PATH`` keeps one P
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -31,21 +28,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
-from bench.docs import replace_section  # noqa: E402
-from shared.dbsetup import drop_database, setup_database  # noqa: E402
-from shared.migrations import upgrade_public  # noqa: E402
-from shared.runtime import Runtime, use_runtime  # noqa: E402
-from shared.settings import Settings  # noqa: E402
-from tests.support import claim_redis_db, release_redis_db  # noqa: E402
+from bench import common  # noqa: E402
+from bench.common import bench_runtime, environment  # noqa: E402
+from shared.runtime import use_runtime  # noqa: E402
 
-ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
-REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
-RESULTS = ROOT / "bench" / "results" / "invoice_pdf.json"
 SECTION = "## Invoice PDF"
 TARGET_MS = 300
 
@@ -183,51 +173,20 @@ def run(n: int, save: str | None) -> dict:
 
     from wsgi import create_wsgi
 
-    dbname = f"cleanplane_bench_{uuid.uuid4().hex[:10]}"
-    host = make_url(ADMIN_URL).set(database=dbname)
-    app_url = host.set(username="cleanplane_bench_app", password=None)
-    owner_url = host.set(username="cleanplane_bench_owner", password=None)
-    app_url, owner_url = (u.render_as_string(hide_password=False) for u in (app_url, owner_url))
-    setup_database(ADMIN_URL, app_url, owner_url)
-    redis_index, redis_client = claim_redis_db()
-    rt = None
-    try:
-        settings = Settings.from_env(
-            {},
-            app_env="dev",
-            database_url=app_url,
-            database_owner_url=owner_url,
-            redis_url=f"{REDIS_BASE}/{redis_index}",
-            log_level="WARNING",
-            tenant_pool_size=0,
-            argon2_time_cost=1,
-            argon2_memory_cost=1024,
-        )
-        rt = Runtime(settings)
-        upgrade_public(rt.owner_engine)
-        client = Client(create_wsgi(settings, runtime=rt), Response)
+    with bench_runtime() as rt:
+        client = Client(create_wsgi(rt.settings, runtime=rt), Response)
         with use_runtime(rt):
             slug, headers, invoice_id = _invoice(client, rt)
             pdf_url = f"/t/{slug}/v1/admin/invoices/{invoice_id}/pdf"
             render, cpu, http, size = _measure(rt, client, slug, headers, invoice_id, n)
             if save:
                 Path(save).write_bytes(client.get(pdf_url, headers=headers).data)
-    finally:
-        if rt is not None:
-            rt.dispose()
-        redis_client.close()
-        release_redis_db(redis_index)
-        drop_database(ADMIN_URL, dbname)
     return {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "figures": {"render": _stats(render), "render_cpu": _stats(cpu), "http": _stats(http)},
         "pdf_bytes": size,
         "target_ms": TARGET_MS,
-        "environment": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_1m": round(os.getloadavg()[0], 2),
-        },
+        "environment": environment(),
     }
 
 
@@ -268,7 +227,7 @@ def docs_section(result: dict, command: str) -> str:
             SECTION,
             "",
             f"Command: `{command}` — last run {result['at']} on {env['cpus']} CPUs, Python "
-            f"{env['python']}, load average {env['load_1m']} (the machine is shared).",
+            f"{env['python']}, load average {env['loadavg_1m']} (the machine is shared).",
             "",
             "| figure | renders | p50 | p95 | max |",
             "|---|---:|---:|---:|---:|",
@@ -307,11 +266,9 @@ def main() -> None:
         for key, value in figure.items():
             print(f"invoice_pdf {name} {key} {value}")
     print(f"invoice_pdf pdf_bytes {result['pdf_bytes']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    if not args.no_docs:
-        command = "python bench/invoice_pdf.py" + (" --quick" if args.quick else "")
-        replace_section(SECTION, docs_section(result, command))
+    command = "python bench/invoice_pdf.py" + (" --quick" if args.quick else "")
+    text = None if args.no_docs else docs_section(result, command)
+    common.save("invoice_pdf", result, SECTION, text)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def _plan_work(tx, plans: list[ServicePlan], now: datetime) -> dict[date, list[i
     live = [p for p in plans if starts[p.id] is not None]
     if not live:
         return {}
-    existing = visits.existing_visits(
+    existing = visits.existing_states(
         tx, [p.id for p in live], min(s[0] for s in starts.values() if s)
     )
     capped = [p.id for p in live if p.max_visits]
@@ -130,14 +130,16 @@ def materialise_day(day: date, plan_ids: list[int], now: datetime) -> int:
         spans = [w for w in (visits.window(p, now) for p in plans) if w is not None]
         if not spans:
             return 0
-        existing = visits.existing_visits(tx, [p.id for p in plans], min(w[0] for w in spans))
         capped = [p.id for p in plans if p.max_visits]
+        existing = visits.existing_visits(
+            tx, [p.id for p in plans], min(w[0] for w in spans), only=day, whole=capped
+        )
         counted = visits.counted_by_plan(tx, capped) if capped else {}
         todo: list[tuple[ServicePlan, Occurrence, Booking | None]] = []
         for plan in plans:
-            for occ, booking in visits.due(plan, existing[plan.id], counted.get(plan.id, 0), now):
-                if occ.date == day:
-                    todo.append((plan, occ, booking))
+            found = existing[plan.id]
+            for occ, booking in visits.due_on(plan, day, found, counted.get(plan.id, 0), now):
+                todo.append((plan, occ, booking))
         if not todo:
             return 0
         zone = ZoneInfo(todo[0][0].time_zone)
@@ -161,8 +163,8 @@ def materialise_day(day: date, plan_ids: list[int], now: datetime) -> int:
         for booking, occ, team in placed:
             visits.settle(booking, occ, team, id(booking) in counted_ids, now)
             if booking.id is None:
-                tx.add(booking)
                 fresh.append(booking)
+        tx.add_all(fresh)
         tx.flush()
         _crews(tx, {p.id: p for p in plans}, fresh)  # a revived visit keeps its crew
         confirmed = [b for b, _, _ in placed if b.status == "CONFIRMED"]
@@ -206,14 +208,18 @@ def _crews(tx, plans: dict[int, ServicePlan], placed: list[Booking]) -> None:
 def _finish_batch(plan_ids: list[int], now: datetime) -> None:
     """The horizon mark and status of each plan of a batch, under its lock."""
     with db.transaction() as tx:
-        for plan in tx.scalars(
-            select(ServicePlan)
-            .where(ServicePlan.id.in_(plan_ids))
-            .order_by(ServicePlan.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ):
+        plans = list(
+            tx.scalars(
+                select(ServicePlan)
+                .where(ServicePlan.id.in_(plan_ids))
+                .order_by(ServicePlan.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+        for plan in plans:
             visits.finish(tx, plan, now)
+        visits.redeem_credits(tx, plans)
 
 
 def extend_all(now: datetime | None = None) -> dict:

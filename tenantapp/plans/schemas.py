@@ -4,7 +4,7 @@ from shared.pagination import PageArgs
 from tenantapp.fields import LocalDateTime, UtcDateTime
 from tenantapp.plans.models import PLAN_STATUSES
 from tenantapp.plans.rules import FREQUENCIES
-from tenantapp.pricing.schemas import EstimateRequestSchema
+from tenantapp.pricing.schemas import EstimateRequestSchema, StrictBoolean
 
 
 class PlanIn(Schema):
@@ -34,6 +34,13 @@ class PlanIn(Schema):
         load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 10000)
     )
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    require_deposit = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "The first visit takes a deposit (the tenant's deposit policy, at "
+            "least its base percent): PENDING until paid. Later visits never do."
+        },
+    )
 
 
 class PlanPatch(Schema):

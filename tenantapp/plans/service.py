@@ -6,17 +6,21 @@ Changes (patch, pause, resume, cancel, skip) are ``tenantapp.plans.changes``; ma
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from jobs import signals
 from shared import db
 from shared.errors import NotFound, ValidationFailed, field_error
 from shared.pagination import decode_cursor, page
 from tenantapp.audit.service import record
+from tenantapp.bookings import deposits, policy
 from tenantapp.bookings import links as booking_links
+from tenantapp.bookings.lifecycle import is_first_time
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, Property
 from tenantapp.plans import visits
@@ -153,9 +157,60 @@ def create_plan(
         apply_estimate(plan, frozen)
         tx.add(plan)
         tx.flush()
-        visits.materialise_locked(tx, plan, now)
-        record(tx, "plan.create", "plan", plan.id, None, summary(plan))
+        created = visits.materialise_locked(tx, plan, now)
+        deposit = data.get("require_deposit") and _first_visit_deposit(tx, created, now)
+        record(
+            tx,
+            "plan.create",
+            "plan",
+            plan.id,
+            None,
+            {**summary(plan), "require_deposit": bool(data.get("require_deposit"))},
+        )
+        if deposit:
+            signals.booking_changed(tx, deposit)  # its deposit hold falls due
     return plan
+
+
+def _first_visit_deposit(tx, created: list[Booking], now: datetime) -> Booking | None:
+    """``require_deposit`` (SPEC §5.10): the plan's first visit with a team takes a deposit by
+    the tenant's deposit policy — its reasons, at least the base percent (staff asked for one,
+    so a repeat customer's routine clean takes one too), clamped to the policy's bounds — and
+    waits PENDING for it like any booking; a conflict visit (no team) never takes one. Without
+    Stripe the visit stays PENDING with ``downgraded_reason`` like a staff booking."""
+    firsts = sorted((b for b in created if b.team_id is not None), key=lambda b: b.starts_at)
+    if not firsts:
+        return None
+    booking = firsts[0]
+    settings = tx.get(TenantSettings, 1)
+    rules = {**policy.DEFAULT_DEPOSIT_POLICY, **(settings.deposit_policy or {})}
+    decided = policy.decide_deposit(
+        first_time=is_first_time(tx, booking.customer_id),
+        service_type=booking.service_type,
+        hours_until_start=(booking.starts_at - now).total_seconds() / 3600,
+        total_cents=booking.total_cents,
+        risk_band=booking.risk_band,
+        policy=settings.deposit_policy,
+    )
+    percent = max(decided.percent, rules["base_percent"])
+    amount = math.ceil(booking.total_cents * percent / 100)
+    amount = min(max(amount, rules["min_cents"]), rules["max_cents"], booking.total_cents)
+    reasons = [*decided.reasons, "plan_first_visit"]
+    booking.deposit_required, booking.deposit_amount_cents = True, amount
+    booking.deposit_percent, booking.deposit_reasons = percent, reasons
+    booking.policy_snapshot = {
+        **booking.policy_snapshot,
+        "deposit": {
+            "required": True,
+            "amount_cents": amount,
+            "percent": percent,
+            "reasons": reasons,
+            "plan_visit": True,
+        },
+    }
+    booking.status, booking.confirmed_at = "PENDING", None
+    deposits.start_deposit(tx, booking, settings)
+    return booking
 
 
 RECURRING = ("weekly", "biweekly", "monthly")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, bindparam, func, select
+from sqlalchemy import Text, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from jobs import signals
@@ -30,7 +30,10 @@ from shared.tenancy import current_tenant
 from tenantapp.bookings import allowance, policy
 from tenantapp.bookings.availability import read_day
 from tenantapp.bookings.models import Booking, BookingWorker
+from tenantapp.bookings.service import redeem_credits as apply_credits
 from tenantapp.bookings.slots import TeamDay, is_free, window_bounds
+from tenantapp.customers.models import ReferralCredit
+from tenantapp.invoices.models import Invoice
 from tenantapp.plans.models import ServicePlan
 from tenantapp.plans.rules import Occurrence, PlanRule, Segment
 from tenantapp.teams.models import Team
@@ -56,6 +59,50 @@ def plan_rule(plan: ServicePlan) -> PlanRule:
         plan.duration_minutes,
         plan.ends_on,
     )
+
+
+def redeem_credits(tx, plans: list[ServicePlan]) -> None:
+    """Referral credits (SPEC §5.10): a plan customer's unredeemed credits go on the earliest
+    live visit of their plans that is not invoiced yet and still has something to pay. One read
+    finds the customers holding credits (rare), then one visit each. Runs after every
+    materialisation (create, change, the daily job), so a credit earned later is used on the
+    next visit."""
+    by_customer: dict[int, list[int]] = {}
+    for plan in plans:
+        by_customer.setdefault(plan.customer_id, []).append(plan.id)
+    if not by_customer:
+        return
+    holders = tx.scalars(
+        select(ReferralCredit.customer_id)
+        .where(
+            ReferralCredit.customer_id.in_(list(by_customer)),
+            ReferralCredit.redeemed_at.is_(None),
+        )
+        .distinct()
+    ).all()
+    for customer_id in holders:
+        invoiced = (
+            select(Invoice.id)
+            .where(Invoice.booking_id == Booking.id, Invoice.status != "VOID")
+            .exists()
+        )
+        visit = tx.scalar(
+            select(Booking)
+            .where(
+                Booking.plan_id.in_(by_customer[customer_id]),
+                Booking.status.in_(LIVE),
+                Booking.total_cents > 0,
+                ~invoiced,
+            )
+            .order_by(Booking.starts_at, Booking.id)
+            .limit(1)
+            .with_for_update()
+        )
+        if visit is None:
+            continue
+        credit = apply_credits(tx, customer_id, visit.total_cents, visit.id)
+        visit.credit_applied_cents = (visit.credit_applied_cents or 0) + credit
+        visit.total_cents -= credit
 
 
 def release_visit(tx, booking: Booking, now: datetime) -> None:
@@ -327,14 +374,43 @@ def due(
     for occ in plan_rule(plan).occurrences(span[0], span[1] + timedelta(days=1)):
         if plan.max_visits and counted >= plan.max_visits:
             break
-        if in_pause(plan, occ.date) or occ.starts_at <= now:
-            continue
-        booking = existing.get(occ.date)
-        if booking is not None and not revivable(booking):
-            continue
-        out.append((occ, booking))
-        counted += 1
+        item = _due_one(plan, occ, existing, now)
+        if item is not None:
+            out.append(item)
+            counted += 1
     return out
+
+
+def _due_one(
+    plan: ServicePlan, occ: Occurrence, existing: dict[date, Booking], now: datetime
+) -> tuple[Occurrence, Booking | None] | None:
+    """``(occ, None)`` to create, ``(occ, booking)`` to revive, None when the date is paused,
+    started, or taken by a booking the plan did not cancel itself."""
+    if in_pause(plan, occ.date) or occ.starts_at <= now:
+        return None
+    booking = existing.get(occ.date)
+    if booking is not None and not revivable(booking):
+        return None
+    return occ, booking
+
+
+def due_on(
+    plan: ServicePlan, day: date, existing: dict[date, Booking], counted: int, now: datetime
+) -> list[tuple[Occurrence, Booking | None]]:
+    """``due`` for one date. A plan without ``max_visits`` only needs that date's rule and
+    booking (the daily job's per-date transaction then reads that date's visits, not every
+    visit since the window's start); with ``max_visits`` the earlier dates decide, so ``due``
+    runs whole (``existing`` must then hold the window's visits)."""
+    if plan.max_visits:
+        return [(occ, b) for occ, b in due(plan, existing, counted, now) if occ.date == day]
+    span = window(plan, now)
+    if span is None or not span[0] <= day <= span[1]:
+        return []
+    items = (
+        _due_one(plan, occ, existing, now)
+        for occ in plan_rule(plan).occurrences(day, day + timedelta(days=1))
+    )
+    return [item for item in items if item is not None]
 
 
 def finish(tx, plan: ServicePlan, now: datetime) -> None:
@@ -353,11 +429,35 @@ def finish(tx, plan: ServicePlan, now: datetime) -> None:
         plan.status = "ENDED"
 
 
-def existing_visits(tx, plan_ids: list[int], start: date) -> dict[int, dict[date, Booking]]:
-    out: dict[int, dict[date, Booking]] = {p: {} for p in plan_ids}
-    for b in tx.scalars(
-        select(Booking).where(Booking.plan_id.in_(plan_ids), Booking.occurrence_date >= start)
+def existing_states(tx, plan_ids: list[int], start: date) -> dict[int, dict[date, object]]:
+    """The plans' visits by date from ``start``, as the columns ``due`` reads (status and who
+    cancelled why) — not whole bookings: the daily job's planning pass reads every visit of
+    every due plan, and loading each booking's JSON columns was most of a steady-state run."""
+    out: dict[int, dict[date, object]] = {p: {} for p in plan_ids}
+    for row in tx.execute(
+        select(
+            Booking.plan_id,
+            Booking.occurrence_date,
+            Booking.status,
+            Booking.cancelled_by,
+            Booking.cancel_reason,
+        ).where(Booking.plan_id.in_(plan_ids), Booking.occurrence_date >= start)
     ):
+        out[row.plan_id][row.occurrence_date] = row
+    return out
+
+
+def existing_visits(
+    tx, plan_ids: list[int], start: date, only: date | None = None, whole: list[int] = ()
+) -> dict[int, dict[date, Booking]]:
+    """The plans' visits by date from ``start``; with ``only``, that date's alone (except for
+    the ``whole`` plans, read from ``start``)."""
+    out: dict[int, dict[date, Booking]] = {p: {} for p in plan_ids}
+    dates = Booking.occurrence_date >= start
+    if only is not None:
+        on_day = Booking.occurrence_date == only
+        dates = or_(on_day, and_(dates, Booking.plan_id.in_(whole))) if whole else on_day
+    for b in tx.scalars(select(Booking).where(Booking.plan_id.in_(plan_ids), dates)):
         out[b.plan_id][b.occurrence_date] = b
     return out
 
@@ -378,6 +478,7 @@ def materialise_locked(tx, plan: ServicePlan, now: datetime | None = None) -> li
         else:
             created.append(revive(tx, plan, booking, occ, now))
     finish(tx, plan, now)
+    redeem_credits(tx, [plan])
     return created
 
 

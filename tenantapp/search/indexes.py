@@ -24,11 +24,19 @@ SEARCH_INDEXES = (
     _trigram("ix_customers_email_trgm", Customer.email),
     _trigram("ix_customers_phone_trgm", Customer.phone),
     _trigram("ix_properties_address_trgm", Property.address),
+    # t0024: postal codes are matched from their start only, so a b-tree prefix index (the
+    # trigram index of t0017 scanned long posting lists: few letters, many codes).
     Index(
-        "ix_properties_postal_trgm",
-        text(f"(upper(replace(postal_code, ' ', ''))) {TRGM}"),
-        postgresql_using="gin",
+        "ix_properties_postal_prefix",
+        text("(upper(replace(postal_code, ' ', ''))) text_pattern_ops"),
         _table=Property.__table__,
+    ),
+    # t0024: a customer's phone by its start (national digits after +1) and its end (a tail).
+    Index("ix_customers_phone_prefix", text("phone text_pattern_ops"), _table=Customer.__table__),
+    Index(
+        "ix_customers_phone_tail",
+        text("(reverse(phone)) text_pattern_ops"),
+        _table=Customer.__table__,
     ),
     _trigram("ix_leads_name_trgm", Lead.name),
     _trigram("ix_leads_email_trgm", Lead.email),

@@ -13,6 +13,7 @@ RANKS = ("exact", "prefix", "contains", "fuzzy")
 EXACT, PREFIX, CONTAINS, FUZZY = range(4)
 FUZZY_MIN_CHARS = 3  # trigrams need three characters; shorter queries match by prefix only
 PHONE_MIN_DIGITS = 4  # "0123" finds a phone ending in it; fewer digits would match everyone
+FUZZY_THRESHOLD = 0.45  # pg_trgm similarity for the typo pass ("Olivia Smtih" is 0.53)
 _AMOUNT = re.compile(r"\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
 _REGEX_SPECIAL = re.compile(r"([\\.^$|?*+()\[\]{}-])")
@@ -25,6 +26,7 @@ class SearchQuery:
     digits: str
     phone: str | None
     limit: int
+    calling_code: int = 1  # the tenant country's (+1, +44): a national prefix's E.164 start
 
     @classmethod
     def parse(cls, text: str, limit: int, country: str) -> SearchQuery:
@@ -35,6 +37,7 @@ class SearchQuery:
             digits=re.sub(r"\D", "", text),
             phone=e164(text, country),
             limit=limit,
+            calling_code=phonenumbers.country_code_for_region(country) or 1,
         )
 
     @property
@@ -84,8 +87,21 @@ class SearchQuery:
         return int(whole) * 100 + int(part)
 
     @property
+    def house_number(self) -> bool:
+        """Digits only, at most 6: may be the number of a street address ("10230")."""
+        return self.text.isdigit() and len(self.text) <= 6
+
+    @property
     def postal(self) -> str:
         return re.sub(r"\s", "", self.text).upper()
+
+    @property
+    def postal_like(self) -> bool:
+        """Could this be (the start of) a postal code: 2–10 letters and digits, with a digit
+        ("T5J", "T5J 1A1", "90210", "SW1A 1AA")? Names and streets are not looked up there."""
+        return bool(re.fullmatch(r"[A-Z0-9]{2,10}", self.postal)) and any(
+            ch.isdigit() for ch in self.postal
+        )
 
 
 def e164(text: str, country: str) -> str | None:

@@ -58,3 +58,32 @@ def on_pro_plan(rt, tenant) -> None:
             text("UPDATE public.tenants SET plan_code = 'pro' WHERE id = :id"), {"id": tenant.id}
         )
     rt.tenants.bump(tenant.id)
+
+
+def schema_diffs(rt, tenant, tables: set[str]) -> list:
+    """What Alembic's autogenerate finds between the models and the tenant's migrated schema,
+    for ``tables`` only (empty: the migrations create exactly what the models declare)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import tenantapp.models  # noqa: F401 - the full metadata
+    from shared.db import TenantBase
+    from shared.tenancy import quoted_schema
+
+    ref = rt.tenants.by_id(tenant.id)
+    with rt.owner_engine.connect() as conn:
+        conn.exec_driver_sql(f"SET search_path TO {quoted_schema(ref.schema_name)}")
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(ctx, TenantBase.metadata)
+        conn.rollback()
+
+    def on(diff) -> bool:
+        op = diff[0] if isinstance(diff, list) else diff
+        return any(
+            getattr(item, "name", None) in tables
+            or getattr(getattr(item, "table", None), "name", None) in tables
+            or (isinstance(item, str) and item in tables)
+            for item in op[1:]
+        )
+
+    return [d for d in diffs if on(d)]

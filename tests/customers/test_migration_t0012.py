@@ -8,13 +8,11 @@ import json
 import uuid
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from shared.db import TenantBase
 from shared.migrations import upgrade_tenant
 from shared.tenancy import quoted_schema
+from tests.customers.helpers import schema_diffs
 
 ESTIMATE = {"team_size": 2, "time_on_site_hours": "3.0", "total_before_tax_cents": 10500}
 REQUEST = {"beds": 2, "baths": 1, "service_type": "standard"}
@@ -55,6 +53,15 @@ def _lead(conn, schema, customer_id, code, address, postal, *, access=None, requ
     ).scalar_one()
 
 
+def team_and_worker(conn, schema: str) -> tuple[int, int]:
+    """A team 'A' and a worker 'W' in a scratch schema → their ids."""
+    team = _sql(conn, schema, "INSERT INTO teams (name) VALUES ('A') RETURNING id").scalar_one()
+    worker = _sql(
+        conn, schema, "INSERT INTO workers (name, email) VALUES ('W', 'w@x.io') RETURNING id"
+    ).scalar_one()
+    return team, worker
+
+
 def _booking(conn, schema, lead_id, customer_id, team_id, worker_id, day):
     return _sql(
         conn,
@@ -86,10 +93,7 @@ def test_t0012_links_every_lead_and_booking(rt, old_schema):
             s,
             "INSERT INTO customers (name, phone) VALUES ('Bob', '+17805550101') RETURNING id",
         ).scalar_one()
-        team = _sql(conn, s, "INSERT INTO teams (name) VALUES ('A') RETURNING id").scalar_one()
-        worker = _sql(
-            conn, s, "INSERT INTO workers (name, email) VALUES ('W', 'w@x.io') RETURNING id"
-        ).scalar_one()
+        team, worker = team_and_worker(conn, s)
         # Ann: the same home written twice (case, spaces), then a second home; Bob: no address.
         a1 = _lead(conn, s, ann, "AAAAAAA1", "10230 Jasper Ave", "T5J 1A1", access="old")
         a2 = _lead(conn, s, ann, "AAAAAAA2", " 10230 jasper ave ", "t5j1a1", access="buzz 12")
@@ -156,25 +160,4 @@ TABLES = {
 
 
 def test_models_match_the_migrated_tables(rt, tenant):
-    import tenantapp.models  # noqa: F401 - the full metadata
-
-    ref = rt.tenants.by_id(tenant.id)
-    with rt.owner_engine.connect() as conn:
-        conn.exec_driver_sql(f"SET search_path TO {quoted_schema(ref.schema_name)}")
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        diffs = compare_metadata(ctx, TenantBase.metadata)
-        conn.rollback()
-
-    def table(diff) -> str | None:
-        op = diff[0] if isinstance(diff, list) else diff
-        for item in op[1:]:
-            found = getattr(item, "table", None)
-            if found is not None:
-                return found.name
-            if getattr(item, "name", None) in TABLES:
-                return item.name
-            if isinstance(item, str) and item in TABLES:
-                return item
-        return None
-
-    assert [d for d in diffs if table(d) in TABLES] == []
+    assert schema_diffs(rt, tenant, TABLES) == []
