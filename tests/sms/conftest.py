@@ -3,6 +3,7 @@ customers who take texts, to send signed webhooks and to run the outbox."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
 import pytest
@@ -70,13 +71,19 @@ def _fresh(twilio):
     circuit.reset_all()
 
 
+# One sequence per process (each xdist worker has its own database): random numbers out of
+# 10 000 collided between tenants of one run (a birthday problem) and a sender taken by another
+# workspace answers 409.
+_numbers = itertools.count(uuid.uuid4().int % 10_000)
+
+
 def new_number() -> str:
     """A fresh valid Alberta mobile-looking number in E.164."""
-    return f"+1403555{uuid.uuid4().int % 10_000:04d}"
+    return f"+1403555{next(_numbers) % 10_000:04d}"
 
 
 def tenant_number() -> str:
-    return f"+1587555{uuid.uuid4().int % 10_000:04d}"
+    return f"+1587555{next(_numbers) % 10_000:04d}"
 
 
 def set_sms_from(client, tenant, number: str | None = None) -> str:
