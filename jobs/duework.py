@@ -73,6 +73,13 @@ KINDS: tuple[DueKind, ...] = (
         "tenantapp.duework.janitor_next_due",
         queues.MAINTENANCE,
     ),
+    # Auto-charges of invoices to the card on file, and their retries (SPEC §5.11).
+    DueKind(
+        "charges",
+        "tenantapp.duework.run_charges",
+        "tenantapp.duework.charges_next_due",
+        queues.DEFAULT,
+    ),
     DueKind(
         "idempotency",
         "tenantapp.duework.run_idempotency_purge",

@@ -21,8 +21,10 @@ from shared.runtime import current_runtime
 from tenantapp.bookings.deposits import expire_unpaid_deposits
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.reminders import scan_reminders
+from tenantapp.invoices.autocharge import run_due_charges
 from tenantapp.outbox.delivery import deliver_due
 from tenantapp.outbox.models import OutboxMessage
+from tenantapp.payments.models import InvoiceCharge
 from tenantapp.photos.janitor import janitor_run
 from tenantapp.photos.models import StorageTombstone
 
@@ -117,3 +119,14 @@ def run_idempotency_purge() -> dict:
 def idempotency_next_due(now: datetime, rebuild: bool = False) -> Select:
     """When the oldest stored key expires, plus an hour so expiries are purged in batches."""
     return select(func.min(TenantIdempotencyKey.created_at) + IDEMPOTENCY_TTL + IDEMPOTENCY_SLACK)
+
+
+# ---------------------------------------------------------------- auto-charges
+def run_charges() -> dict:
+    """Charge the cards on file whose attempt is due (first tries and the 3- and 7-day retries)."""
+    return run_due_charges()
+
+
+def charges_next_due(now: datetime, rebuild: bool = False) -> Select:
+    """The next pending attempt (partial index ``ix_invoice_charges_due``)."""
+    return select(func.min(InvoiceCharge.next_attempt_at)).where(InvoiceCharge.status == "pending")

@@ -209,11 +209,15 @@ def record_card_payment(
             {**state.summary(inv), "payment_id": payment.id, "method": "card", "source": source},
         )
         notifications.payment_receipt(tx, inv, applied, intent)
-    if inv.status not in state.OPEN:
+    if inv.status not in state.OPEN:  # paid: no (further) attempt on the card on file
         tx.execute(
             update(InvoiceCharge)
             .where(InvoiceCharge.invoice_id == inv.id, InvoiceCharge.status == "pending")
-            .values(status="cancelled", next_attempt_at=None)
+            .values(
+                status="succeeded" if source == "auto_charge" else "cancelled",
+                next_attempt_at=None,
+                in_flight=False,
+            )
         )
     if not excess:
         return "paid"
