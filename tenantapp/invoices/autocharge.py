@@ -141,8 +141,9 @@ def attempt_charge(charge_id: int, now: datetime | None = None) -> str:
 
 def _refused(tx, charge: InvoiceCharge, inv: Invoice, error: stripe.CardError) -> str:
     code = "authentication_required" if error.code == "authentication_required" else "declined"
-    intent = (getattr(error, "error", None) and error.error.payment_intent) or None
-    charge.payment_intent = intent.get("id") if intent else charge.payment_intent
+    detail = getattr(error, "error", None)
+    intent = getattr(detail, "payment_intent", None) if detail is not None else None
+    charge.payment_intent = getattr(intent, "id", None) or charge.payment_intent
     charge.last_error = code
     attempt = charge.attempt
     retry = RETRY_AFTER.get(attempt)
