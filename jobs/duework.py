@@ -80,6 +80,13 @@ KINDS: tuple[DueKind, ...] = (
         "tenantapp.duework.charges_next_due",
         queues.DEFAULT,
     ),
+    # invoice_overdue e-mails 3 and 7 days after the due date (SPEC §5.11).
+    DueKind(
+        "dunning",
+        "tenantapp.duework.run_dunning",
+        "tenantapp.duework.dunning_next_due",
+        queues.EMAIL,
+    ),
     DueKind(
         "idempotency",
         "tenantapp.duework.run_idempotency_purge",

@@ -10,7 +10,8 @@ commit) only delays the work until the reconcile (``jobs.reconcile``) finds it i
 - ``booking_changed(sess, booking)`` — a booking was created, confirmed, moved or cancelled: its
   24-hour reminder and its deposit hold fall due at known times;
 - ``tombstone_added(sess, tombstone)`` — a storage delete the janitor may have to retry;
-- ``charge_due(sess, due_at)`` — an invoice's auto-charge attempt (card on file) falls due.
+- ``charge_due(sess, due_at)`` — an invoice's auto-charge attempt (card on file) falls due;
+- ``dunning_due(sess, due_at)`` — an issued invoice's first overdue e-mail falls due.
 """
 
 from __future__ import annotations
@@ -111,3 +112,12 @@ def charge_due(sess, due_at: datetime) -> None:
         )
         return
     _after_commit(sess, "charges", lambda redis, tid: dispatch.run_now(redis, tid, "charges"))
+
+
+def dunning_due(sess, due_at: datetime) -> None:
+    """An invoice's first ``invoice_overdue`` e-mail falls due at ``due_at``."""
+    _after_commit(
+        sess,
+        f"dunning@{due_at.timestamp()}",
+        lambda redis, tid: duework.signal(redis, tid, "dunning", due_at),
+    )

@@ -19,7 +19,8 @@ INVOICE_ISSUED = EmailKind("invoice_issued")
 PAYMENT_RECEIPT = EmailKind("payment_receipt")
 PAYMENT_FAILED = EmailKind("payment_failed")
 PAYMENT_ALERT = EmailKind("payment_alert")
-EMAILS = (INVOICE_ISSUED, PAYMENT_RECEIPT, PAYMENT_FAILED, PAYMENT_ALERT)
+INVOICE_OVERDUE = EmailKind("invoice_overdue")
+EMAILS = (INVOICE_ISSUED, PAYMENT_RECEIPT, PAYMENT_FAILED, PAYMENT_ALERT, INVOICE_OVERDUE)
 
 
 def _money(cents: int) -> str:
@@ -148,4 +149,28 @@ def staff_alert(tx, invoice: Invoice, kind: str, detail: str, dedupe_key: str) -
         "customer_name": (invoice.bill_to or {}).get("name") or (customer.name if customer else ""),
     }
     enqueue_email(tx, PAYMENT_ALERT, settings.contact_email, context, f"payment_alert:{dedupe_key}")
+    return True
+
+
+def invoice_overdue(tx, invoice: Invoice, amount_due_cents: int, days: int, late: int) -> bool:
+    """The dunning e-mail ``days`` (3 or 7) after the due date, with the pay link; once each."""
+    to, name = _to(tx, invoice)
+    if not to:
+        return False
+    context = {
+        "customer_name": name,
+        "invoice": {
+            **_invoice_context(invoice, amount_due_cents),
+            "due_date": invoice.due_date.isoformat(),
+        },
+        "days_overdue": late,
+    }
+    secrets = {"invoice_url": links.invoice_url(invoice.id), "pdf_url": links.pdf_url(invoice.id)}
+    if _payable_online(tx, invoice, amount_due_cents):
+        secrets["pay_url"] = links.page_url(invoice.id)
+    else:
+        context["pay_url"] = None
+    enqueue_email(
+        tx, INVOICE_OVERDUE, to, context, f"invoice_overdue:{invoice.id}:{days}", secrets=secrets
+    )
     return True
