@@ -1,4 +1,4 @@
-from flask import Response, redirect
+from flask import Response, redirect, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -149,7 +149,7 @@ class RecordRefund(MethodView):
     @blp.doc(responses=problems("409"))
     def post(self, data, invoice_id):
         """Refund up to what was paid; a credit note of the same amount comes with it."""
-        return _detail(money.refund(invoice_id, data))
+        return _detail(money.refund(invoice_id, data, request.headers.get("Idempotency-Key")))
 
 
 @blp.route("/admin/invoices/<int:invoice_id>/credit-notes")
