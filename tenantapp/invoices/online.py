@@ -254,7 +254,18 @@ def refund_overpayment(account: str, row_id: int, intent: str, amount: int) -> b
             account, intent, amount, f"overpayment:{intent}", {"reason": "overpayment"}
         )
     except ServiceUnavailable:
-        log.warning("overpayment refund failed; staff were alerted", extra={"row": row_id})
+        log.warning("overpayment refund failed; staff are alerted", extra={"row": row_id})
+        with db.transaction() as tx:
+            row = tx.get(Overpayment, row_id)
+            inv = tx.get(Invoice, row.invoice_id)
+            notifications.staff_alert(
+                tx,
+                inv,
+                "overpayment_refund_failed",
+                f"Stripe could not refund the extra {notifications.money(amount)} just now: "
+                f"refund it from your Stripe dashboard (payment {intent}).",
+                f"overpayment_refund_failed:{intent}",
+            )
         return False
     with db.transaction() as tx:
         tx.execute(

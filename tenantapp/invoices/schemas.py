@@ -170,6 +170,13 @@ class BillTo(Schema):
     postal_code = fields.String(allow_none=True)
 
 
+class AutoChargeOut(Schema):
+    status = fields.String()
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
 class InvoiceOut(Schema):
     id = fields.Integer()
     number = fields.String(allow_none=True)
@@ -201,6 +208,7 @@ class InvoiceOut(Schema):
     payments = fields.List(fields.Nested(PaymentOut))
     refunds = fields.List(fields.Nested(RefundOut))
     credit_notes = fields.List(fields.Nested(CreditNoteOut))
+    auto_charge = fields.Nested(AutoChargeOut, allow_none=True)
 
 
 class InvoicePage(Schema):

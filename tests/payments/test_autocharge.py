@@ -83,7 +83,14 @@ def test_a_declined_card_is_retried_after_3_and_7_days_then_staff_are_told(
     ]
     assert run_charges(client, tenant, start + timedelta(days=30)) == {}
     assert len(stripe_stub.calls("/v1/payment_intents")) == 3
-    assert get(client, tenant, f"/admin/invoices/{inv['id']}")["status"] == "ISSUED"
+    view = get(client, tenant, f"/admin/invoices/{inv['id']}")
+    assert view["status"] == "ISSUED"
+    assert view["auto_charge"] == {
+        "status": "failed",
+        "attempts": 3,
+        "next_attempt_at": None,
+        "last_error": "declined",
+    }
 
 
 def test_authentication_required_sends_the_pay_link(client, connected, rt):
