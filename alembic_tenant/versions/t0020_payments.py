@@ -1,5 +1,5 @@
 """Getting paid online: invoice Checkout Sessions, cards on file, auto-charges, overpayments,
-disputed invoices, dunning stage
+disputed invoices
 
 Revision ID: t0020_payments
 Revises: t0019_sms
@@ -27,10 +27,6 @@ def _now():
 def upgrade() -> None:
     op.add_column("invoices", sa.Column("disputed_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("invoices", sa.Column("dispute_id", sa.String(length=255), nullable=True))
-    op.add_column(
-        "invoices",
-        sa.Column("dunning_stage", sa.SmallInteger(), server_default="0", nullable=False),
-    )
     op.create_table(
         "invoice_checkouts",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -129,6 +125,5 @@ def downgrade() -> None:
     op.drop_table("invoice_charges")
     op.drop_table("customer_cards")
     op.drop_table("invoice_checkouts")
-    op.drop_column("invoices", "dunning_stage")
     op.drop_column("invoices", "dispute_id")
     op.drop_column("invoices", "disputed_at")
