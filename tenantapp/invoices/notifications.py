@@ -8,12 +8,25 @@ carry a token, so they travel sealed (``secrets``) and are opened only when the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tenantapp.customers.models import Customer
 from tenantapp.invoices import links
 from tenantapp.invoices.models import Invoice
 from tenantapp.messaging.service import EmailKind, enqueue_email
 from tenantapp.settings.models import TenantSettings
 from tenantapp.sms import service as sms
+
+
+@dataclass(frozen=True)
+class Message:
+    """One customer e-mail about an invoice, before it is queued (or previewed)."""
+
+    kind: EmailKind
+    to: str
+    context: dict
+    secrets: dict
+
 
 INVOICE_ISSUED = EmailKind("invoice_issued")
 PAYMENT_RECEIPT = EmailKind("payment_receipt")
@@ -46,11 +59,25 @@ def invoice_issued(tx, invoice: Invoice, amount_due_cents: int, send_number: int
             booking_id=invoice.booking_id,
             secrets={"pay_url": links.invoice_url(invoice.id)},
         )
-    to = (invoice.bill_to or {}).get("email") or (customer.email if customer else None)
-    if not to:
+    message = issued_message(tx, invoice, amount_due_cents)
+    if message is None:
         return False
+    key = f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else "")
+    _enqueue(tx, message, key)
+    return True
+
+
+def _enqueue(tx, message: Message, key: str) -> None:
+    enqueue_email(tx, message.kind, message.to, message.context, key, secrets=message.secrets)
+
+
+def issued_message(tx, invoice: Invoice, amount_due_cents: int) -> Message | None:
+    """``invoice_issued``: totals, the links to the invoice and its PDF, the pay link."""
+    to, name = _to(tx, invoice)
+    if not to:
+        return None
     context = {
-        "customer_name": (invoice.bill_to or {}).get("name") or customer.name,
+        "customer_name": name,
         "invoice": {
             "id": str(invoice.id),
             "number": invoice.number,
@@ -65,9 +92,8 @@ def invoice_issued(tx, invoice: Invoice, amount_due_cents: int, send_number: int
     secrets = {"invoice_url": links.invoice_url(invoice.id), "pdf_url": links.pdf_url(invoice.id)}
     if _payable_online(tx, invoice, amount_due_cents):
         secrets["pay_url"] = links.page_url(invoice.id)
-    key = f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else "")
-    enqueue_email(tx, INVOICE_ISSUED, to, context, key, secrets=secrets)
-    return True
+        del context["pay_url"]
+    return Message(INVOICE_ISSUED, to, context, secrets)
 
 
 def _payable_online(tx, invoice: Invoice, amount_due_cents: int) -> bool:
@@ -94,46 +120,46 @@ def _invoice_context(invoice: Invoice, amount_due_cents: int) -> dict:
 
 def payment_receipt(tx, invoice: Invoice, amount_cents: int, payment_intent: str) -> bool:
     """The receipt of a card payment (online or card on file), once per PaymentIntent."""
+    message = receipt_message(tx, invoice, amount_cents)
+    if message is None:
+        return False
+    _enqueue(tx, message, f"payment_receipt:{payment_intent}")
+    return True
+
+
+def receipt_message(tx, invoice: Invoice, amount_cents: int) -> Message | None:
     to, name = _to(tx, invoice)
     if not to:
-        return False
+        return None
     due = invoice.total_cents - invoice.credited_cents - invoice.paid_cents + invoice.refunded_cents
     context = {
         "customer_name": name,
         "invoice": _invoice_context(invoice, max(due, 0)),
         "amount": _money(amount_cents),
     }
-    enqueue_email(
-        tx,
-        PAYMENT_RECEIPT,
-        to,
-        context,
-        f"payment_receipt:{payment_intent}",
-        secrets={"invoice_url": links.invoice_url(invoice.id)},
-    )
-    return True
+    return Message(PAYMENT_RECEIPT, to, context, {"invoice_url": links.invoice_url(invoice.id)})
 
 
 def payment_failed(tx, invoice: Invoice, amount_due_cents: int, reason: str, attempt: int) -> bool:
     """The card on file was refused (declined, or the bank wants the customer to confirm): the
     customer gets the pay link; once per attempt."""
+    message = failed_message(tx, invoice, amount_due_cents, reason)
+    if message is None:
+        return False
+    _enqueue(tx, message, f"payment_failed:{invoice.id}:{attempt}")
+    return True
+
+
+def failed_message(tx, invoice: Invoice, amount_due_cents: int, reason: str) -> Message | None:
     to, name = _to(tx, invoice)
     if not to:
-        return False
+        return None
     context = {
         "customer_name": name,
         "invoice": _invoice_context(invoice, amount_due_cents),
         "reason": reason,
     }
-    enqueue_email(
-        tx,
-        PAYMENT_FAILED,
-        to,
-        context,
-        f"payment_failed:{invoice.id}:{attempt}",
-        secrets={"pay_url": links.page_url(invoice.id)},
-    )
-    return True
+    return Message(PAYMENT_FAILED, to, context, {"pay_url": links.page_url(invoice.id)})
 
 
 def staff_alert(tx, invoice: Invoice, kind: str, detail: str, dedupe_key: str) -> bool:
@@ -154,9 +180,17 @@ def staff_alert(tx, invoice: Invoice, kind: str, detail: str, dedupe_key: str) -
 
 def invoice_overdue(tx, invoice: Invoice, amount_due_cents: int, days: int, late: int) -> bool:
     """The dunning e-mail ``days`` (3 or 7) after the due date, with the pay link; once each."""
+    message = overdue_message(tx, invoice, amount_due_cents, late)
+    if message is None:
+        return False
+    _enqueue(tx, message, f"invoice_overdue:{invoice.id}:{days}")
+    return True
+
+
+def overdue_message(tx, invoice: Invoice, amount_due_cents: int, late: int) -> Message | None:
     to, name = _to(tx, invoice)
     if not to:
-        return False
+        return None
     context = {
         "customer_name": name,
         "invoice": {
@@ -170,7 +204,4 @@ def invoice_overdue(tx, invoice: Invoice, amount_due_cents: int, days: int, late
         secrets["pay_url"] = links.page_url(invoice.id)
     else:
         context["pay_url"] = None
-    enqueue_email(
-        tx, INVOICE_OVERDUE, to, context, f"invoice_overdue:{invoice.id}:{days}", secrets=secrets
-    )
-    return True
+    return Message(INVOICE_OVERDUE, to, context, secrets)

@@ -279,3 +279,25 @@ class PublicInvoiceOut(Schema):
 
 class InvoiceCheckoutOut(Schema):
     checkout_url = fields.String()
+
+
+class MessagePreviewArgs(Schema):
+    template = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("invoice_issued", "payment_receipt", "payment_failed", "invoice_overdue")
+        ),
+    )
+    reason = fields.String(
+        load_default="card_declined",
+        validate=validate.OneOf(("card_declined", "authentication_required")),
+    )
+
+
+class MessagePreviewOut(Schema):
+    template = fields.String()
+    channel = fields.String()
+    to = fields.String()
+    subject = fields.String()
+    text = fields.String()
+    html = fields.String()
