@@ -27,6 +27,16 @@ def test_the_deposit_checkout_saves_the_card_for_later(client, connected, stripe
     from tests.payments.conftest import post_connect_event
 
     session = b["deposit"]["checkout_url"].rsplit("/", 1)[1]
+    attached = {
+        "id": "pm_dep",
+        "customer": "cus_dep",
+        "card": {"brand": "mastercard", "last4": "4444", "exp_month": 1, "exp_year": 2031},
+    }
+    # out of order: the card is attached before the completion that names its customer
+    early = post_connect_event(
+        client, "payment_method.attached", attached, account, event_id="evt_pm_dep"
+    )
+    assert early.status_code == 503  # Stripe delivers it again later
     post_connect_event(
         client,
         "checkout.session.completed",
@@ -38,16 +48,10 @@ def test_the_deposit_checkout_saves_the_card_for_later(client, connected, stripe
         },
         account,
     )
-    post_connect_event(
-        client,
-        "payment_method.attached",
-        {
-            "id": "pm_dep",
-            "customer": "cus_dep",
-            "card": {"brand": "mastercard", "last4": "4444", "exp_month": 1, "exp_year": 2031},
-        },
-        account,
+    again = post_connect_event(
+        client, "payment_method.attached", attached, account, event_id="evt_pm_dep"
     )
+    assert again.get_json()["outcome"] == "card_saved"
     with InTenant(runtime_of(client), tenant):
         view = cards.card_view(b["customer_id"])
     assert view == {"brand": "mastercard", "last4": "4444", "exp_month": 1, "exp_year": 2031}
