@@ -210,3 +210,21 @@ def test_an_excess_stripe_cannot_refund_is_a_second_alert(client, connected, str
         "payment_alert:overpayment_refund_failed:pi_nofund",
     ]
     assert get(client, tenant, f"/admin/invoices/{inv['id']}")["status"] == "PAID"
+
+
+def test_a_dispute_won_clears_the_flag_and_a_lost_one_alerts_staff(client, connected):
+    tenant, account = connected
+    for intent, outcome in (("pi_won", "won"), ("pi_lost", "lost")):
+        inv = issued(client, tenant, 10000)
+        url = pay(client, tenant, inv).get_json()["checkout_url"]
+        completed(client, account, inv, session_id(url), intent, 10000)
+        dispute = {"id": f"dp_{outcome}", "payment_intent": intent, "amount": 10000}
+        post_connect_event(client, "charge.dispute.created", dispute, account)
+        closed = post_connect_event(
+            client, "charge.dispute.closed", {**dispute, "status": outcome}, account
+        )
+        assert closed.get_json()["outcome"] == f"dispute_{outcome}"
+        view = get(client, tenant, f"/admin/invoices/{inv['id']}")
+        assert view["disputed"] is (outcome == "lost") and view["status"] == "PAID"
+    assert "payment_alert:dispute_lost:dp_lost" in _alerts(client, tenant)
+    assert "payment_alert:dispute_lost:dp_won" not in _alerts(client, tenant)
