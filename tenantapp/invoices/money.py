@@ -66,28 +66,33 @@ def record_payment(invoice_id: int, data: dict) -> Invoice:
             raise field_error("received_on", "A payment cannot be received in the future.")
         if data["amount_cents"] > due:
             raise field_error("amount_cents", f"That is more than the amount due ({due} cents).")
-        payment = InvoicePayment(
-            invoice_id=inv.id,
-            amount_cents=data["amount_cents"],
-            method=data["method"],
-            source="staff",
-            received_on=data.get("received_on") or state.today(),
-            reference=data.get("reference"),
-        )
-        tx.add(payment)
-        before = state.summary(inv)
-        inv.paid_cents += payment.amount_cents
-        state.settle(inv)
-        tx.flush()
-        record(
+        add_payment(
             tx,
-            "invoice.payment",
-            "invoice",
-            inv.id,
-            before,
-            {**state.summary(inv), "payment_id": payment.id, "method": payment.method},
+            inv,
+            InvoicePayment(
+                amount_cents=data["amount_cents"],
+                method=data["method"],
+                source="staff",
+                received_on=data.get("received_on") or state.today(),
+                reference=data.get("reference"),
+            ),
         )
     return inv
+
+
+def add_payment(tx, inv: Invoice, payment: InvoicePayment) -> InvoicePayment:
+    """Put ``payment`` on ``inv`` (locked): the paid sum, the status from the money, audited."""
+    payment.invoice_id = inv.id
+    tx.add(payment)
+    before = state.summary(inv)
+    inv.paid_cents += payment.amount_cents
+    state.settle(inv)
+    tx.flush()
+    after = {**state.summary(inv), "payment_id": payment.id, "method": payment.method}
+    if payment.source != "staff":
+        after["source"] = payment.source
+    record(tx, "invoice.payment", "invoice", inv.id, before, after)
+    return payment
 
 
 def refund(invoice_id: int, data: dict, request_key: str | None = None) -> Invoice:

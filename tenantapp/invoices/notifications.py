@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tenantapp.customers.models import Customer
-from tenantapp.invoices import links
+from tenantapp.invoices import links, state
 from tenantapp.invoices.models import Invoice
 from tenantapp.messaging.service import EmailKind, enqueue_email
 from tenantapp.settings.models import TenantSettings
@@ -59,16 +59,16 @@ def invoice_issued(tx, invoice: Invoice, amount_due_cents: int, send_number: int
             booking_id=invoice.booking_id,
             secrets={"pay_url": links.invoice_url(invoice.id)},
         )
-    message = issued_message(tx, invoice, amount_due_cents)
+    key = f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else "")
+    return _send(tx, issued_message(tx, invoice, amount_due_cents), key)
+
+
+def _send(tx, message: Message | None, key: str) -> bool:
+    """Queue ``message`` under ``key``; False when there is none (no e-mail address)."""
     if message is None:
         return False
-    key = f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else "")
-    _enqueue(tx, message, key)
-    return True
-
-
-def _enqueue(tx, message: Message, key: str) -> None:
     enqueue_email(tx, message.kind, message.to, message.context, key, secrets=message.secrets)
+    return True
 
 
 def issued_message(tx, invoice: Invoice, amount_due_cents: int) -> Message | None:
@@ -120,21 +120,18 @@ def _invoice_context(invoice: Invoice, amount_due_cents: int) -> dict:
 
 def payment_receipt(tx, invoice: Invoice, amount_cents: int, payment_intent: str) -> bool:
     """The receipt of a card payment (online or card on file), once per PaymentIntent."""
-    message = receipt_message(tx, invoice, amount_cents)
-    if message is None:
-        return False
-    _enqueue(tx, message, f"payment_receipt:{payment_intent}")
-    return True
+    return _send(
+        tx, receipt_message(tx, invoice, amount_cents), f"payment_receipt:{payment_intent}"
+    )
 
 
 def receipt_message(tx, invoice: Invoice, amount_cents: int) -> Message | None:
     to, name = _to(tx, invoice)
     if not to:
         return None
-    due = invoice.total_cents - invoice.credited_cents - invoice.paid_cents + invoice.refunded_cents
     context = {
         "customer_name": name,
-        "invoice": _invoice_context(invoice, max(due, 0)),
+        "invoice": _invoice_context(invoice, max(state.amount_due(invoice), 0)),
         "amount": _money(amount_cents),
     }
     return Message(PAYMENT_RECEIPT, to, context, {"invoice_url": links.invoice_url(invoice.id)})
@@ -144,10 +141,7 @@ def payment_failed(tx, invoice: Invoice, amount_due_cents: int, reason: str, att
     """The card on file was refused (declined, or the bank wants the customer to confirm): the
     customer gets the pay link; once per attempt."""
     message = failed_message(tx, invoice, amount_due_cents, reason)
-    if message is None:
-        return False
-    _enqueue(tx, message, f"payment_failed:{invoice.id}:{attempt}")
-    return True
+    return _send(tx, message, f"payment_failed:{invoice.id}:{attempt}")
 
 
 def failed_message(tx, invoice: Invoice, amount_due_cents: int, reason: str) -> Message | None:
@@ -167,12 +161,11 @@ def staff_alert(tx, invoice: Invoice, kind: str, detail: str, dedupe_key: str) -
     settings = tx.get(TenantSettings, 1)
     if not settings or not settings.contact_email:
         return False
-    customer = tx.get(Customer, invoice.customer_id)
     context = {
         "alert": kind,
         "detail": detail,
         "invoice": {"id": str(invoice.id), "number": invoice.number, "status": invoice.status},
-        "customer_name": (invoice.bill_to or {}).get("name") or (customer.name if customer else ""),
+        "customer_name": _to(tx, invoice)[1],
     }
     enqueue_email(tx, PAYMENT_ALERT, settings.contact_email, context, f"payment_alert:{dedupe_key}")
     return True
@@ -181,10 +174,7 @@ def staff_alert(tx, invoice: Invoice, kind: str, detail: str, dedupe_key: str) -
 def invoice_overdue(tx, invoice: Invoice, amount_due_cents: int, days: int, late: int) -> bool:
     """The dunning e-mail ``days`` (3 or 7) after the due date, with the pay link; once each."""
     message = overdue_message(tx, invoice, amount_due_cents, late)
-    if message is None:
-        return False
-    _enqueue(tx, message, f"invoice_overdue:{invoice.id}:{days}")
-    return True
+    return _send(tx, message, f"invoice_overdue:{invoice.id}:{days}")
 
 
 def overdue_message(tx, invoice: Invoice, amount_due_cents: int, late: int) -> Message | None:

@@ -19,7 +19,7 @@ from shared.aftercommit import on_commit
 from shared.errors import Conflict, ServiceUnavailable
 from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
-from tenantapp.invoices import links, notifications, state
+from tenantapp.invoices import links, money, notifications, state
 from tenantapp.invoices.models import Invoice, InvoicePayment
 from tenantapp.payments import cards, stripe_connect
 from tenantapp.payments.models import InvoiceCharge, InvoiceCheckout, Overpayment
@@ -184,29 +184,19 @@ def record_card_payment(
     due = state.amount_due(inv) if inv.status in state.OPEN else 0
     applied = max(min(amount, due), 0)
     excess = amount - applied
-    before = state.summary(inv)
     if applied:
-        payment = InvoicePayment(
-            invoice_id=inv.id,
-            amount_cents=applied,
-            method="card",
-            source=source,
-            received_on=state.today(),
-            reference="Paid online" if source == "online" else "Card on file",
-            stripe_payment_intent=intent,
-            stripe_charge_id=charge_id,
-        )
-        tx.add(payment)
-        inv.paid_cents += applied
-        state.settle(inv)
-        tx.flush()
-        record(
+        money.add_payment(
             tx,
-            "invoice.payment",
-            "invoice",
-            inv.id,
-            before,
-            {**state.summary(inv), "payment_id": payment.id, "method": "card", "source": source},
+            inv,
+            InvoicePayment(
+                amount_cents=applied,
+                method="card",
+                source=source,
+                received_on=state.today(),
+                reference="Paid online" if source == "online" else "Card on file",
+                stripe_payment_intent=intent,
+                stripe_charge_id=charge_id,
+            ),
         )
         notifications.payment_receipt(tx, inv, applied, intent)
     if inv.status not in state.OPEN:  # paid: no (further) attempt on the card on file
