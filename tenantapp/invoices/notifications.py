@@ -108,6 +108,12 @@ def _to(tx, invoice: Invoice) -> tuple[str | None, str]:
     return email, bill_to.get("name") or (customer.name if customer else "")
 
 
+def _message(tx, invoice: Invoice, kind: EmailKind, context: dict, secrets: dict):
+    """``kind`` to the invoice's customer (by name), or None without an e-mail address."""
+    to, name = _to(tx, invoice)
+    return Message(kind, to, {"customer_name": name, **context}, secrets) if to else None
+
+
 def _invoice_context(invoice: Invoice, amount_due_cents: int) -> dict:
     return {
         "id": str(invoice.id),
@@ -126,15 +132,12 @@ def payment_receipt(tx, invoice: Invoice, amount_cents: int, payment_intent: str
 
 
 def receipt_message(tx, invoice: Invoice, amount_cents: int) -> Message | None:
-    to, name = _to(tx, invoice)
-    if not to:
-        return None
     context = {
-        "customer_name": name,
         "invoice": _invoice_context(invoice, max(state.amount_due(invoice), 0)),
         "amount": _money(amount_cents),
     }
-    return Message(PAYMENT_RECEIPT, to, context, {"invoice_url": links.invoice_url(invoice.id)})
+    secrets = {"invoice_url": links.invoice_url(invoice.id)}
+    return _message(tx, invoice, PAYMENT_RECEIPT, context, secrets)
 
 
 def payment_failed(tx, invoice: Invoice, amount_due_cents: int, reason: str, attempt: int) -> bool:
@@ -145,15 +148,8 @@ def payment_failed(tx, invoice: Invoice, amount_due_cents: int, reason: str, att
 
 
 def failed_message(tx, invoice: Invoice, amount_due_cents: int, reason: str) -> Message | None:
-    to, name = _to(tx, invoice)
-    if not to:
-        return None
-    context = {
-        "customer_name": name,
-        "invoice": _invoice_context(invoice, amount_due_cents),
-        "reason": reason,
-    }
-    return Message(PAYMENT_FAILED, to, context, {"pay_url": links.page_url(invoice.id)})
+    context = {"invoice": _invoice_context(invoice, amount_due_cents), "reason": reason}
+    return _message(tx, invoice, PAYMENT_FAILED, context, {"pay_url": links.page_url(invoice.id)})
 
 
 def staff_alert(tx, invoice: Invoice, kind: str, detail: str, dedupe_key: str) -> bool:
@@ -178,11 +174,7 @@ def invoice_overdue(tx, invoice: Invoice, amount_due_cents: int, days: int, late
 
 
 def overdue_message(tx, invoice: Invoice, amount_due_cents: int, late: int) -> Message | None:
-    to, name = _to(tx, invoice)
-    if not to:
-        return None
     context = {
-        "customer_name": name,
         "invoice": {
             **_invoice_context(invoice, amount_due_cents),
             "due_date": invoice.due_date.isoformat(),
@@ -194,4 +186,4 @@ def overdue_message(tx, invoice: Invoice, amount_due_cents: int, late: int) -> M
         secrets["pay_url"] = links.page_url(invoice.id)
     else:
         context["pay_url"] = None
-    return Message(INVOICE_OVERDUE, to, context, secrets)
+    return _message(tx, invoice, INVOICE_OVERDUE, context, secrets)
