@@ -73,6 +73,20 @@ KINDS: tuple[DueKind, ...] = (
         "tenantapp.duework.janitor_next_due",
         queues.MAINTENANCE,
     ),
+    # Auto-charges of invoices to the card on file, and their retries (SPEC §5.11).
+    DueKind(
+        "charges",
+        "tenantapp.duework.run_charges",
+        "tenantapp.duework.charges_next_due",
+        queues.DEFAULT,
+    ),
+    # invoice_overdue e-mails 3 and 7 days after the due date (SPEC §5.11).
+    DueKind(
+        "dunning",
+        "tenantapp.duework.run_dunning",
+        "tenantapp.duework.dunning_next_due",
+        queues.EMAIL,
+    ),
     DueKind(
         "idempotency",
         "tenantapp.duework.run_idempotency_purge",

@@ -9,7 +9,9 @@ commit) only delays the work until the reconcile (``jobs.reconcile``) finds it i
 - ``outbox_row_added(sess, due_at=None)`` — a tenant outbox row was inserted or put back in line;
 - ``booking_changed(sess, booking)`` — a booking was created, confirmed, moved or cancelled: its
   24-hour reminder and its deposit hold fall due at known times;
-- ``tombstone_added(sess, tombstone)`` — a storage delete the janitor may have to retry.
+- ``tombstone_added(sess, tombstone)`` — a storage delete the janitor may have to retry;
+- ``charge_due(sess, due_at)`` — an invoice's auto-charge attempt (card on file) falls due;
+- ``dunning_due(sess, due_at)`` — an issued invoice's first overdue e-mail falls due.
 """
 
 from __future__ import annotations
@@ -98,3 +100,24 @@ def tombstone_added(sess, tombstone) -> None:
         duework.signal(redis, tenant_id, "janitor", due)
 
     _after_commit(sess, f"janitor:{tombstone.id}", action)
+
+
+def charge_due(sess, due_at: datetime) -> None:
+    """An auto-charge attempt is due at ``due_at``: now → charged seconds after commit."""
+    if due_at > datetime.now(UTC):
+        _after_commit(
+            sess,
+            f"charges@{due_at.timestamp()}",
+            lambda redis, tid: duework.signal(redis, tid, "charges", due_at),
+        )
+        return
+    _after_commit(sess, "charges", lambda redis, tid: dispatch.run_now(redis, tid, "charges"))
+
+
+def dunning_due(sess, due_at: datetime) -> None:
+    """An invoice's first ``invoice_overdue`` e-mail falls due at ``due_at``."""
+    _after_commit(
+        sess,
+        f"dunning@{due_at.timestamp()}",
+        lambda redis, tid: duework.signal(redis, tid, "dunning", due_at),
+    )

@@ -55,6 +55,7 @@ HANDLERS = {
     "checkout.session.expired": _checkout_expired,
     "charge.refunded": _charge_refunded,
     "charge.dispute.created": lambda tx, obj: stripe_events.dispute_created(tx, obj),
+    "charge.dispute.closed": lambda tx, obj: stripe_events.dispute_closed(tx, obj),
     "payment_intent.succeeded": lambda tx, obj: stripe_events.intent_succeeded(tx, obj),
     "payment_method.attached": cards.payment_method_attached,
     "account.updated": apply_account_update,

@@ -21,10 +21,14 @@ from shared.runtime import current_runtime
 from tenantapp.bookings.deposits import expire_unpaid_deposits
 from tenantapp.bookings.models import Booking
 from tenantapp.bookings.reminders import scan_reminders
+from tenantapp.invoices import dunning
+from tenantapp.invoices.autocharge import run_due_charges
 from tenantapp.outbox.delivery import deliver_due
 from tenantapp.outbox.models import OutboxMessage
+from tenantapp.payments.models import InvoiceCharge
 from tenantapp.photos.janitor import janitor_run
 from tenantapp.photos.models import StorageTombstone
+from tenantapp.settings.service import tenant_zone
 
 OUTBOX_BATCH = 50
 OUTBOX_BUDGET_SECONDS = 30  # one run delivers batches until nothing is due or this is spent
@@ -117,3 +121,25 @@ def run_idempotency_purge() -> dict:
 def idempotency_next_due(now: datetime, rebuild: bool = False) -> Select:
     """When the oldest stored key expires, plus an hour so expiries are purged in batches."""
     return select(func.min(TenantIdempotencyKey.created_at) + IDEMPOTENCY_TTL + IDEMPOTENCY_SLACK)
+
+
+# ---------------------------------------------------------------- auto-charges
+def run_charges() -> dict:
+    """Charge the cards on file whose attempt is due (first tries and the 3- and 7-day retries)."""
+    return run_due_charges()
+
+
+def charges_next_due(now: datetime, rebuild: bool = False) -> Select:
+    """The next pending attempt (partial index ``ix_invoice_charges_due``)."""
+    return select(func.min(InvoiceCharge.next_attempt_at)).where(InvoiceCharge.status == "pending")
+
+
+# ---------------------------------------------------------------- dunning
+def run_dunning() -> dict:
+    """Queue the invoice_overdue e-mails now due (3 and 7 days after due dates)."""
+    return dunning.run_dunning()
+
+
+def dunning_next_due(now: datetime, rebuild: bool = False) -> Select:
+    """09:00 local on the next 3rd or 7th day after a due date (index ``ix_invoices_status_due``)."""
+    return dunning.next_due(tenant_zone().key)

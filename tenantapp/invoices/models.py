@@ -103,6 +103,8 @@ class Invoice(TenantBase):
     # for staff until they deal with it in Stripe.
     disputed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dispute_id: Mapped[str | None] = mapped_column(String(255))
+    # Dunning (SPEC §5.11): 0 none sent, 1 the 3-day ``invoice_overdue`` sent, 2 the 7-day one.
+    dunning_stage: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
 
 class InvoiceLine(TenantBase):

@@ -66,36 +66,43 @@ def record_payment(invoice_id: int, data: dict) -> Invoice:
             raise field_error("received_on", "A payment cannot be received in the future.")
         if data["amount_cents"] > due:
             raise field_error("amount_cents", f"That is more than the amount due ({due} cents).")
-        payment = InvoicePayment(
-            invoice_id=inv.id,
-            amount_cents=data["amount_cents"],
-            method=data["method"],
-            source="staff",
-            received_on=data.get("received_on") or state.today(),
-            reference=data.get("reference"),
-        )
-        tx.add(payment)
-        before = state.summary(inv)
-        inv.paid_cents += payment.amount_cents
-        state.settle(inv)
-        tx.flush()
-        record(
+        add_payment(
             tx,
-            "invoice.payment",
-            "invoice",
-            inv.id,
-            before,
-            {**state.summary(inv), "payment_id": payment.id, "method": payment.method},
+            inv,
+            InvoicePayment(
+                amount_cents=data["amount_cents"],
+                method=data["method"],
+                source="staff",
+                received_on=data.get("received_on") or state.today(),
+                reference=data.get("reference"),
+            ),
         )
     return inv
 
 
-def refund(invoice_id: int, data: dict) -> Invoice:
+def add_payment(tx, inv: Invoice, payment: InvoicePayment) -> InvoicePayment:
+    """Put ``payment`` on ``inv`` (locked): the paid sum, the status from the money, audited."""
+    payment.invoice_id = inv.id
+    tx.add(payment)
+    before = state.summary(inv)
+    inv.paid_cents += payment.amount_cents
+    state.settle(inv)
+    tx.flush()
+    after = {**state.summary(inv), "payment_id": payment.id, "method": payment.method}
+    if payment.source != "staff":
+        after["source"] = payment.source
+    record(tx, "invoice.payment", "invoice", inv.id, before, after)
+    return payment
+
+
+def refund(invoice_id: int, data: dict, request_key: str | None = None) -> Invoice:
     """Give money back: at most what was paid and not yet refunded (else 422). The refund comes
     with a credit note of the same amount, so nothing becomes due again. It is taken from the
     newest payments first; a card payment's share goes back to the card through Stripe (on the
     connected account) before anything is written, under the invoice's lock: Stripe refusing or
-    down → 503 and nothing recorded. Audited."""
+    down → 503 and nothing recorded. The Stripe idempotency key comes from the request's
+    Idempotency-Key, so a retry after a timeout gets the refund Stripe already made (recorded
+    once, even if its ``charge.refunded`` got here first). Audited."""
     with db.transaction() as tx:
         inv = state.locked(tx, invoice_id)
         if inv.status not in (*state.OPEN, *state.SETTLED):
@@ -119,7 +126,9 @@ def refund(invoice_id: int, data: dict) -> Invoice:
                     account,
                     payment.stripe_payment_intent,
                     share,
-                    f"invoice-refund:{payment.id}:{payment.refunded_cents}:{share}",
+                    f"invoice-refund:{payment.id}:{request_key}"
+                    if request_key
+                    else f"invoice-refund:{payment.id}:{payment.refunded_cents}:{share}",
                     {"invoice_id": str(inv.id), "reason": data["reason"][:200]},
                 ).id
         refund_locked(
@@ -156,10 +165,21 @@ def _allocate(tx, invoice_id: int, amount: int) -> list[tuple[InvoicePayment | N
 
 def refund_locked(
     tx, inv: Invoice, shares: list[tuple[InvoicePayment | None, int, str | None]], reason: str
-) -> CreditNote:
+) -> CreditNote | None:
     """Record a refund on ``inv`` (locked): one credit note of the whole amount (its tax split
     like the invoice's) and one refund row per payment share (with its Stripe refund id)."""
+    known = {
+        rid
+        for rid in tx.scalars(
+            select(InvoiceRefund.stripe_refund_id).where(
+                InvoiceRefund.stripe_refund_id.in_([r for _, _, r in shares if r])
+            )
+        )
+    }
+    shares = [s for s in shares if not (s[2] and s[2] in known)]  # recorded by the webhook
     amount = sum(share for _, share, _ in shares)
+    if amount <= 0:
+        return None
     before = state.summary(inv)
     note = _credit_note(
         tx,

@@ -8,18 +8,32 @@ carry a token, so they travel sealed (``secrets``) and are opened only when the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tenantapp.customers.models import Customer
-from tenantapp.invoices import links
+from tenantapp.invoices import links, state
 from tenantapp.invoices.models import Invoice
 from tenantapp.messaging.service import EmailKind, enqueue_email
 from tenantapp.settings.models import TenantSettings
 from tenantapp.sms import service as sms
 
+
+@dataclass(frozen=True)
+class Message:
+    """One customer e-mail about an invoice, before it is queued (or previewed)."""
+
+    kind: EmailKind
+    to: str
+    context: dict
+    secrets: dict
+
+
 INVOICE_ISSUED = EmailKind("invoice_issued")
 PAYMENT_RECEIPT = EmailKind("payment_receipt")
 PAYMENT_FAILED = EmailKind("payment_failed")
 PAYMENT_ALERT = EmailKind("payment_alert")
-EMAILS = (INVOICE_ISSUED, PAYMENT_RECEIPT, PAYMENT_FAILED, PAYMENT_ALERT)
+INVOICE_OVERDUE = EmailKind("invoice_overdue")
+EMAILS = (INVOICE_ISSUED, PAYMENT_RECEIPT, PAYMENT_FAILED, PAYMENT_ALERT, INVOICE_OVERDUE)
 
 
 def _money(cents: int) -> str:
@@ -45,11 +59,25 @@ def invoice_issued(tx, invoice: Invoice, amount_due_cents: int, send_number: int
             booking_id=invoice.booking_id,
             secrets={"pay_url": links.invoice_url(invoice.id)},
         )
-    to = (invoice.bill_to or {}).get("email") or (customer.email if customer else None)
-    if not to:
+    key = f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else "")
+    return _send(tx, issued_message(tx, invoice, amount_due_cents), key)
+
+
+def _send(tx, message: Message | None, key: str) -> bool:
+    """Queue ``message`` under ``key``; False when there is none (no e-mail address)."""
+    if message is None:
         return False
+    enqueue_email(tx, message.kind, message.to, message.context, key, secrets=message.secrets)
+    return True
+
+
+def issued_message(tx, invoice: Invoice, amount_due_cents: int) -> Message | None:
+    """``invoice_issued``: totals, the links to the invoice and its PDF, the pay link."""
+    to, name = _to(tx, invoice)
+    if not to:
+        return None
     context = {
-        "customer_name": (invoice.bill_to or {}).get("name") or customer.name,
+        "customer_name": name,
         "invoice": {
             "id": str(invoice.id),
             "number": invoice.number,
@@ -64,9 +92,8 @@ def invoice_issued(tx, invoice: Invoice, amount_due_cents: int, send_number: int
     secrets = {"invoice_url": links.invoice_url(invoice.id), "pdf_url": links.pdf_url(invoice.id)}
     if _payable_online(tx, invoice, amount_due_cents):
         secrets["pay_url"] = links.page_url(invoice.id)
-    key = f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else "")
-    enqueue_email(tx, INVOICE_ISSUED, to, context, key, secrets=secrets)
-    return True
+        del context["pay_url"]
+    return Message(INVOICE_ISSUED, to, context, secrets)
 
 
 def _payable_online(tx, invoice: Invoice, amount_due_cents: int) -> bool:
@@ -81,6 +108,12 @@ def _to(tx, invoice: Invoice) -> tuple[str | None, str]:
     return email, bill_to.get("name") or (customer.name if customer else "")
 
 
+def _message(tx, invoice: Invoice, kind: EmailKind, context: dict, secrets: dict):
+    """``kind`` to the invoice's customer (by name), or None without an e-mail address."""
+    to, name = _to(tx, invoice)
+    return Message(kind, to, {"customer_name": name, **context}, secrets) if to else None
+
+
 def _invoice_context(invoice: Invoice, amount_due_cents: int) -> dict:
     return {
         "id": str(invoice.id),
@@ -93,46 +126,30 @@ def _invoice_context(invoice: Invoice, amount_due_cents: int) -> dict:
 
 def payment_receipt(tx, invoice: Invoice, amount_cents: int, payment_intent: str) -> bool:
     """The receipt of a card payment (online or card on file), once per PaymentIntent."""
-    to, name = _to(tx, invoice)
-    if not to:
-        return False
-    due = invoice.total_cents - invoice.credited_cents - invoice.paid_cents + invoice.refunded_cents
+    return _send(
+        tx, receipt_message(tx, invoice, amount_cents), f"payment_receipt:{payment_intent}"
+    )
+
+
+def receipt_message(tx, invoice: Invoice, amount_cents: int) -> Message | None:
     context = {
-        "customer_name": name,
-        "invoice": _invoice_context(invoice, max(due, 0)),
+        "invoice": _invoice_context(invoice, max(state.amount_due(invoice), 0)),
         "amount": _money(amount_cents),
     }
-    enqueue_email(
-        tx,
-        PAYMENT_RECEIPT,
-        to,
-        context,
-        f"payment_receipt:{payment_intent}",
-        secrets={"invoice_url": links.invoice_url(invoice.id)},
-    )
-    return True
+    secrets = {"invoice_url": links.invoice_url(invoice.id)}
+    return _message(tx, invoice, PAYMENT_RECEIPT, context, secrets)
 
 
 def payment_failed(tx, invoice: Invoice, amount_due_cents: int, reason: str, attempt: int) -> bool:
     """The card on file was refused (declined, or the bank wants the customer to confirm): the
     customer gets the pay link; once per attempt."""
-    to, name = _to(tx, invoice)
-    if not to:
-        return False
-    context = {
-        "customer_name": name,
-        "invoice": _invoice_context(invoice, amount_due_cents),
-        "reason": reason,
-    }
-    enqueue_email(
-        tx,
-        PAYMENT_FAILED,
-        to,
-        context,
-        f"payment_failed:{invoice.id}:{attempt}",
-        secrets={"pay_url": links.page_url(invoice.id)},
-    )
-    return True
+    message = failed_message(tx, invoice, amount_due_cents, reason)
+    return _send(tx, message, f"payment_failed:{invoice.id}:{attempt}")
+
+
+def failed_message(tx, invoice: Invoice, amount_due_cents: int, reason: str) -> Message | None:
+    context = {"invoice": _invoice_context(invoice, amount_due_cents), "reason": reason}
+    return _message(tx, invoice, PAYMENT_FAILED, context, {"pay_url": links.page_url(invoice.id)})
 
 
 def staff_alert(tx, invoice: Invoice, kind: str, detail: str, dedupe_key: str) -> bool:
@@ -140,12 +157,33 @@ def staff_alert(tx, invoice: Invoice, kind: str, detail: str, dedupe_key: str) -
     settings = tx.get(TenantSettings, 1)
     if not settings or not settings.contact_email:
         return False
-    customer = tx.get(Customer, invoice.customer_id)
     context = {
         "alert": kind,
         "detail": detail,
         "invoice": {"id": str(invoice.id), "number": invoice.number, "status": invoice.status},
-        "customer_name": (invoice.bill_to or {}).get("name") or (customer.name if customer else ""),
+        "customer_name": _to(tx, invoice)[1],
     }
     enqueue_email(tx, PAYMENT_ALERT, settings.contact_email, context, f"payment_alert:{dedupe_key}")
     return True
+
+
+def invoice_overdue(tx, invoice: Invoice, amount_due_cents: int, days: int, late: int) -> bool:
+    """The dunning e-mail ``days`` (3 or 7) after the due date, with the pay link; once each."""
+    message = overdue_message(tx, invoice, amount_due_cents, late)
+    return _send(tx, message, f"invoice_overdue:{invoice.id}:{days}")
+
+
+def overdue_message(tx, invoice: Invoice, amount_due_cents: int, late: int) -> Message | None:
+    context = {
+        "invoice": {
+            **_invoice_context(invoice, amount_due_cents),
+            "due_date": invoice.due_date.isoformat(),
+        },
+        "days_overdue": late,
+    }
+    secrets = {"invoice_url": links.invoice_url(invoice.id), "pdf_url": links.pdf_url(invoice.id)}
+    if _payable_online(tx, invoice, amount_due_cents):
+        secrets["pay_url"] = links.page_url(invoice.id)
+    else:
+        context["pay_url"] = None
+    return _message(tx, invoice, INVOICE_OVERDUE, context, secrets)

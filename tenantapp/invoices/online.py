@@ -19,7 +19,7 @@ from shared.aftercommit import on_commit
 from shared.errors import Conflict, ServiceUnavailable
 from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
-from tenantapp.invoices import links, notifications, state
+from tenantapp.invoices import links, money, notifications, state
 from tenantapp.invoices.models import Invoice, InvoicePayment
 from tenantapp.payments import cards, stripe_connect
 from tenantapp.payments.models import InvoiceCharge, InvoiceCheckout, Overpayment
@@ -184,36 +184,30 @@ def record_card_payment(
     due = state.amount_due(inv) if inv.status in state.OPEN else 0
     applied = max(min(amount, due), 0)
     excess = amount - applied
-    before = state.summary(inv)
     if applied:
-        payment = InvoicePayment(
-            invoice_id=inv.id,
-            amount_cents=applied,
-            method="card",
-            source=source,
-            received_on=state.today(),
-            reference="Paid online" if source == "online" else "Card on file",
-            stripe_payment_intent=intent,
-            stripe_charge_id=charge_id,
-        )
-        tx.add(payment)
-        inv.paid_cents += applied
-        state.settle(inv)
-        tx.flush()
-        record(
+        money.add_payment(
             tx,
-            "invoice.payment",
-            "invoice",
-            inv.id,
-            before,
-            {**state.summary(inv), "payment_id": payment.id, "method": "card", "source": source},
+            inv,
+            InvoicePayment(
+                amount_cents=applied,
+                method="card",
+                source=source,
+                received_on=state.today(),
+                reference="Paid online" if source == "online" else "Card on file",
+                stripe_payment_intent=intent,
+                stripe_charge_id=charge_id,
+            ),
         )
         notifications.payment_receipt(tx, inv, applied, intent)
-    if inv.status not in state.OPEN:
+    if inv.status not in state.OPEN:  # paid: no (further) attempt on the card on file
         tx.execute(
             update(InvoiceCharge)
             .where(InvoiceCharge.invoice_id == inv.id, InvoiceCharge.status == "pending")
-            .values(status="cancelled", next_attempt_at=None)
+            .values(
+                status="succeeded" if source == "auto_charge" else "cancelled",
+                next_attempt_at=None,
+                in_flight=False,
+            )
         )
     if not excess:
         return "paid"
@@ -250,7 +244,18 @@ def refund_overpayment(account: str, row_id: int, intent: str, amount: int) -> b
             account, intent, amount, f"overpayment:{intent}", {"reason": "overpayment"}
         )
     except ServiceUnavailable:
-        log.warning("overpayment refund failed; staff were alerted", extra={"row": row_id})
+        log.warning("overpayment refund failed; staff are alerted", extra={"row": row_id})
+        with db.transaction() as tx:
+            row = tx.get(Overpayment, row_id)
+            inv = tx.get(Invoice, row.invoice_id)
+            notifications.staff_alert(
+                tx,
+                inv,
+                "overpayment_refund_failed",
+                f"Stripe could not refund the extra {notifications.money(amount)} just now: "
+                f"refund it from your Stripe dashboard (payment {intent}).",
+                f"overpayment_refund_failed:{intent}",
+            )
         return False
     with db.transaction() as tx:
         tx.execute(

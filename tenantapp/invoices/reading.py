@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from shared import db
 from shared.pagination import decode_cursor, page
-from tenantapp.invoices import online, state
+from tenantapp.invoices import autocharge, online, state
 from tenantapp.invoices.models import (
     CreditNote,
     Invoice,
@@ -121,6 +121,7 @@ def view(inv: Invoice, lines: list[InvoiceLine], *, on: date | None = None, deta
     }
     if detail:
         sess = db.session()
+        out["auto_charge"] = autocharge.charge_status(inv.id)
         out["payments"] = list(
             sess.scalars(
                 select(InvoicePayment)

@@ -1,11 +1,11 @@
-from flask import Response, redirect
+from flask import Response, redirect, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.api import link, links, problems
 from shared.auth.guards import public, staff
 from shared.idempotency import idempotent
-from tenantapp.invoices import books, documents, money, reading, schemas, service
+from tenantapp.invoices import books, documents, money, previews, reading, schemas, service
 from tenantapp.invoices import public as public_side
 
 blp = Blueprint("invoices", __name__, url_prefix="/v1", description="Invoices, payments and tax")
@@ -149,7 +149,7 @@ class RecordRefund(MethodView):
     @blp.doc(responses=problems("409"))
     def post(self, data, invoice_id):
         """Refund up to what was paid; a credit note of the same amount comes with it."""
-        return _detail(money.refund(invoice_id, data))
+        return _detail(money.refund(invoice_id, data, request.headers.get("Idempotency-Key")))
 
 
 @blp.route("/admin/invoices/<int:invoice_id>/credit-notes")
@@ -182,6 +182,18 @@ class InvoicePdf(MethodView):
             mimetype="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{filename}"'},
         )
+
+
+@blp.route("/admin/invoices/<int:invoice_id>/messages/preview")
+class InvoiceMessagePreview(MethodView):
+    @staff("finance")
+    @blp.arguments(schemas.MessagePreviewArgs, location="query")
+    @blp.response(200, schemas.MessagePreviewOut)
+    @blp.doc(responses=problems("409"))
+    def get(self, args, invoice_id):
+        """An invoice's customer e-mail (``invoice_issued``, ``payment_receipt``,
+        ``payment_failed``, ``invoice_overdue``) as it would go now; nothing is sent."""
+        return previews.preview(invoice_id, args["template"], args["reason"])
 
 
 # ------------------------------------------------------------------ the customer's side

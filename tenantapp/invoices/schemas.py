@@ -170,12 +170,19 @@ class BillTo(Schema):
     postal_code = fields.String(allow_none=True)
 
 
-class InvoiceOut(Schema):
+class AutoChargeOut(Schema):
+    status = fields.String()
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
+class InvoiceFigures(Schema):
+    """What staff and the customer both see of an invoice."""
+
     id = fields.Integer()
     number = fields.String(allow_none=True)
     status = fields.String()
-    customer_id = fields.Integer()
-    booking_id = fields.Integer(allow_none=True)
     issue_date = fields.Date(allow_none=True)
     due_date = fields.Date(allow_none=True)
     currency = fields.String()
@@ -192,15 +199,21 @@ class InvoiceOut(Schema):
     overdue = fields.Boolean()
     days_overdue = fields.Integer()
     pay_url = fields.String(allow_none=True)
-    disputed = fields.Boolean()
     bill_to = fields.Nested(BillTo)
     notes = fields.String(allow_none=True)
+
+
+class InvoiceOut(InvoiceFigures):
+    customer_id = fields.Integer()
+    booking_id = fields.Integer(allow_none=True)
+    disputed = fields.Boolean()
     void_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()
     issued_at = fields.DateTime(allow_none=True)
     payments = fields.List(fields.Nested(PaymentOut))
     refunds = fields.List(fields.Nested(RefundOut))
     credit_notes = fields.List(fields.Nested(CreditNoteOut))
+    auto_charge = fields.Nested(AutoChargeOut, allow_none=True)
 
 
 class InvoicePage(Schema):
@@ -237,37 +250,38 @@ class InvoiceCompanyOut(Schema):
     registrations = fields.List(fields.Dict())
 
 
-class PublicInvoiceOut(Schema):
+class PublicInvoiceOut(InvoiceFigures):
     """What the customer's invoice page shows (no staff-only fields)."""
 
-    id = fields.Integer()
-    number = fields.String(allow_none=True)
-    status = fields.String()
-    issue_date = fields.Date(allow_none=True)
-    due_date = fields.Date(allow_none=True)
-    currency = fields.String()
-    prices_include_tax = fields.Boolean()
-    lines = fields.List(fields.Nested(LineOut))
-    subtotal_cents = fields.Integer()
-    tax_cents = fields.Integer()
-    taxes = fields.List(fields.Nested(TaxOut))
-    total_cents = fields.Integer()
-    paid_cents = fields.Integer()
-    refunded_cents = fields.Integer()
-    credited_cents = fields.Integer()
-    amount_due_cents = fields.Integer()
-    overdue = fields.Boolean()
-    days_overdue = fields.Integer()
-    bill_to = fields.Nested(BillTo)
-    notes = fields.String(allow_none=True)
     footer = fields.String(allow_none=True)
     payments = fields.List(fields.Nested(PublicPaymentOut))
     credit_notes = fields.List(fields.Nested(PublicCreditNoteOut))
     company = fields.Nested(InvoiceCompanyOut)
     can_pay = fields.Boolean()
-    pay_url = fields.String(allow_none=True)
     pdf_url = fields.String()
 
 
 class InvoiceCheckoutOut(Schema):
     checkout_url = fields.String()
+
+
+class MessagePreviewArgs(Schema):
+    template = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("invoice_issued", "payment_receipt", "payment_failed", "invoice_overdue")
+        ),
+    )
+    reason = fields.String(
+        load_default="card_declined",
+        validate=validate.OneOf(("card_declined", "authentication_required")),
+    )
+
+
+class MessagePreviewOut(Schema):
+    template = fields.String()
+    channel = fields.String()
+    to = fields.String()
+    subject = fields.String()
+    text = fields.String()
+    html = fields.String()

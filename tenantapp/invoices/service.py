@@ -19,7 +19,7 @@ from shared.errors import Conflict, field_error
 from tenantapp.audit.service import record
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, Property
-from tenantapp.invoices import money, notifications, numbering, state, tax
+from tenantapp.invoices import autocharge, dunning, money, notifications, numbering, state, tax
 from tenantapp.invoices.from_booking import booking_lines
 from tenantapp.invoices.models import (
     Invoice,
@@ -241,6 +241,8 @@ def issue_locked(tx, inv: Invoice) -> None:
     state.settle(inv)
     record(tx, "invoice.issue", "invoice", inv.id, {"status": "DRAFT"}, state.summary(inv))
     notifications.invoice_issued(tx, inv, state.amount_due(inv))
+    autocharge.schedule(tx, inv)  # the card on file, when the customer pays that way
+    dunning.schedule(tx, inv)
 
 
 def void(invoice_id: int, reason: str) -> Invoice:

@@ -107,6 +107,35 @@ def dispute_created(tx, obj: dict) -> str:
     return "disputed"
 
 
+def dispute_closed(tx, obj: dict) -> str:
+    """A dispute was decided: won → the flag is cleared; lost → the flag stays and staff are
+    told the bank took the money back (they decide: credit the invoice, or ask to be paid)."""
+    inv = tx.scalar(select(Invoice).where(Invoice.dispute_id == obj.get("id")).with_for_update())
+    if inv is None:
+        payment = _payment_of(tx, obj.get("payment_intent"))
+        if payment is not None:
+            raise online.NotYetRecorded("The dispute's opening is not recorded yet.")
+        return "unknown_dispute"
+    status = obj.get("status")
+    record(tx, "invoice.dispute_closed", "invoice", inv.id, None, {"status": status})
+    if status == "won":
+        inv.disputed_at = None
+        return "dispute_won"
+    if status == "lost":
+        amount = int(obj.get("amount") or 0)
+        notifications.staff_alert(
+            tx,
+            inv,
+            "dispute_lost",
+            f"The bank decided the dispute for the customer and took back "
+            f"{notifications.money(amount)}. The invoice still shows it paid: credit it, or ask "
+            "the customer to pay another way and record it.",
+            f"dispute_lost:{obj.get('id')}",
+        )
+        return "dispute_lost"
+    return "ignored"
+
+
 def intent_succeeded(tx, obj: dict) -> str:
     """An off-session charge succeeded (the job records it too; whichever comes first wins)."""
     if (obj.get("metadata") or {}).get("purpose") != "auto_charge":

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import db
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
@@ -30,6 +30,13 @@ CARD_SETUP = EmailKind("card_setup")
 EMAILS = (CARD_SETUP,)
 SALT = "cleanplane.card-setup"
 LINK_MAX_AGE_SECONDS = 14 * 24 * 3600
+
+
+class CustomerNotKnownYet(ServiceUnavailable):
+    """A card saved on a Stripe Customer this tenant has not linked yet (the deposit Checkout's
+    completion, which names it, may come after): nothing stored, 503, Stripe redelivers."""
+
+    code = "customer_not_known_yet"
 
 
 def card_of(sess, customer_id: int) -> CardOnFile | None:
@@ -91,7 +98,7 @@ def payment_method_attached(tx, obj: dict) -> str:
     if row is None:
         customer_id = (obj.get("metadata") or {}).get("customer_id")
         if not (customer_id and str(customer_id).isdigit()):
-            return "unknown_customer"
+            raise CustomerNotKnownYet("This card's customer is not linked yet.")
         if tx.get(Customer, int(customer_id)) is None:
             return "unknown_customer"
         remember_customer(tx, int(customer_id), obj["customer"])

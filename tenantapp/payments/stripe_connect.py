@@ -25,6 +25,20 @@ def _opts(account: str, key: str | None = None) -> dict:
     return opts
 
 
+def _one_line(currency: str, amount_cents: int, name: str) -> list[dict]:
+    """Checkout's line items for one amount (a deposit, what is due on an invoice)."""
+    return [
+        {
+            "quantity": 1,
+            "price_data": {
+                "currency": currency.lower(),
+                "unit_amount": amount_cents,
+                "product_data": {"name": name},
+            },
+        }
+    ]
+
+
 def create_account(tenant_id: str, email: str | None) -> Any:
     client = stripe_api.stripe_client()
     params = {"type": "express", "metadata": {"tenant_id": tenant_id}}
@@ -67,16 +81,7 @@ def create_deposit_session(
     client = stripe_api.stripe_client()
     params: dict[str, Any] = {
         "mode": "payment",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": currency.lower(),
-                    "unit_amount": amount_cents,
-                    "product_data": {"name": description},
-                },
-            }
-        ],
+        "line_items": _one_line(currency, amount_cents, description),
         "metadata": {"booking_id": str(booking_id), "tenant_id": tenant_id},
         # The card paying the deposit is kept for later invoices (card on file, SPEC §5.11).
         "payment_intent_data": {
@@ -114,16 +119,7 @@ def create_invoice_session(
     meta = {"invoice_id": str(invoice_id), "tenant_id": tenant_id}
     params: dict[str, Any] = {
         "mode": "payment",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": currency.lower(),
-                    "unit_amount": amount_cents,
-                    "product_data": {"name": description},
-                },
-            }
-        ],
+        "line_items": _one_line(currency, amount_cents, description),
         "metadata": meta,
         "payment_intent_data": {"metadata": meta},
         "success_url": return_url,

@@ -143,6 +143,21 @@ TENANT_CONTEXTS = {
         "customer_name": "Grace",
     },
     "card_setup": {"customer_name": "Grace", "setup_url": "https://x/card-setup?token=t"},
+    "invoice_overdue": {
+        "customer_name": "Grace",
+        "invoice": {
+            "id": "7",
+            "number": "INV-2027-000001",
+            "currency": "CAD",
+            "total": "110.25",
+            "amount_due": "110.25",
+            "due_date": "2027-01-15",
+        },
+        "days_overdue": 3,
+        "pay_url": "https://x/invoices/7?token=t",
+        "invoice_url": "https://x/invoices/7?token=t",
+        "pdf_url": "https://x/invoices/7/pdf?token=t",
+    },
 }
 
 

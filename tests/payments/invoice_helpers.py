@@ -18,6 +18,16 @@ def token_of(inv: dict) -> str:
     return parse_qs(urlsplit(inv["pay_url"]).query)["token"][0]
 
 
+def same_invoice_link(client, tenant, url: str, inv: dict) -> bool:
+    """``url`` is this invoice's page link and its token opens the invoice (tokens carry their
+    signing time, so two links made a second apart differ in the token only)."""
+    page = f"/t/{tenant.slug}/invoices/{inv['id']}?token="
+    if page not in url or url.split("?token=")[0] != inv["pay_url"].split("?token=")[0]:
+        return False
+    token = parse_qs(urlsplit(url).query)["token"][0]
+    return client.get(public_url(tenant, inv, token=token)).status_code == 200
+
+
 def public_url(tenant, inv: dict, tail: str = "", token: str | None = None) -> str:
     return tenant.url(f"/invoices/{inv['id']}{tail}?token={token or token_of(inv)}")
 
@@ -43,4 +53,4 @@ def completed(client, account, inv, session, intent, amount, event_id=None, cust
     return post_connect_event(client, "checkout.session.completed", obj, account, event_id=event_id)
 
 
-__all__ = ["customer_id", "issued", "line", "manual_invoice", "post"]
+__all__ = ["customer_id", "issued", "line", "manual_invoice", "post", "same_invoice_link"]

@@ -195,3 +195,36 @@ def test_events_for_another_tenants_invoice_change_nothing_here(client, connecte
     assert resp.get_json()["outcome"] == "unknown_invoice", obj_for_unknown
     assert get(client, t, f"/admin/invoices/{inv['id']}")["paid_cents"] == 0
     assert get(client, tenant, f"/admin/invoices/{mine['id']}")["paid_cents"] == 0
+
+
+def test_an_excess_stripe_cannot_refund_is_a_second_alert(client, connected, stripe_stub):
+    tenant, account = connected
+    inv = issued(client, tenant, 10000)
+    url = pay(client, tenant, inv).get_json()["checkout_url"]
+    _cash(client, tenant, inv, 10000)
+    stripe_stub.fail_next(10)
+    resp = completed(client, account, inv, session_id(url), "pi_nofund", 10000)
+    assert resp.status_code == 200 and resp.get_json()["outcome"] == "refund_after_paid"
+    assert sorted(_alerts(client, tenant)) == [
+        "payment_alert:overpayment:pi_nofund",
+        "payment_alert:overpayment_refund_failed:pi_nofund",
+    ]
+    assert get(client, tenant, f"/admin/invoices/{inv['id']}")["status"] == "PAID"
+
+
+def test_a_dispute_won_clears_the_flag_and_a_lost_one_alerts_staff(client, connected):
+    tenant, account = connected
+    for intent, outcome in (("pi_won", "won"), ("pi_lost", "lost")):
+        inv = issued(client, tenant, 10000)
+        url = pay(client, tenant, inv).get_json()["checkout_url"]
+        completed(client, account, inv, session_id(url), intent, 10000)
+        dispute = {"id": f"dp_{outcome}", "payment_intent": intent, "amount": 10000}
+        post_connect_event(client, "charge.dispute.created", dispute, account)
+        closed = post_connect_event(
+            client, "charge.dispute.closed", {**dispute, "status": outcome}, account
+        )
+        assert closed.get_json()["outcome"] == f"dispute_{outcome}"
+        view = get(client, tenant, f"/admin/invoices/{inv['id']}")
+        assert view["disputed"] is (outcome == "lost") and view["status"] == "PAID"
+    assert "payment_alert:dispute_lost:dp_lost" in _alerts(client, tenant)
+    assert "payment_alert:dispute_lost:dp_won" not in _alerts(client, tenant)
