@@ -1,8 +1,8 @@
 """Dunning: how far each invoice's overdue e-mails have gone (0 none, 1 the 3-day one, 2 the
 7-day one)
 
-Revision ID: t0020b_invoice_dunning
-Revises: t0020_payments
+Revision ID: t0025_invoice_dunning
+Revises: t0024_search_speed
 Create Date: 2026-12-06 07:50:00
 
 Offline-safe (DDL only): one column with a default (no table rewrite on PostgreSQL ≥ 11).
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "t0020b_invoice_dunning"
-down_revision: str | Sequence[str] | None = "t0020_payments"
+revision: str = "t0025_invoice_dunning"
+down_revision: str | Sequence[str] | None = "t0024_search_speed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
