@@ -262,7 +262,7 @@ def _cents(text: str):
     return value
 
 
-def _booking_body(values: dict) -> dict:
+def _booking_body(values: dict, home: dict | None = None) -> dict:
     body: dict = {
         "customer_id": forms.number(values.get("customer_id", "")),
         "property_id": forms.number(values.get("property_id", "")),
@@ -278,11 +278,16 @@ def _booking_body(values: dict) -> dict:
         body["duration_minutes"] = forms.number(values["duration_minutes"])
     if values.get("team_id"):
         body["team_id"] = forms.number(values["team_id"])
-    if values.get("beds") or values.get("baths"):
+    service_type = values.get("service_type") or "standard"
+    if values.get("beds") or values.get("baths") or service_type != "standard":
+        # The form prices another job than the property's default one-time standard clean: what
+        # was left empty comes from the property's home details, as the API's default does.
+        home = home or {}
+        beds, baths = values.get("beds", ""), values.get("baths", "")
         body["estimate_request"] = {
-            "beds": forms.number(values.get("beds", "")),
-            "baths": forms.decimal(values.get("baths", "")),
-            "service_type": values.get("service_type") or "standard",
+            "beds": forms.number(beds) if beds else home.get("beds", ""),
+            "baths": forms.decimal(baths) if baths else home.get("baths", ""),
+            "service_type": service_type,
         }
     if values.get("price_override"):
         body["price_override_cents"] = _cents(values["price_override"])
@@ -334,6 +339,18 @@ def new_booking():
     return _new_page(values, find=find)
 
 
+def _home(values: dict) -> dict | None:
+    """The home details of the chosen property of the chosen customer (None when unknown)."""
+    cid, pid = (
+        forms.number(values.get("customer_id", "")),
+        forms.number(values.get("property_id", "")),
+    )
+    if not isinstance(cid, int) or not isinstance(pid, int):
+        return None
+    prop = db.session().get(Property, pid)
+    return prop.home if prop is not None and prop.customer_id == cid else None
+
+
 @blp.post("/bookings/new")
 @console_page("dispatch")
 def create_booking():
@@ -343,7 +360,7 @@ def create_booking():
         override_availability=forms.text("override_availability"),
     )
     try:
-        data = forms.load(schemas.StaffBookingIn(), _booking_body(values))
+        data = forms.load(schemas.StaffBookingIn(), _booking_body(values, _home(values)))
         created = staff_bookings.create_staff_booking(data)
     except AppError as exc:
         if exc.status == 404 and not exc.extra.get("errors"):
