@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from shared import db
 from tenantapp.bookings.crews import crews_of
-from tenantapp.bookings.models import Booking
+from tenantapp.bookings.models import Booking, BookingWorker
 from tenantapp.customers.models import Customer, Property
 from tenantapp.invoices.models import Invoice
 from tenantapp.invoices.state import OPEN
@@ -64,6 +64,7 @@ def blocks(
     *,
     statuses=("PENDING", "CONFIRMED", "DONE"),
     limit: int = BOARD_LIMIT,
+    with_crews: bool = False,
 ) -> list[Block]:
     """Bookings starting in [start, end) with their customer's name and address, by start."""
     stmt = (
@@ -78,7 +79,7 @@ def blocks(
         stmt = stmt.where(Booking.status.in_(statuses))
     sess = db.session()
     rows = sess.execute(stmt).all()
-    crews = crews_of(sess, [b.id for b, _, _ in rows]) if rows else {}
+    crews = crews_of(sess, [b.id for b, _, _ in rows]) if rows and with_crews else {}
     return [
         Block(
             id=b.id,
@@ -142,8 +143,29 @@ def today() -> dict:
     by_team: dict[int | None, Counter] = {}
     for job in jobs:
         by_team.setdefault(job.team_id, Counter())[job.status] += 1
-    week_start, week_end = day_bounds(day, 7, zone)
-    upcoming = [b for b in blocks(start, week_end, zone, statuses=LIVE) if not b.worker_ids]
+    week_end = day_bounds(day, 7, zone)[1]
+    no_crew = (
+        Booking.starts_at >= start,
+        Booking.starts_at < week_end,
+        Booking.status.in_(LIVE),
+        ~select(BookingWorker.booking_id).where(BookingWorker.booking_id == Booking.id).exists(),
+    )
+    unassigned_count = sess.scalar(select(func.count()).select_from(Booking).where(*no_crew))
+    upcoming = [
+        {
+            "id": r.id,
+            "starts_local": r.starts_at.astimezone(zone),
+            "team_id": r.team_id,
+            "customer_name": r.name,
+        }
+        for r in sess.execute(
+            select(Booking.id, Booking.starts_at, Booking.team_id, Customer.name)
+            .join(Customer, Customer.id == Booking.customer_id)
+            .where(*no_crew)
+            .order_by(Booking.starts_at, Booking.id)
+            .limit(LIST_LIMIT)
+        )
+    ]
     conflicts = plans.conflicts(day, day + timedelta(days=14), zone)
     deposits = list(
         sess.execute(
@@ -180,8 +202,8 @@ def today() -> dict:
         "by_team": sorted(
             by_team.items(), key=lambda kv: (kv[0] is None, names.get(kv[0], ""), kv[0] or 0)
         ),
-        "unassigned": upcoming[:LIST_LIMIT],
-        "unassigned_count": len(upcoming),
+        "unassigned": upcoming,
+        "unassigned_count": unassigned_count or 0,
         "conflicts": conflicts[:LIST_LIMIT],
         "conflict_count": len(conflicts),
         "deposits": [

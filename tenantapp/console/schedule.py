@@ -123,7 +123,13 @@ def board(day: date, view: str) -> dict:
         "days": [day + timedelta(days=i) for i in range(days)],
         "hours": list(range(FIRST_HOUR, LAST_HOUR)),
         "slots": [
-            (i, (datetime.combine(day, time(FIRST_HOUR)) + timedelta(minutes=30 * i)))
+            (
+                i,
+                f"{day.isoformat()}T"
+                + (datetime.combine(day, time(FIRST_HOUR)) + timedelta(minutes=30 * i)).strftime(
+                    "%H:%M"
+                ),
+            )
             for i in range(COLUMNS)
         ],
         "teams": teams,
