@@ -66,7 +66,9 @@ def test_a_dispatchers_morning(page, live, watch):
     expect(page.get_by_text(f"Booking #{booking_id} moved.")).to_be_visible()
     expect(page.locator(f'.block[data-booking="{booking_id}"]')).to_contain_text("5:00 PM")
     south = made["teams"]["South"]
-    target = page.locator(f'.slot[data-team="{south}"][data-starts="{day.isoformat()}T17:30"]')
+    target = page.locator(
+        f'.lane[data-team="{south}"] .slot[data-starts="{day.isoformat()}T17:30"]'
+    )
     page.locator(f'.block[data-booking="{booking_id}"]').drag_to(target)
     expect(page.get_by_text(f"Booking #{booking_id} moved.")).to_be_visible()
     moved = page.locator(f'.block[data-booking="{booking_id}"]')
