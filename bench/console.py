@@ -128,7 +128,7 @@ def sign_in(client, slug: str, email: str) -> None:
     assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
 
 
-def run(n: int, keep: bool = False) -> dict:
+def run(n: int, keep: bool = False, profile: str | None = None) -> dict:
     from werkzeug.test import Client
     from werkzeug.wrappers import Response
 
@@ -225,6 +225,16 @@ def run(n: int, keep: bool = False) -> dict:
             resp = client.get(url)
             if resp.status_code != 200:
                 raise RuntimeError(f"{url}: {resp.status_code} {resp.get_data()[:300]}")
+        if profile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
+            for _ in range(n):
+                client.get(pages[profile])
+            prof.disable()
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
         baseline = []
         for _ in range(n):
             t0 = time.perf_counter()
@@ -300,10 +310,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 requests per page")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--profile", help="print a cProfile of one page (e.g. schedule_week)")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     n = 10 if args.quick else 30
-    result = run(n, args.keep)
+    result = run(n, args.keep, args.profile)
     for name, page in result["figures"]["pages"].items():
         print(f"console {name} p95_ms={page['p95_ms']} p50_ms={page['p50_ms']}")
     print(f"console worst p95_ms={result['figures']['worst_p95_ms']}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import g, redirect, request, url_for
+from markupsafe import Markup
 
 from shared.errors import AppError
 from shared.web.pages import render_page
@@ -80,8 +81,33 @@ def _parse(day_text: str, view: str) -> tuple[date, str, str | None]:
     return day, view, problem
 
 
-def board(day: date, view: str) -> dict:
-    zone = tenant_zone()
+_BLOCK = Markup(
+    '<a class="block {status}" href="{href}"><strong>{name}</strong>'
+    "<span>{service} · {start}</span></a>"
+)
+
+
+def _clock(moment: datetime) -> str:
+    return moment.strftime("%I:%M %p").lstrip("0")
+
+
+def week_cell(blocks: list, booking_base: str, services: dict) -> Markup:
+    """One team-day cell of the week board as HTML, built here rather than in a Jinja loop: a
+    week of a busy company is ~1 000 blocks, and Markup.format escapes every value it puts in."""
+    return Markup("").join(
+        _BLOCK.format(
+            status=b.status.lower(),
+            href=f"{booking_base}{b.id}",
+            name=b.customer_name,
+            service=services.get(b.service_type, b.service_type),
+            start=_clock(b.starts_local),
+        )
+        for b in blocks
+    )
+
+
+def board(day: date, view: str, zone=None) -> dict:
+    zone = zone or tenant_zone()
     days = 7 if view == "week" else 1
     start, end = overview.day_bounds(day, days, zone)
     teams = overview.teams()
@@ -139,6 +165,7 @@ def board(day: date, view: str) -> dict:
 def _page(day: date, view: str, status=200, problem=None, errors=None, values=None):
     g.console_section = "console.schedule"
     step = 7 if view == "week" else 1
+    zone = tenant_zone()
     return render_page(
         "console/schedule.html",
         status=status,
@@ -146,12 +173,13 @@ def _page(day: date, view: str, status=200, problem=None, errors=None, values=No
         view=view,
         prev_day=day - timedelta(days=step),
         next_day=day + timedelta(days=step),
-        today=overview.local_today(),
+        today=overview.local_today(zone),
         problem=problem,
         errors=errors or {},
         values=values or {},
         moved=request.args.get("moved", "")[:19],
-        **board(day, view),
+        week_cell=week_cell,
+        **board(day, view, zone),
     )
 
 

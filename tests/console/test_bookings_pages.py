@@ -293,3 +293,17 @@ def test_part_two_sections_say_coming_soon(client, tenant):
         page = client.get(console(tenant, f"/{name}"))
         assert page.status_code == 200 and "Coming soon" in page.text
         assert 'aria-current="page"' in page.text
+
+
+def test_names_are_escaped_on_both_boards(client, tenant):
+    from tests.customers.helpers import make_customer, make_property
+
+    customer = make_customer(client, tenant, name='<img src=x onerror="alert(1)">')
+    prop = make_property(client, tenant, customer["id"], home={"beds": 1, "baths": 1})
+    day = monday()
+    assert staff_book(client, tenant, customer, prop, day, "10:00").status_code == 201
+    signed_in(client, tenant)
+    for view in ("day", "week"):
+        page = client.get(console(tenant, f"/schedule?day={day.isoformat()}&view={view}"))
+        assert "<img src=x" not in page.text
+        assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page.text
