@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from shared import db
 from tenantapp.bookings.crews import crews_of
 from tenantapp.bookings.models import Booking, BookingWorker
-from tenantapp.customers.models import Customer, Property
+from tenantapp.customers.models import Customer
 from tenantapp.invoices.models import Invoice
 from tenantapp.invoices.state import OPEN
 from tenantapp.leads.models import Lead
@@ -41,7 +41,6 @@ class Block:
     starts_local: datetime
     ends_local: datetime
     duration_minutes: int
-    address: str | None
     plan_id: int | None
     worker_ids: tuple[int, ...] = ()
 
@@ -81,10 +80,8 @@ def blocks(
             Booking.duration_minutes,
             Booking.plan_id,
             Customer.name,
-            Property.address,
         )
         .join(Customer, Customer.id == Booking.customer_id)
-        .outerjoin(Property, Property.id == Booking.property_id)
         .where(Booking.starts_at >= start, Booking.starts_at < end)
         .order_by(Booking.starts_at, Booking.id)
         .limit(limit)
@@ -105,7 +102,6 @@ def blocks(
             starts_local=r.starts_at.astimezone(zone),
             ends_local=r.ends_at.astimezone(zone),
             duration_minutes=r.duration_minutes,
-            address=r.address,
             plan_id=r.plan_id,
             worker_ids=tuple(crews.get(r.id, ())),
         )
