@@ -154,3 +154,27 @@ def test_a_viewer_reads_but_cannot_create(client, runtime, tenant):
     assert client.get(console(tenant, "/customers/new")).status_code == 403
     resp = post_form(client, console(tenant, "/customers/new"), {"name": "X"}, token=token)
     assert resp.status_code == 403 and "dispatch permission" in resp.text
+
+
+def test_other_modules_can_show_banners_on_every_console_page(client, tenant, wsgi_app):
+    """The owner's "verify your e-mail" banner comes from another module's context processor."""
+    app = wsgi_app.tenant_app
+    app.template_context_processors[None].append(
+        lambda: {
+            "console_banners": [
+                {
+                    "kind": "",
+                    "text": "Verify <b>your</b> e-mail.",
+                    "link_url": "/v1/x",
+                    "link_text": "Resend",
+                }
+            ]
+        }
+    )
+    try:
+        signed_in(client, tenant)
+        page = client.get(console(tenant, "/customers"))
+        assert "Verify &lt;b&gt;your&lt;/b&gt; e-mail." in page.text
+        assert '<a href="/v1/x">Resend</a>' in page.text
+    finally:
+        app.template_context_processors[None].pop()
