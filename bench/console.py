@@ -310,6 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 requests per page")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--profile", help="print a cProfile of one page (e.g. schedule_week)")
     args = parser.parse_args()
     logging.disable(logging.INFO)
@@ -320,8 +321,9 @@ def main() -> None:
     print(f"console worst p95_ms={result['figures']['worst_p95_ms']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, default=str))
-    command = ".venv/bin/python bench/console.py" + (" --quick" if args.quick else "")
-    replace_section(SECTION, docs_section(result, command))
+    if not args.no_docs:
+        command = ".venv/bin/python bench/console.py" + (" --quick" if args.quick else "")
+        replace_section(SECTION, docs_section(result, command))
 
 
 if __name__ == "__main__":
