@@ -178,3 +178,22 @@ def test_other_modules_can_show_banners_on_every_console_page(client, tenant, ws
         assert '<a href="/v1/x">Resend</a>' in page.text
     finally:
         app.template_context_processors[None].pop()
+
+
+def test_the_customer_page_lists_invoices_and_plans(client, tenant):
+    customer, prop = customer_with_property(client, tenant)
+    booked = staff_book(client, tenant, customer, prop, monday(), skip_deposit=True).get_json()
+    done = client.post(
+        tenant.url(f"/admin/bookings/{booked['id']}/complete"), headers=tenant.headers
+    )
+    assert done.status_code == 200
+    invoices = client.get(
+        tenant.url(f"/admin/invoices?customer_id={customer['id']}"), headers=tenant.headers
+    ).get_json()["items"]
+    assert invoices
+    signed_in(client, tenant)
+    page = client.get(console(tenant, f"/customers/{customer['id']}"))
+    assert page.status_code == 200
+    label = invoices[0]["number"] or "Draft"
+    assert f"<strong>{label}</strong>" in page.text
+    assert "No recurring plan." in page.text
