@@ -16,7 +16,7 @@ from sqlalchemy import select
 from shared import db
 from shared.errors import AppError
 from shared.web.pages import render_page
-from tenantapp.bookings import lifecycle, schemas, service
+from tenantapp.bookings import crews, lifecycle, schemas, service
 from tenantapp.bookings import staff as staff_bookings
 from tenantapp.bulk import service as bulk
 from tenantapp.bulk.actions import BOOKING_ACTIONS
@@ -30,6 +30,7 @@ from tenantapp.invoices import service as invoices
 from tenantapp.pricing.config import SERVICE_TYPES
 from tenantapp.search import service as search
 from tenantapp.settings.service import local_day_start, tenant_zone
+from tenantapp.workers import service as workers
 
 PAGE_SIZE = 50
 STATUSES = ("PENDING", "CONFIRMED", "DONE", "CANCELLED", "SKIPPED")
@@ -136,6 +137,7 @@ def _booking_page(booking_id: int, status=200, errors=None, summary=None, done=N
         local=local,
         ends_local=booking.ends_at.astimezone(zone),
         teams=overview.teams(),
+        workers=workers.list_workers({"limit": 200, "active": True})["items"],
         errors=errors or {},
         summary=summary,
         done=done or request.args.get("done"),
@@ -193,6 +195,22 @@ def cancel(booking_id: int):
         errors, summary = forms.field_errors(exc, ("reason",))
         return _booking_page(booking_id, exc.status, errors, summary)
     return _done(booking_id, "cancelled")
+
+
+@blp.post("/bookings/<int:booking_id>/crew")
+@console_page("dispatch")
+def crew(booking_id: int):
+    """``POST /admin/bookings/{id}/workers``: the crew (1..6 active workers)."""
+    ids = [forms.number(v) for v in request.form.getlist("worker_ids")[:20]]
+    try:
+        data = forms.load(schemas.CrewIn(), {"worker_ids": ids})
+        crews.set_crew(booking_id, data["worker_ids"])
+    except AppError as exc:
+        if exc.status == 404 and not exc.extra.get("errors"):
+            raise
+        errors, summary = forms.field_errors(exc, ("worker_ids",))
+        return _booking_page(booking_id, exc.status, errors, summary)
+    return _done(booking_id, "crew")
 
 
 def move_from_form(booking_id: int, values: dict | None = None) -> None:

@@ -307,3 +307,21 @@ def test_names_are_escaped_on_both_boards(client, tenant):
         page = client.get(console(tenant, f"/schedule?day={day.isoformat()}&view={view}"))
         assert "<img src=x" not in page.text
         assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page.text
+
+
+def test_set_the_crew_from_the_booking_page(client, tenant):
+    from tests.workforce.helpers import make_worker
+
+    customer, prop = customer_with_property(client, tenant)
+    booked = staff_book(client, tenant, customer, prop, monday()).get_json()
+    worker = make_worker(client, tenant)
+    token = signed_in(client, tenant)
+    page = client.get(console(tenant, f"/bookings/{booked['id']}"))
+    assert f'name="worker_ids" value="{worker.id}"' in page.text
+    url = console(tenant, f"/bookings/{booked['id']}/crew")
+    empty = post_form(client, url, {}, token=token)
+    assert empty.status_code == 422 and 'id="crew-error" aria-live="polite">' in empty.text
+    ok = post_form(client, url, {"worker_ids": [str(worker.id)]}, token=token)
+    assert ok.status_code == 303
+    api = client.get(tenant.url(f"/admin/bookings/{booked['id']}"), headers=tenant.headers)
+    assert api.get_json()["worker_ids"] == [worker.id]

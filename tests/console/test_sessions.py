@@ -46,7 +46,8 @@ def test_sign_in_sets_an_httponly_lax_cookie_on_the_console_path(client, tenant)
     assert "Secure" not in cookie  # APP_ENV=test; prod adds it (test_cookie_is_secure_in_prod)
     today = client.get(console(tenant, "/"))
     assert today.status_code == 200
-    assert ">Today</a>" in today.text and 'for="console-q">Search</label>' in today.text
+    assert ">Today</a>" in today.text
+    assert 'for="console-q" class="visually-hidden">Search</label>' in today.text
 
 
 def test_every_cookie_the_console_sets_is_httponly(client, tenant):
