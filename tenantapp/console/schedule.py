@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import g, redirect, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from shared.errors import AppError
 from shared.web.pages import render_page
@@ -81,29 +81,22 @@ def _parse(day_text: str, view: str) -> tuple[date, str, str | None]:
     return day, view, problem
 
 
-_BLOCK = Markup(
-    '<a class="block {status}" href="{href}"><strong>{name}</strong>'
-    "<span>{service} · {start}</span></a>"
-)
-
-
 def _clock(moment: datetime) -> str:
     return moment.strftime("%I:%M %p").lstrip("0")
 
 
 def week_cell(blocks: list, booking_base: str, services: dict) -> Markup:
     """One team-day cell of the week board as HTML, built here rather than in a Jinja loop: a
-    week of a busy company is ~1 000 blocks, and Markup.format escapes every value it puts in."""
-    return Markup("").join(
-        _BLOCK.format(
-            status=b.status.lower(),
-            href=f"{booking_base}{b.id}",
-            name=b.customer_name,
-            service=services.get(b.service_type, b.service_type),
-            start=_clock(b.starts_local),
-        )
+    week of a busy company is ~1 000 blocks, and ``Markup.format`` costs ~0.1 ms a block. Every
+    interpolated value goes through ``escape`` (test_names_are_escaped_on_both_boards)."""
+    html = "".join(
+        f'<a class="block {escape(b.status.lower())}" href="{escape(booking_base)}{int(b.id)}">'
+        f"<strong>{escape(b.customer_name)}</strong>"
+        f"<span>{escape(services.get(b.service_type, b.service_type))} · "
+        f"{escape(_clock(b.starts_local))}</span></a>"
         for b in blocks
     )
+    return Markup(html)  # noqa: S704 (every value above is escaped)
 
 
 def board(day: date, view: str, zone=None) -> dict:
