@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import g, redirect, request, url_for
-from sqlalchemy import select
 
 from shared import db
 from shared.errors import AppError
@@ -39,11 +38,7 @@ FILTERS = ("from", "to", "status", "team_id")
 
 
 def _names(bookings) -> dict[int, str]:
-    ids = {b.customer_id for b in bookings}
-    if not ids:
-        return {}
-    rows = db.session().execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
-    return dict(rows.all())
+    return overview.customer_names(db.session(), {b.customer_id for b in bookings})
 
 
 def _list_page(status: int = 200, bulk_result=None, bulk_errors=None, bulk_summary=None):
