@@ -242,15 +242,19 @@ def run(n: int, keep: bool = False, profile: str | None = None) -> dict:
             baseline.append((time.perf_counter() - t0) * 1000)
         per_page: dict[str, dict] = {}
         for name, url in pages.items():
-            samples = []
+            samples, cpu = [], []
             for _ in range(n):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 resp = client.get(url)
                 samples.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
                 assert resp.status_code == 200, (url, resp.status_code)
             per_page[name] = {
                 "p50_ms": round(statistics.median(samples), 2),
                 "p95_ms": p95(samples),
+                # CPU this process spent (app code, templates, drivers), without the time spent
+                # waiting for a core on a loaded machine or for Postgres.
+                "cpu_p95_ms": p95(cpu),
                 "bytes": len(resp.get_data()),
             }
         figures = {
@@ -284,7 +288,7 @@ def run(n: int, keep: bool = False, profile: str | None = None) -> dict:
 def docs_section(result: dict, command: str) -> str:
     f, env = result["figures"], result["env"]
     rows = "\n".join(
-        f"| {name} | {p['p50_ms']} | {p['p95_ms']} | {p['bytes']:,} |"
+        f"| {name} | {p['p50_ms']} | {p['p95_ms']} | {p['cpu_p95_ms']} | {p['bytes']:,} |"
         for name, p in f["pages"].items()
     )
     verdict = "meets" if f["worst_p95_ms"] <= TARGET_P95_MS else "misses"
@@ -295,8 +299,8 @@ def docs_section(result: dict, command: str) -> str:
 requests per page through the whole WSGI stack in-process, signed in with the console cookie.
 Target p95 ≤ {TARGET_P95_MS:.0f} ms per page: the worst page {verdict} it at {f["worst_p95_ms"]} ms.
 
-| page | p50 ms | p95 ms | HTML bytes |
-|---|---|---|---|
+| page | p50 ms | p95 ms | app CPU p95 ms | HTML bytes |
+|---|---|---|---|---|
 {rows}
 
 Machine: {env["cpus"]} CPUs, Python {env["python"]}, load average (1 min) {env["loadavg_1m"]}
@@ -317,7 +321,10 @@ def main() -> None:
     n = 10 if args.quick else 30
     result = run(n, args.keep, args.profile)
     for name, page in result["figures"]["pages"].items():
-        print(f"console {name} p95_ms={page['p95_ms']} p50_ms={page['p50_ms']}")
+        print(
+            f"console {name} p95_ms={page['p95_ms']} p50_ms={page['p50_ms']}"
+            f" cpu_p95_ms={page['cpu_p95_ms']}"
+        )
     print(f"console worst p95_ms={result['figures']['worst_p95_ms']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, default=str))
