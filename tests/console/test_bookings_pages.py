@@ -325,3 +325,17 @@ def test_set_the_crew_from_the_booking_page(client, tenant):
     assert ok.status_code == 303
     api = client.get(tenant.url(f"/admin/bookings/{booked['id']}"), headers=tenant.headers)
     assert api.get_json()["worker_ids"] == [worker.id]
+
+
+def test_settings_links_plan_and_billing_once_it_is_registered(client, tenant, wsgi_app):
+    signed_in(client, tenant)
+    app = wsgi_app.tenant_app
+    if "owner_billing.billing" not in app.view_functions:  # the owner-worker branch not merged
+        assert "Plan and billing" not in client.get(console(tenant, "/settings")).text
+        # What tenantapp/ownerbilling registers: an endpoint at the console's settings path.
+        app.view_functions["owner_billing.billing"] = lambda: "billing"
+        app.url_map.add(
+            app.url_rule_class("/console/settings/billing", endpoint="owner_billing.billing")
+        )
+    page = client.get(console(tenant, "/settings"))
+    assert '/console/settings/billing">Plan and billing</a>' in page.text
