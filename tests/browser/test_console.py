@@ -168,6 +168,7 @@ def test_pages_pass_axe_and_fit_390px(page, live, watch):
         f"/bookings/new?customer_id={made['customers'][0][0]['id']}",
         "/search?q=Jasper",
         "/reports",
+        "/password",
     ]
     for width, height in ((1280, 800), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
