@@ -9,16 +9,16 @@ from flask import g
 from sqlalchemy import select
 
 from shared import db
-from shared.auth.passwords import policy_problem
+from shared.auth import signin
 from shared.auth.sessions import (
     forget_after_commit,
     issue_tokens,
     open_session,
     revoke_sessions,
 )
-from shared.auth.signin import check_sign_in, passwords
+from shared.auth.signin import check_sign_in
 from shared.auth.tokens import REFRESH_TTL, hash_token, new_refresh_token
-from shared.errors import Unauthorized, ValidationFailed, field_error
+from shared.errors import Unauthorized
 from shared.models.accounts import RefreshToken, User, UserSession
 from shared.runtime import current_runtime
 
@@ -79,25 +79,10 @@ def logout() -> None:
 
 
 def change_password(current: str, new: str) -> None:
-    """Replace the caller's password after checking the current one and the policy."""
+    """Replace the caller's password after checking the current one and the policy
+    (``shared.auth.signin.change_password``, the console's password page too)."""
     principal = g.principal
-    with db.transaction() as tx:
-        user = tx.get(User, uuid.UUID(principal.user_id), with_for_update=True)
-        if not passwords().verify(user.password_hash, current):
-            raise Unauthorized("The current password is wrong.")
-        problem = policy_problem(new)
-        if problem:
-            raise ValidationFailed(
-                [{"field": "new_password", "message": f"new_password {problem}"}]
-            )
-        if passwords().verify(user.password_hash, new):
-            raise field_error("new_password", "new_password must differ from the current one")
-        user.password_hash = passwords().hash(new)
-        user.must_change_password = False
-        others = revoke_sessions(
-            tx, "password_changed", keep=uuid.UUID(principal.session_id), user_id=user.id
-        )
-    forget_after_commit([*others, principal.session_id])
+    signin.change_password(principal.user_id, principal.session_id, current, new)
 
 
 def me() -> dict:

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shared import db
-from shared.auth.passwords import Passwords
+from shared.auth.guards import forget_sessions
+from shared.auth.passwords import Passwords, policy_problem
+from shared.auth.sessions import revoke_sessions
 from shared.auth.totp import accept_code
 from shared.crypto import reveal
-from shared.errors import Unauthorized, field_error
+from shared.errors import Unauthorized, ValidationFailed, field_error
 from shared.limits import login_failures
 from shared.models.accounts import Membership, User
 from shared.models.tenants import Tenant
@@ -102,3 +105,27 @@ def _check(email: str, password: str, tenant_slug: str | None, mfa_code: str | N
         membership_id=chosen.id,
         must_change_password=user.must_change_password,
     )
+
+
+def change_password(user_id: str, session_id: str, current: str, new: str) -> None:
+    """Replace the password of ``user_id`` after checking the current one and the policy; every
+    other session of the user is revoked (``session_id``, the caller's, stays). One implementation
+    for ``POST /v1/auth/change-password`` and the console's password page."""
+    rt = current_runtime()
+    with Session(rt.engine) as tx, tx.begin():
+        user = tx.get(User, uuid.UUID(user_id), with_for_update=True)
+        if not passwords().verify(user.password_hash, current):
+            raise Unauthorized("The current password is wrong.")
+        problem = policy_problem(new)
+        if problem:
+            raise ValidationFailed(
+                [{"field": "new_password", "message": f"new_password {problem}"}]
+            )
+        if passwords().verify(user.password_hash, new):
+            raise field_error("new_password", "new_password must differ from the current one")
+        user.password_hash = passwords().hash(new)
+        user.must_change_password = False
+        others = revoke_sessions(
+            tx, "password_changed", keep=uuid.UUID(session_id), user_id=user.id
+        )
+    forget_sessions([*others, session_id])

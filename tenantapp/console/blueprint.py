@@ -6,13 +6,14 @@ their routes here; ``pages`` imports them all and is what the app registers.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g, request, url_for
 
 from shared.errors import AppError
 from shared.web import i18n, staff_session
 from shared.web.assets import assets_of
 from shared.web.pages import render_page
 from tenantapp.console import STATIC
+from tenantapp.pricing.config import SERVICE_TYPES
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 
@@ -56,6 +57,10 @@ def console_context() -> dict:
         "current_endpoint": request.endpoint,
         "section": g.get("console_section"),
         "company_name": g.tenant.company_name if g.get("tenant") else "",
+        # Pages with hundreds of links (the week board) build them from these prefixes instead
+        # of one url_for per block; and read service names from one dict.
+        "booking_base": url_for("console.booking", booking_id=0)[:-1],
+        "services": {k: i18n.message(f"book.service_types.{k}") for k in SERVICE_TYPES},
     }
 
 

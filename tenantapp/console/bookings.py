@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import g, redirect, request, url_for
-from sqlalchemy import select
 
 from shared import db
 from shared.errors import AppError
 from shared.web.pages import render_page
-from tenantapp.bookings import lifecycle, schemas, service
+from tenantapp.bookings import crews, lifecycle, schemas, service
 from tenantapp.bookings import staff as staff_bookings
 from tenantapp.bulk import service as bulk
 from tenantapp.bulk.actions import BOOKING_ACTIONS
@@ -30,6 +29,7 @@ from tenantapp.invoices import service as invoices
 from tenantapp.pricing.config import SERVICE_TYPES
 from tenantapp.search import service as search
 from tenantapp.settings.service import local_day_start, tenant_zone
+from tenantapp.workers import service as workers
 
 PAGE_SIZE = 50
 STATUSES = ("PENDING", "CONFIRMED", "DONE", "CANCELLED", "SKIPPED")
@@ -38,11 +38,7 @@ FILTERS = ("from", "to", "status", "team_id")
 
 
 def _names(bookings) -> dict[int, str]:
-    ids = {b.customer_id for b in bookings}
-    if not ids:
-        return {}
-    rows = db.session().execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
-    return dict(rows.all())
+    return overview.customer_names(db.session(), {b.customer_id for b in bookings})
 
 
 def _list_page(status: int = 200, bulk_result=None, bulk_errors=None, bulk_summary=None):
@@ -136,6 +132,7 @@ def _booking_page(booking_id: int, status=200, errors=None, summary=None, done=N
         local=local,
         ends_local=booking.ends_at.astimezone(zone),
         teams=overview.teams(),
+        workers=workers.list_workers({"limit": 200, "active": True})["items"],
         errors=errors or {},
         summary=summary,
         done=done or request.args.get("done"),
@@ -193,6 +190,22 @@ def cancel(booking_id: int):
         errors, summary = forms.field_errors(exc, ("reason",))
         return _booking_page(booking_id, exc.status, errors, summary)
     return _done(booking_id, "cancelled")
+
+
+@blp.post("/bookings/<int:booking_id>/crew")
+@console_page("dispatch")
+def crew(booking_id: int):
+    """``POST /admin/bookings/{id}/workers``: the crew (1..6 active workers)."""
+    ids = [forms.number(v) for v in request.form.getlist("worker_ids")[:20]]
+    try:
+        data = forms.load(schemas.CrewIn(), {"worker_ids": ids})
+        crews.set_crew(booking_id, data["worker_ids"])
+    except AppError as exc:
+        if exc.status == 404 and not exc.extra.get("errors"):
+            raise
+        errors, summary = forms.field_errors(exc, ("worker_ids",))
+        return _booking_page(booking_id, exc.status, errors, summary)
+    return _done(booking_id, "crew")
 
 
 def move_from_form(booking_id: int, values: dict | None = None) -> None:
@@ -262,7 +275,7 @@ def _cents(text: str):
     return value
 
 
-def _booking_body(values: dict) -> dict:
+def _booking_body(values: dict, home: dict | None = None) -> dict:
     body: dict = {
         "customer_id": forms.number(values.get("customer_id", "")),
         "property_id": forms.number(values.get("property_id", "")),
@@ -278,11 +291,16 @@ def _booking_body(values: dict) -> dict:
         body["duration_minutes"] = forms.number(values["duration_minutes"])
     if values.get("team_id"):
         body["team_id"] = forms.number(values["team_id"])
-    if values.get("beds") or values.get("baths"):
+    service_type = values.get("service_type") or "standard"
+    if values.get("beds") or values.get("baths") or service_type != "standard":
+        # The form prices another job than the property's default one-time standard clean: what
+        # was left empty comes from the property's home details, as the API's default does.
+        home = home or {}
+        beds, baths = values.get("beds", ""), values.get("baths", "")
         body["estimate_request"] = {
-            "beds": forms.number(values.get("beds", "")),
-            "baths": forms.decimal(values.get("baths", "")),
-            "service_type": values.get("service_type") or "standard",
+            "beds": forms.number(beds) if beds else home.get("beds", ""),
+            "baths": forms.decimal(baths) if baths else home.get("baths", ""),
+            "service_type": service_type,
         }
     if values.get("price_override"):
         body["price_override_cents"] = _cents(values["price_override"])
@@ -334,6 +352,18 @@ def new_booking():
     return _new_page(values, find=find)
 
 
+def _home(values: dict) -> dict | None:
+    """The home details of the chosen property of the chosen customer (None when unknown)."""
+    cid, pid = (
+        forms.number(values.get("customer_id", "")),
+        forms.number(values.get("property_id", "")),
+    )
+    if not isinstance(cid, int) or not isinstance(pid, int):
+        return None
+    prop = db.session().get(Property, pid)
+    return prop.home if prop is not None and prop.customer_id == cid else None
+
+
 @blp.post("/bookings/new")
 @console_page("dispatch")
 def create_booking():
@@ -343,7 +373,7 @@ def create_booking():
         override_availability=forms.text("override_availability"),
     )
     try:
-        data = forms.load(schemas.StaffBookingIn(), _booking_body(values))
+        data = forms.load(schemas.StaffBookingIn(), _booking_body(values, _home(values)))
         created = staff_bookings.create_staff_booking(data)
     except AppError as exc:
         if exc.status == 404 and not exc.extra.get("errors"):

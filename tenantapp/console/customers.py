@@ -1,5 +1,6 @@
 """Customers (SPEC §5.14, §5.9): the list (filter + pages), a new customer (a phone-in), one
-customer's page with properties (add one) and visits. Same schemas and services as
+customer's page with properties (add one), visits, plans and invoices (the latest 20 each; their
+own pages come with part 2). Same schemas and services as
 ``/admin/customers``; same permissions (view to read, dispatch to change)."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from tenantapp.console import forms
 from tenantapp.console.blueprint import blp
 from tenantapp.console.guard import console_page
 from tenantapp.customers import schemas, service
+from tenantapp.invoices import reading as invoice_reading
+from tenantapp.plans import service as plans
 from tenantapp.settings.service import tenant_zone
 
 PAGE_SIZE = 50
@@ -110,6 +113,8 @@ def _customer_page(customer_id: int, status=200, errors=None, summary=None, valu
         zone=tenant_zone(),
         next_url=url_for("console.customer", customer_id=customer_id, cursor=nxt) if nxt else None,
         first_url=url_for("console.customer", customer_id=customer_id) if cursor else None,
+        plans=plans.list_plans({"limit": 20, "customer_id": customer_id})["items"],
+        invoices=invoice_reading.list_invoices({"limit": 20, "customer_id": customer_id})["items"],
         errors=errors or {},
         summary=summary,
         values=values or {},

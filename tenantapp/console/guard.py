@@ -48,7 +48,12 @@ def forbidden_page(message: str, status: int = 403):
     return render_page("console/error.html", status=status, message=message)
 
 
-def console_page(permission: str | None = "view", *, allow_suspended: bool = False):
+def console_page(
+    permission: str | None = "view",
+    *,
+    allow_suspended: bool = False,
+    allow_password_change: bool = False,
+):
     """Require a console session whose role has ``permission`` (None: any signed-in member)."""
 
     def decorator(fn):
@@ -69,9 +74,15 @@ def console_page(permission: str | None = "view", *, allow_suspended: bool = Fal
                     return forbidden_page(exc.detail)
             try:
                 guards.check_staff_access(
-                    principal, tenant, permission, allow_suspended=allow_suspended
+                    principal,
+                    tenant,
+                    permission,
+                    allow_suspended=allow_suspended,
+                    allow_password_change=allow_password_change,
                 )
             except Forbidden as exc:
+                if exc.code == "password_change_required":
+                    return redirect(url_for("console.password"), code=303)
                 return forbidden_page(exc.detail)
             g.principal = principal
             g.staff_tenant = tenant

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import g, redirect, request, url_for
+from markupsafe import Markup, escape
 
 from shared.errors import AppError
 from shared.web.pages import render_page
@@ -80,8 +81,26 @@ def _parse(day_text: str, view: str) -> tuple[date, str, str | None]:
     return day, view, problem
 
 
-def board(day: date, view: str) -> dict:
-    zone = tenant_zone()
+def _clock(moment: datetime) -> str:
+    return moment.strftime("%I:%M %p").lstrip("0")
+
+
+def week_cell(blocks: list, booking_base: str, services: dict) -> Markup:
+    """One team-day cell of the week board as HTML, built here rather than in a Jinja loop: a
+    week of a busy company is ~1 000 blocks, and ``Markup.format`` costs ~0.1 ms a block. Every
+    interpolated value goes through ``escape`` (test_names_are_escaped_on_both_boards)."""
+    html = "".join(
+        f'<a class="block {escape(b.status.lower())}" href="{escape(booking_base)}{int(b.id)}">'
+        f"<strong>{escape(b.customer_name)}</strong>"
+        f"<span>{escape(services.get(b.service_type, b.service_type))} · "
+        f"{escape(_clock(b.starts_local))}</span></a>"
+        for b in blocks
+    )
+    return Markup(html)  # noqa: S704 (every value above is escaped)
+
+
+def board(day: date, view: str, zone=None) -> dict:
+    zone = zone or tenant_zone()
     days = 7 if view == "week" else 1
     start, end = overview.day_bounds(day, days, zone)
     teams = overview.teams()
@@ -123,7 +142,13 @@ def board(day: date, view: str) -> dict:
         "days": [day + timedelta(days=i) for i in range(days)],
         "hours": list(range(FIRST_HOUR, LAST_HOUR)),
         "slots": [
-            (i, (datetime.combine(day, time(FIRST_HOUR)) + timedelta(minutes=30 * i)))
+            (
+                i,
+                f"{day.isoformat()}T"
+                + (datetime.combine(day, time(FIRST_HOUR)) + timedelta(minutes=30 * i)).strftime(
+                    "%H:%M"
+                ),
+            )
             for i in range(COLUMNS)
         ],
         "teams": teams,
@@ -133,6 +158,7 @@ def board(day: date, view: str) -> dict:
 def _page(day: date, view: str, status=200, problem=None, errors=None, values=None):
     g.console_section = "console.schedule"
     step = 7 if view == "week" else 1
+    zone = tenant_zone()
     return render_page(
         "console/schedule.html",
         status=status,
@@ -140,12 +166,13 @@ def _page(day: date, view: str, status=200, problem=None, errors=None, values=No
         view=view,
         prev_day=day - timedelta(days=step),
         next_day=day + timedelta(days=step),
-        today=overview.local_today(),
+        today=overview.local_today(zone),
         problem=problem,
         errors=errors or {},
         values=values or {},
         moved=request.args.get("moved", "")[:19],
-        **board(day, view),
+        week_cell=week_cell,
+        **board(day, view, zone),
     )
 
 

@@ -11,6 +11,7 @@ from tenantapp.console.guard import console_page
 from tenantapp.search import service
 
 MAX_Q = 200
+PER_TYPE = 10  # the API's default per type
 TYPES = ("customer", "booking", "lead", "invoice", "worker")
 
 
@@ -34,7 +35,7 @@ def search():
     error = None
     if q:
         try:
-            for hit in service.search(q, None, 20)["items"]:
+            for hit in service.search(q, None, PER_TYPE)["items"]:
                 groups.setdefault(hit["type"], []).append({**hit, "url": hit_url(hit)})
         except ValidationFailed as exc:
             error = "; ".join(e["message"] for e in exc.extra.get("errors", []))

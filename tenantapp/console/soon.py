@@ -3,7 +3,7 @@ already so the console's shape does not change when they land."""
 
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g, url_for
 
 from shared.web import i18n
 from shared.web.pages import render_page
@@ -21,13 +21,25 @@ SECTIONS = {
 }
 
 
+# Pages of a section that other modules already provide (registered by the app when they
+# land): linked from the section's page until the section itself is built.
+READY = {
+    "settings": (("owner_billing.billing", "console.soon.plan_and_billing"),),
+}
+
+
 def _soon(name: str):
     key, api = SECTIONS[name]
 
     @console_page("view")
     def view():
         g.console_section = f"console.{name}"
-        return render_page("console/soon.html", title=i18n.message(key), api_hint=api)
+        links = [
+            (i18n.message(label), url_for(endpoint))
+            for endpoint, label in READY.get(name, ())
+            if endpoint in current_app.view_functions
+        ]
+        return render_page("console/soon.html", title=i18n.message(key), api_hint=api, links=links)
 
     view.__name__ = name
     blp.add_url_rule(f"/{name}", endpoint=name, view_func=view)

@@ -1,6 +1,6 @@
 """The console-wide "verify your e-mail" banner (SPEC §4.5: after sign-up the owner lands in the
-console with it until the address is confirmed). It rides on the console layout's ``flashes``
-(``(kind, text)`` pairs rendered above every page's content), filled by an app context processor
+console with it until the address is confirmed). It rides on the console layout's ``console_banners``
+(dicts rendered above every page's content and its notices), filled by an app context processor
 only on console pages (``g.console_principal``), so no console file changes."""
 
 from __future__ import annotations
@@ -19,4 +19,4 @@ def console_banners() -> dict:
     if not view.email_unverified(principal.user_id):
         return {}
     text = i18n.message("billing_page.verify_banner", page_language())
-    return {"flashes": [("verify-email", text)]}
+    return {"console_banners": [{"kind": "verify-email", "text": text}]}

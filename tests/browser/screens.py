@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from playwright.sync_api import expect
 
 from tests.browser import account_screens, ops_screens, owner, work
+from tests.browser import console_screens as cs
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
@@ -175,4 +176,17 @@ SCREENS: list[Screen] = [
     Screen("ops-migrations", ops_screens.ops_migrations),
     Screen("ops-jobs", ops_screens.ops_jobs),
     Screen("ops-dlq", ops_screens.ops_dlq),
+    # the staff console (/t/<slug>/console/, issue 29)
+    Screen("console-login", cs.console_login),
+    Screen("console-today", cs.console_today),
+    Screen("console-schedule", cs.console_schedule),
+    Screen("console-week", cs.console_week),
+    Screen("console-customers", cs.console_customers),
+    Screen("console-customer", cs.console_customer),
+    Screen("console-customer-errors", cs.console_customer_errors, http_errors=True),
+    Screen("console-bookings", cs.console_bookings),
+    Screen("console-booking", cs.console_booking),
+    Screen("console-new-booking", cs.console_new_booking),
+    Screen("console-search", cs.console_search),
+    Screen("console-soon", cs.console_soon),
 ]

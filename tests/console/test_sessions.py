@@ -46,7 +46,8 @@ def test_sign_in_sets_an_httponly_lax_cookie_on_the_console_path(client, tenant)
     assert "Secure" not in cookie  # APP_ENV=test; prod adds it (test_cookie_is_secure_in_prod)
     today = client.get(console(tenant, "/"))
     assert today.status_code == 200
-    assert ">Today</a>" in today.text and 'for="console-q">Search</label>' in today.text
+    assert ">Today</a>" in today.text
+    assert 'for="console-q" class="visually-hidden">Search</label>' in today.text
 
 
 def test_every_cookie_the_console_sets_is_httponly(client, tenant):
@@ -259,3 +260,42 @@ def test_a_forged_cookie_is_ignored(client, tenant):
 def test_the_api_token_still_works_beside_a_console_session(client, tenant):
     signed_in(client, tenant)
     assert client.get(tenant.url("/admin/customers"), headers=tenant.headers).status_code == 200
+
+
+def test_a_temporary_password_leads_to_the_password_page_only(client, runtime, tenant):
+    from sqlalchemy import update
+
+    from shared.models.accounts import User
+
+    email = add_member(runtime, tenant, "dispatcher")
+    with runtime.owner_engine.begin() as conn:
+        conn.execute(update(User).where(User.email == email).values(must_change_password=True))
+    resp = sign_in(client, tenant, email)
+    assert resp.status_code == 303
+    today = client.get(console(tenant, "/"))
+    assert today.status_code == 303 and today.headers["Location"].endswith("/console/password")
+    page = client.get(console(tenant, "/password"))
+    assert page.status_code == 200 and "temporary password" in page.text
+    token = csrf_of(page.text)
+    url = console(tenant, "/password")
+    wrong = post_form(client, url, {"current_password": "nope", "new_password": "x"}, token=token)
+    assert wrong.status_code == 401
+    assert 'id="f-current_password-error" aria-live="polite">The current password is wrong.' in (
+        wrong.text
+    )
+    weak = post_form(
+        client, url, {"current_password": PASSWORD, "new_password": "short"}, token=token
+    )
+    assert weak.status_code == 422 and 'id="f-new_password-error"' in weak.text
+    ok = post_form(
+        client,
+        url,
+        {"current_password": PASSWORD, "new_password": "Another-Horse-10battery"},
+        token=token,
+    )
+    assert ok.status_code == 303
+    assert client.get(console(tenant, "/")).status_code == 200  # same session, now free
+    api = client.post(
+        "/v1/auth/login", json={"email": email, "password": "Another-Horse-10battery"}
+    )
+    assert api.status_code == 200 and api.get_json()["must_change_password"] is False

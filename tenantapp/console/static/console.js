@@ -46,7 +46,7 @@
     if (!form) return;
     form.querySelector("[name=booking_id]").value = dragged.getAttribute("data-booking");
     form.querySelector("[name=starts_at]").value = slot.getAttribute("data-starts");
-    form.querySelector("[name=team_id]").value = slot.getAttribute("data-team");
+    form.querySelector("[name=team_id]").value = slot.closest(".lane").getAttribute("data-team");
     form.submit();
   });
 })();
