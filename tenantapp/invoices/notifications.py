@@ -57,7 +57,7 @@ def invoice_issued(tx, invoice: Invoice, amount_due_cents: int, send_number: int
             {"invoice_number": invoice.number, "amount": f"${_money(amount_due_cents)}"},
             f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else ""),
             booking_id=invoice.booking_id,
-            secrets={"pay_url": links.invoice_url(invoice.id)},
+            secrets={"pay_url": links.page_url(invoice.id)},
         )
     key = f"invoice_issued:{invoice.id}" + (f":send:{send_number}" if send_number else "")
     return _send(tx, issued_message(tx, invoice, amount_due_cents), key)
@@ -89,7 +89,7 @@ def issued_message(tx, invoice: Invoice, amount_due_cents: int) -> Message | Non
         },
         "pay_url": None,
     }
-    secrets = {"invoice_url": links.invoice_url(invoice.id), "pdf_url": links.pdf_url(invoice.id)}
+    secrets = {"invoice_url": links.page_url(invoice.id), "pdf_url": links.pdf_url(invoice.id)}
     if _payable_online(tx, invoice, amount_due_cents):
         secrets["pay_url"] = links.page_url(invoice.id)
         del context["pay_url"]
@@ -136,7 +136,7 @@ def receipt_message(tx, invoice: Invoice, amount_cents: int) -> Message | None:
         "invoice": _invoice_context(invoice, max(state.amount_due(invoice), 0)),
         "amount": _money(amount_cents),
     }
-    secrets = {"invoice_url": links.invoice_url(invoice.id)}
+    secrets = {"invoice_url": links.page_url(invoice.id)}
     return _message(tx, invoice, PAYMENT_RECEIPT, context, secrets)
 
 
@@ -181,7 +181,7 @@ def overdue_message(tx, invoice: Invoice, amount_due_cents: int, late: int) -> M
         },
         "days_overdue": late,
     }
-    secrets = {"invoice_url": links.invoice_url(invoice.id), "pdf_url": links.pdf_url(invoice.id)}
+    secrets = {"invoice_url": links.page_url(invoice.id), "pdf_url": links.pdf_url(invoice.id)}
     if _payable_online(tx, invoice, amount_due_cents):
         secrets["pay_url"] = links.page_url(invoice.id)
     else:
