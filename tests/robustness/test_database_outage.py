@@ -97,16 +97,17 @@ def test_every_operation_answers_503_never_500_while_the_database_is_away(outage
         call(method, path)
 
     proxy.cut()
-    unavailable = 0
+    unavailable = []
     for method, path in ops:
         resp = call(method, path)
         where = f"{method} {path}"
         assert resp.status_code != 500, (where, resp.get_data(as_text=True)[:300])
         if resp.status_code >= 500:
             _assert_outage(resp, where)
-            unavailable += 1
-    # Most operations need the database; those that validate first may refuse with a 4xx.
-    assert unavailable > len(ops) // 2, unavailable
+            unavailable.append(method)
+    # The outage must really be felt: writes with an empty body may refuse with a 422 before
+    # they need the database (more of them as the API grows), but most reads need it.
+    assert unavailable.count("GET") > len(safe) // 2, (unavailable.count("GET"), len(safe))
     assert raw.get("/readyz").status_code == 503
     assert raw.get("/healthz").status_code == 200
     _assert_outage(raw.get(tenant.url("/admin/settings"), headers=tenant.headers), "settings")

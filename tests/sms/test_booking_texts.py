@@ -213,4 +213,4 @@ def test_an_issued_invoice_is_texted_with_its_pay_link(client, rt, tenant, twili
     assert "is ready. Pay: [link]" in row.body  # the thread hides the signed link
     deliver(rt, tenant)
     (sent,) = [s for s in twilio.sent if "is ready" in s.body]
-    assert sent.to == phone and f"/t/{tenant.slug}/v1/invoices/" in sent.body
+    assert sent.to == phone and f"/t/{tenant.slug}/invoices/" in sent.body
