@@ -31,7 +31,7 @@ PLACEHOLDER_SCHEMA = "t_000000000000000000000000"
 # t0017: workers' pay settings and customer imports are mapped (issue #22).
 # t0018: the plans table and the plan columns of bookings are mapped (issue #23).
 # t0019: the settings row maps the SMS columns and the outbox may hold ``sms`` rows (issue #26).
-TENANT_MIN_REVISION = "t0019_sms"
+TENANT_MIN_REVISION = "t0021_plan_cancel_requests"
 
 # Namespace (first key of the two-int advisory lock) for per-tenant locks: "clnp".
 TENANT_LOCK_NAMESPACE = 0x636C6E70

@@ -23,7 +23,13 @@ from tenantapp.invoices.models import (
 from tenantapp.leads.models import Lead
 from tenantapp.messaging.models import EmailSuppression
 from tenantapp.outbox.models import OutboxMessage
-from tenantapp.payments.models import ConnectEvent
+from tenantapp.payments.models import (
+    CardOnFile,
+    ConnectEvent,
+    InvoiceCharge,
+    InvoiceCheckout,
+    Overpayment,
+)
 from tenantapp.photos.models import Photo, StorageTombstone
 from tenantapp.plans.models import ServicePlan
 from tenantapp.pricing.models import PricingConfig
@@ -38,7 +44,11 @@ from tenantapp.workers.models import Worker, WorkerSession
 
 __all__ = [
     "SEARCH_INDEXES",
+    "CardOnFile",
     "ConnectEvent",
+    "InvoiceCharge",
+    "InvoiceCheckout",
+    "Overpayment",
     "AuditEntry",
     "Blackout",
     "Booking",

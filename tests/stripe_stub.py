@@ -190,6 +190,8 @@ class StripeStub:
         ):
             sid = req.path.split("/")[4]
             return 200, {"id": sid, "object": "checkout.session", "status": "expired"}
+        if req.method == "POST" and req.path == "/v1/payment_intents":
+            return self._payment_intent(f, now)
         if req.method == "POST" and req.path == "/v1/refunds":
             return 200, {
                 "id": "re_" + secrets.token_hex(8),
@@ -201,6 +203,47 @@ class StripeStub:
                 "created": now,
             }
         return 404, {"error": {"type": "invalid_request_error", "message": "unknown path"}}
+
+    # Stripe's test payment methods: how an off-session charge of each one ends.
+    DECLINED_CARDS = {"pm_card_chargeDeclined": "card_declined"}
+    AUTH_CARDS = {"pm_card_authenticationRequired"}
+
+    def _payment_intent(self, f: dict, now: int) -> tuple[int, dict]:
+        pid = "pi_" + secrets.token_hex(12)
+        pm = f.get("payment_method")
+        intent = {
+            "id": pid,
+            "object": "payment_intent",
+            "amount": int(f.get("amount", 0)),
+            "amount_received": 0,
+            "currency": f.get("currency"),
+            "customer": f.get("customer"),
+            "payment_method": pm,
+            "metadata": _sub(f, "metadata"),
+            "created": now,
+            "livemode": False,
+        }
+        if pm in self.DECLINED_CARDS or pm in self.AUTH_CARDS:
+            code = self.DECLINED_CARDS.get(pm, "authentication_required")
+            intent["status"] = (
+                "requires_action"
+                if code == "authentication_required"
+                else "requires_payment_method"
+            )
+            return 402, {
+                "error": {
+                    "type": "card_error",
+                    "code": code,
+                    "decline_code": "generic_decline" if code == "card_declined" else None,
+                    "message": "Your card was declined."
+                    if code == "card_declined"
+                    else "This payment requires authentication.",
+                    "payment_intent": intent,
+                }
+            }
+        intent.update(status="succeeded", amount_received=intent["amount"])
+        intent["latest_charge"] = "ch_" + secrets.token_hex(10)
+        return 200, intent
 
 
 def _sub(form: dict[str, str], name: str) -> dict[str, str]:

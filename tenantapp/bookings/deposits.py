@@ -50,6 +50,7 @@ def start_deposit(tx, booking: Booking, settings: TenantSettings) -> None:
             amount_cents=booking.deposit_amount_cents,
             currency=deposit_currency(booking),
             return_url=done_url(booking.id),  # the booking page's confirmation
+            customer_id=booking.customer_id,  # its saved card becomes the card on file
         )
     except ServiceUnavailable:  # Stripe down or the breaker open: book without a deposit
         booking.downgraded_reason = "stripe_unavailable"

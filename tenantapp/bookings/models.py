@@ -65,8 +65,6 @@ class Booking(TenantBase):
     property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"), index=True)
     # NULL only for a plan visit in conflict (no team free): it waits for dispatch (§5.10)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
-    # Deprecated since t0012 (crews are ``booking_workers``); kept until a contract revision.
-    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), server_default="PENDING")
     service_type: Mapped[str] = mapped_column(String(16))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

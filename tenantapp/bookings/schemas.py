@@ -87,6 +87,7 @@ class BookingListArgs(PageArgs):
     end = fields.Date(data_key="to", load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(BOOKING_STATUSES))
     team_id = fields.Integer(load_default=None)
+    customer_id = fields.Integer(load_default=None)
 
 
 class BookingPatch(Schema):

@@ -204,6 +204,8 @@ def list_bookings(args: dict, start, end) -> dict:
         stmt = stmt.where(Booking.status == args["status"])
     if args.get("team_id") is not None:
         stmt = stmt.where(Booking.team_id == args["team_id"])
+    if args.get("customer_id") is not None:
+        stmt = stmt.where(Booking.customer_id == args["customer_id"])
     after = decode_cursor(args.get("cursor"), datetime.fromisoformat, int)
     if after:
         stmt = stmt.where(tuple_(Booking.starts_at, Booking.id) > tuple_(after[0], after[1]))

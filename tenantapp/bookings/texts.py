@@ -8,6 +8,7 @@ queues through ``tenantapp.sms`` (consent, quiet hours, the first-text footer, d
 from __future__ import annotations
 
 from shared.errors import NotFound
+from tenantapp.bookings.crews import crew_of
 from tenantapp.bookings.links import manage_url
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer
@@ -25,7 +26,9 @@ def sms_context(sess, booking: Booking, *, worker: Worker | None = None, eta=Non
     """Every value the booking templates use (an invoice-like view for ``invoice_issued``
     until invoices render their own: the booking's total and its manage link)."""
     lead = sess.get(Lead, booking.lead_id) if booking.lead_id else None  # staff bookings: none
-    worker = worker or (sess.get(Worker, booking.worker_id) if booking.worker_id else None)
+    if worker is None:
+        crew = crew_of(sess, booking.id)
+        worker = sess.get(Worker, crew[0]) if crew else None
     first_name = (worker.name.split() or ["Your cleaner"])[0] if worker else "Your cleaner"
     return {
         "when": templates.when(booking.starts_at, tenant_zone()),

@@ -4,8 +4,10 @@ credits) is rendered by ``leads.service`` — a feature above this one (see pypr
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared import db
 from shared.api import link, links, problems
 from shared.auth.guards import staff
+from tenantapp.bookings.visits import customer_visits
 from tenantapp.customers import schemas, service
 from tenantapp.leads import schemas as lead_schemas
 from tenantapp.leads import service as leads
@@ -71,8 +73,10 @@ class Customer(MethodView):
     @staff("view")
     @blp.response(200, lead_schemas.CustomerDetail)
     def get(self, customer_id):
-        """One customer with their properties, leads and credits."""
-        return leads.customer_detail(customer_id)
+        """One customer with their properties, leads, credits and visits (upcoming first, then
+        recent past; ``bookings_url`` lists them all)."""
+        detail = leads.customer_detail(customer_id)
+        return {**detail, **customer_visits(db.session(), customer_id)}
 
     @staff("dispatch")
     @blp.doc(responses=problems("409"))

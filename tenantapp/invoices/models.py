@@ -99,6 +99,10 @@ class Invoice(TenantBase):
     )
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A card payment the customer disputed at their bank (``charge.dispute.created``): flagged
+    # for staff until they deal with it in Stripe.
+    disputed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dispute_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class InvoiceLine(TenantBase):

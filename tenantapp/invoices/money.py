@@ -14,6 +14,7 @@ from tenantapp.audit.service import record
 from tenantapp.bookings.models import Booking
 from tenantapp.invoices import numbering, state, tax
 from tenantapp.invoices.models import CreditNote, Invoice, InvoicePayment, InvoiceRefund
+from tenantapp.payments import stripe_connect
 from tenantapp.settings.service import tenant_zone
 
 
@@ -91,8 +92,10 @@ def record_payment(invoice_id: int, data: dict) -> Invoice:
 
 def refund(invoice_id: int, data: dict) -> Invoice:
     """Give money back: at most what was paid and not yet refunded (else 422). The refund comes
-    with a credit note of the same amount, so nothing becomes due again. Card payments are
-    recorded here too; sending them back through Stripe is issue #25's. Audited."""
+    with a credit note of the same amount, so nothing becomes due again. It is taken from the
+    newest payments first; a card payment's share goes back to the card through Stripe (on the
+    connected account) before anything is written, under the invoice's lock: Stripe refusing or
+    down → 503 and nothing recorded. Audited."""
     with db.transaction() as tx:
         inv = state.locked(tx, invoice_id)
         if inv.status not in (*state.OPEN, *state.SETTLED):
@@ -105,46 +108,92 @@ def refund(invoice_id: int, data: dict) -> Invoice:
             )
         if amount > inv.total_cents - inv.credited_cents:
             raise field_error("amount_cents", "That is more than is left to credit.")
-        before = state.summary(inv)
-        note = _credit_note(
+        shares = _allocate(tx, inv.id, amount)
+        account = state.settings_row(tx).stripe_account_id
+        sent = {}
+        for payment, share in shares:
+            if payment is not None and payment.method == "card" and payment.stripe_payment_intent:
+                if not account:
+                    raise Conflict("The Stripe account that took this card payment is gone.")
+                sent[payment.id] = stripe_connect.refund_payment(
+                    account,
+                    payment.stripe_payment_intent,
+                    share,
+                    f"invoice-refund:{payment.id}:{payment.refunded_cents}:{share}",
+                    {"invoice_id": str(inv.id), "reason": data["reason"][:200]},
+                ).id
+        refund_locked(
             tx,
             inv,
-            f"Refund: {data['reason']}",
-            tax.split_amount(amount, inv.taxes, inv.total_cents),
+            [(p, share, sent.get(p.id) if p is not None else None) for p, share in shares],
+            data["reason"],
         )
-        payment = _payment_for_refund(tx, inv.id, amount)
+    return inv
+
+
+def _allocate(tx, invoice_id: int, amount: int) -> list[tuple[InvoicePayment | None, int]]:
+    """Split a refund over the payments, newest first (what each has not had back)."""
+    shares: list[tuple[InvoicePayment | None, int]] = []
+    left = amount
+    for payment in tx.scalars(
+        select(InvoicePayment)
+        .where(
+            InvoicePayment.invoice_id == invoice_id,
+            InvoicePayment.amount_cents > InvoicePayment.refunded_cents,
+        )
+        .order_by(InvoicePayment.id.desc())
+        .with_for_update()
+    ):
+        if left <= 0:
+            break
+        share = min(left, payment.amount_cents - payment.refunded_cents)
+        shares.append((payment, share))
+        left -= share
+    if left > 0:  # paid_cents from rows written before payments were itemised
+        shares.append((None, left))
+    return shares
+
+
+def refund_locked(
+    tx, inv: Invoice, shares: list[tuple[InvoicePayment | None, int, str | None]], reason: str
+) -> CreditNote:
+    """Record a refund on ``inv`` (locked): one credit note of the whole amount (its tax split
+    like the invoice's) and one refund row per payment share (with its Stripe refund id)."""
+    amount = sum(share for _, share, _ in shares)
+    before = state.summary(inv)
+    note = _credit_note(
+        tx,
+        inv,
+        f"Refund: {reason}",
+        tax.split_amount(amount, inv.taxes, inv.total_cents),
+    )
+    rows = []
+    for payment, share, stripe_refund_id in shares:
         row = InvoiceRefund(
             invoice_id=inv.id,
             payment_id=payment.id if payment else None,
             credit_note_id=note.id,
-            amount_cents=amount,
+            amount_cents=share,
             method=payment.method if payment else "other",
-            reason=data["reason"],
+            reason=reason[:500],
             refunded_on=state.today(),
+            stripe_refund_id=stripe_refund_id,
         )
         tx.add(row)
+        rows.append(row)
         if payment is not None:
-            payment.refunded_cents += amount
-        inv.refunded_cents += amount
-        state.settle(inv)
-        tx.flush()
-        after = {**state.summary(inv), "refund_id": row.id, "credit_note": note.number}
-        record(tx, "invoice.refund", "invoice", inv.id, before, after)
-    return inv
-
-
-def _payment_for_refund(tx, invoice_id: int, amount: int) -> InvoicePayment | None:
-    """The newest payment that can carry the whole refund (None: spread over several)."""
-    return tx.scalar(
-        select(InvoicePayment)
-        .where(
-            InvoicePayment.invoice_id == invoice_id,
-            InvoicePayment.amount_cents - InvoicePayment.refunded_cents >= amount,
-        )
-        .order_by(InvoicePayment.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
+            payment.refunded_cents += share
+    inv.refunded_cents += amount
+    state.settle(inv)
+    tx.flush()
+    after = {
+        **state.summary(inv),
+        "refund_ids": [r.id for r in rows],
+        "credit_note": note.number,
+        "stripe_refund_ids": [r.stripe_refund_id for r in rows if r.stripe_refund_id],
+    }
+    record(tx, "invoice.refund", "invoice", inv.id, before, after)
+    return note
 
 
 def credit_note(invoice_id: int, data: dict) -> CreditNote:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from shared import db
 from shared.pagination import decode_cursor, page
-from tenantapp.invoices import state
+from tenantapp.invoices import online, state
 from tenantapp.invoices.models import (
     CreditNote,
     Invoice,
@@ -74,6 +74,7 @@ def view(inv: Invoice, lines: list[InvoiceLine], *, on: date | None = None, deta
     """The SPEC §5.11 invoice response (payments, refunds and credit notes with ``detail``)."""
     on = on or state.today()
     late = state.days_overdue(inv, on)
+    settings = state.settings_row(db.session())
     out = {
         "id": inv.id,
         "number": inv.number,
@@ -110,7 +111,8 @@ def view(inv: Invoice, lines: list[InvoiceLine], *, on: date | None = None, deta
         "amount_due_cents": state.amount_due(inv),
         "overdue": late > 0,
         "days_overdue": late,
-        "pay_url": inv.pay_url,
+        "pay_url": online.pay_url(inv, settings),
+        "disputed": inv.disputed_at is not None,
         "bill_to": inv.bill_to,
         "notes": inv.notes,
         "void_reason": inv.void_reason,

@@ -1,11 +1,12 @@
-from flask import Response
+from flask import Response, redirect
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.api import link, links, problems
-from shared.auth.guards import staff
+from shared.auth.guards import public, staff
 from shared.idempotency import idempotent
 from tenantapp.invoices import books, documents, money, reading, schemas, service
+from tenantapp.invoices import public as public_side
 
 blp = Blueprint("invoices", __name__, url_prefix="/v1", description="Invoices, payments and tax")
 
@@ -181,3 +182,64 @@ class InvoicePdf(MethodView):
             mimetype="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{filename}"'},
         )
+
+
+# ------------------------------------------------------------------ the customer's side
+_PDF_RESPONSE = {
+    "200": {
+        "description": "The invoice as a PDF",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@blp.route("/invoices/<int:invoice_id>")
+class PublicInvoice(MethodView):
+    @public
+    @blp.arguments(schemas.TokenArgs, location="query")
+    @blp.response(200, schemas.PublicInvoiceOut)
+    @blp.doc(responses=problems("404"))
+    def get(self, args, invoice_id):
+        """The invoice for its customer (signed link): lines, taxes, totals, payments, the
+        company's branding, ``pay_url`` and ``pdf_url``. A token for another invoice → 404."""
+        return public_side.invoice_page_data(invoice_id, args["token"])
+
+
+@blp.route("/invoices/<int:invoice_id>/pdf")
+class PublicInvoicePdf(MethodView):
+    @public
+    @blp.arguments(schemas.TokenArgs, location="query")
+    @blp.doc(responses={**_PDF_RESPONSE, **problems("404")})
+    def get(self, args, invoice_id):
+        """The invoice as a PDF, for its customer (signed link)."""
+        filename, body = public_side.invoice_pdf(invoice_id, args["token"])
+        return Response(
+            body,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="{filename}"',
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "private, no-store",
+            },
+        )
+
+
+@blp.route("/invoices/<int:invoice_id>/pay")
+class PayInvoice(MethodView):
+    @public
+    @blp.arguments(schemas.TokenArgs, location="query")
+    @blp.response(200, schemas.InvoiceCheckoutOut)
+    @blp.doc(responses=problems("404", "409", "503"))
+    def post(self, args, invoice_id):
+        """``{checkout_url}``: Stripe Checkout for the amount due, on the company's connected
+        account. An open session for the same amount is given again; an expired one is replaced.
+        Nothing due, or no online payments → 409; Stripe down → 503 (nothing written)."""
+        return public_side.pay(invoice_id, args["token"])
+
+    @public
+    @blp.arguments(schemas.TokenArgs, location="query")
+    @blp.response(303)
+    @blp.doc(responses=problems("404", "409", "503"))
+    def get(self, args, invoice_id):
+        """The same as POST, as a link: redirects (303) to Stripe Checkout."""
+        return redirect(public_side.pay(invoice_id, args["token"])["checkout_url"], code=303)

@@ -192,6 +192,7 @@ class InvoiceOut(Schema):
     overdue = fields.Boolean()
     days_overdue = fields.Integer()
     pay_url = fields.String(allow_none=True)
+    disputed = fields.Boolean()
     bill_to = fields.Nested(BillTo)
     notes = fields.String(allow_none=True)
     void_reason = fields.String(allow_none=True)
@@ -205,3 +206,68 @@ class InvoiceOut(Schema):
 class InvoicePage(Schema):
     items = fields.List(fields.Nested(InvoiceOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class TokenArgs(Schema):
+    token = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class PublicPaymentOut(Schema):
+    received_on = fields.Date()
+    method = fields.String()
+    amount_cents = fields.Integer()
+    refunded_cents = fields.Integer()
+
+
+class PublicCreditNoteOut(Schema):
+    number = fields.String()
+    issue_date = fields.Date()
+    reason = fields.String()
+    total_cents = fields.Integer()
+
+
+class InvoiceCompanyOut(Schema):
+    name = fields.String()
+    brand_color = fields.String(allow_none=True)
+    brand_text_color = fields.String(allow_none=True)
+    logo_url = fields.String(allow_none=True)
+    contact_email = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    tax_number = fields.String(allow_none=True)
+    registrations = fields.List(fields.Dict())
+
+
+class PublicInvoiceOut(Schema):
+    """What the customer's invoice page shows (no staff-only fields)."""
+
+    id = fields.Integer()
+    number = fields.String(allow_none=True)
+    status = fields.String()
+    issue_date = fields.Date(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    currency = fields.String()
+    prices_include_tax = fields.Boolean()
+    lines = fields.List(fields.Nested(LineOut))
+    subtotal_cents = fields.Integer()
+    tax_cents = fields.Integer()
+    taxes = fields.List(fields.Nested(TaxOut))
+    total_cents = fields.Integer()
+    paid_cents = fields.Integer()
+    refunded_cents = fields.Integer()
+    credited_cents = fields.Integer()
+    amount_due_cents = fields.Integer()
+    overdue = fields.Boolean()
+    days_overdue = fields.Integer()
+    bill_to = fields.Nested(BillTo)
+    notes = fields.String(allow_none=True)
+    footer = fields.String(allow_none=True)
+    payments = fields.List(fields.Nested(PublicPaymentOut))
+    credit_notes = fields.List(fields.Nested(PublicCreditNoteOut))
+    company = fields.Nested(InvoiceCompanyOut)
+    can_pay = fields.Boolean()
+    pay_url = fields.String(allow_none=True)
+    pdf_url = fields.String()
+
+
+class InvoiceCheckoutOut(Schema):
+    checkout_url = fields.String()

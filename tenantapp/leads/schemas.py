@@ -106,8 +106,45 @@ class StatusIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(LEAD_STATUSES))
 
 
+class _Named(Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+
+
+class _VisitProperty(Schema):
+    id = fields.Integer()
+    address = fields.String(allow_none=True)
+
+
+class CustomerVisit(Schema):
+    """A visit on the customer's page (``bookings.visits``)."""
+
+    id = fields.Integer()
+    when = fields.String(metadata={"enum": ["upcoming", "past"]})
+    starts_at = fields.DateTime()
+    starts_at_local = fields.DateTime()
+    duration_minutes = fields.Integer()
+    service_type = fields.String()
+    status = fields.String()
+    property = fields.Nested(_VisitProperty, allow_none=True)
+    team = fields.Nested(_Named, allow_none=True)
+    crew = fields.List(fields.Nested(_Named))
+    plan_id = fields.Integer(allow_none=True)
+    total_cents = fields.Integer(allow_none=True)
+
+
 class CustomerDetail(CustomerOut):
     properties = fields.List(fields.Nested(PropertyOut))
     leads = fields.List(fields.Nested(LeadOut))
     credits = fields.List(fields.Nested(CreditOut))
-    bookings = fields.List(fields.Dict())
+    bookings = fields.List(
+        fields.Nested(CustomerVisit),
+        metadata={
+            "description": "Up to 10 upcoming visits (soonest first), then up to 10 past "
+            "ones (newest first)."
+        },
+    )
+    bookings_more = fields.Boolean(metadata={"description": "More visits than listed here."})
+    bookings_url = fields.String(
+        metadata={"description": "Every visit: the bookings list filtered by this customer."}
+    )

@@ -284,5 +284,4 @@ def customer_detail(customer_id: int) -> dict:
         "properties": list(properties),
         "leads": list(leads),
         "credits": list(credits),
-        "bookings": [],
     }

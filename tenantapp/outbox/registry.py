@@ -21,6 +21,7 @@ from tenantapp.exports.service import WebhookSender
 from tenantapp.invoices import notifications as invoice_notifications
 from tenantapp.leads import notifications as lead_notifications
 from tenantapp.messaging.service import EmailKind, EmailSender
+from tenantapp.payments import cards as payment_cards
 from tenantapp.plans import notifications as plan_notifications
 from tenantapp.reviews import service as reviews
 from tenantapp.sms import notifications as sms_notifications
@@ -38,6 +39,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {
         *sms_notifications.EMAILS,
         *reviews.EMAILS,
         *invoice_notifications.EMAILS,
+        *payment_cards.EMAILS,
     )
 }
 

@@ -16,7 +16,7 @@ from shared.models.connect import ConnectAccount
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.audit.service import record
-from tenantapp.payments import stripe_connect
+from tenantapp.payments import cards, stripe_connect
 from tenantapp.settings.models import TenantSettings
 
 log = logging.getLogger("cleanplane.payments")
@@ -47,7 +47,13 @@ def connect_onboarding() -> dict:
 
 
 def open_deposit_checkout(
-    settings: TenantSettings, *, booking_id: int, amount_cents: int, currency: str, return_url: str
+    settings: TenantSettings,
+    *,
+    booking_id: int,
+    amount_cents: int,
+    currency: str,
+    return_url: str,
+    customer_id: int | None = None,
 ):
     """Open the deposit Checkout Session (idempotency key ``deposit:<booking id>``).
 
@@ -55,6 +61,7 @@ def open_deposit_checkout(
     Returns ``(session, expires_at)``; raises ``ServiceUnavailable`` when Stripe cannot be reached.
     """
     expires = stripe_connect.checkout_expiry()
+    card = cards.card_of(db.session(), customer_id) if customer_id is not None else None
     session = stripe_connect.create_deposit_session(
         account=settings.stripe_account_id,
         booking_id=booking_id,
@@ -64,6 +71,7 @@ def open_deposit_checkout(
         description=f"Deposit for your cleaning with {settings.company_name}",
         return_url=return_url,
         expires_at=expires,
+        stripe_customer=card.stripe_customer_id if card else None,
     )
     return session, expires
 

@@ -22,6 +22,7 @@ from tenantapp.plans import notifications, service, visits
 from tenantapp.plans.models import ServicePlan
 from tenantapp.pricing.estimator import EstimateRequest, PricingSnapshot, estimate
 from tenantapp.pricing.models import PricingConfig
+from tenantapp.sms.service import site_url, staff_alert_address
 
 SKIP_NOTICE = timedelta(hours=48)
 MAX_PAUSE_WEEKS = 8
@@ -284,4 +285,41 @@ def customer_pause(plan_id: int, weeks: int, now: datetime | None = None) -> Ser
         else:
             start = _today(plan, now)
         _pause_locked(tx, plan, start, start + timedelta(weeks=weeks), now)
+    return plan
+
+
+def request_cancellation(
+    plan_id: int, reason: str | None = None, now: datetime | None = None
+) -> ServicePlan:
+    """The customer asks to end their plan (the signed plan link, the account page): SPEC §5.10
+    "cancelling the plan sends the tenant a request". Nothing is cancelled: the request is
+    stored on the plan (``cancel_requested_at``, ``cancel_request_reason``), audited, and staff
+    are e-mailed; staff then cancel (``POST /admin/plans/{id}/cancel``) or keep the plan.
+
+    409 ``invalid_transition`` for a CANCELLED or ENDED plan. A second request while one is
+    open changes nothing and sends nothing (a double click, a retried request)."""
+    now = now or _now()
+    with db.transaction() as tx:
+        plan = _locked(tx, plan_id)
+        _require(plan, "ACTIVE", "PAUSED", action="cancelled")
+        if plan.cancel_requested_at is not None:
+            return plan
+        plan.cancel_requested_at = now
+        plan.cancel_request_reason = (reason or "").strip()[:500] or None
+        tx.flush()
+        record(
+            tx,
+            "plan.cancel_request",
+            "plan",
+            plan.id,
+            None,
+            {"reason": plan.cancel_request_reason, "by": "customer"},
+        )
+        to = staff_alert_address(tx)
+        if to:
+            upcoming = service.upcoming(plan, count=1)
+            admin_url = f"{site_url()}/v1/admin/plans/{plan.id}"
+            notifications.cancel_requested(
+                tx, plan, to, upcoming[0] if upcoming else None, admin_url
+            )
     return plan

@@ -69,6 +69,9 @@ class ServicePlan(TenantBase):
     paused_until: Mapped[date | None] = mapped_column(Date)
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # The customer asked (signed link or account page) to end the plan; staff decide (§5.10).
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_request_reason: Mapped[str | None] = mapped_column(String(500))
     materialised_through: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -15,7 +15,8 @@ from tenantapp.plans.links import manage_url
 from tenantapp.plans.models import ServicePlan
 
 PLAN_CHANGED = EmailKind("plan_changed")
-EMAILS = (PLAN_CHANGED,)
+PLAN_CANCEL_REQUESTED = EmailKind("plan_cancel_requested")
+EMAILS = (PLAN_CHANGED, PLAN_CANCEL_REQUESTED)
 NEXT_VISITS = 4
 
 
@@ -36,3 +37,19 @@ def plan_changed(tx, plan: ServicePlan, change: str, upcoming: list[dict], now: 
     }
     key = f"plan_changed:{plan.id}:{change}:{now.isoformat()}"
     enqueue_email(tx, PLAN_CHANGED, customer.email, context, key)
+
+
+def cancel_requested(tx, plan: ServicePlan, to: str, next_visit: dict | None, admin_url: str):
+    """E-mail staff (the workspace's contact address) that the customer asks to end the plan;
+    once per request (its instant names it)."""
+    customer = tx.get(Customer, plan.customer_id)
+    context = {
+        "customer_name": customer.name if customer else "A customer",
+        "plan_id": str(plan.id),
+        "frequency": plan.frequency,
+        "reason": plan.cancel_request_reason,
+        "next_visit": next_visit["starts_at"].isoformat() if next_visit else None,
+        "plan_url": admin_url,
+    }
+    key = f"plan_cancel_requested:{plan.id}:{plan.cancel_requested_at.isoformat()}"
+    enqueue_email(tx, PLAN_CANCEL_REQUESTED, to, context, key)

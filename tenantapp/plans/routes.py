@@ -145,6 +145,21 @@ class CustomerPause(MethodView):
         return service.customer_view(changes.customer_pause(plan_id, data["weeks"]))
 
 
+@blp.route("/plans/<int:plan_id>/cancel-request")
+class CustomerCancelRequest(MethodView):
+    @public
+    @blp.doc(responses=problems("409"))
+    @blp.arguments(schemas.TokenArgs, location="query")
+    @blp.arguments(schemas.CancelRequestIn)
+    @blp.response(202, schemas.PlanOut)
+    def post(self, args, data, plan_id):
+        """Ask the company to end your plan (202: staff are told and get back to you; visits
+        keep coming until they cancel it). Asking again changes nothing."""
+        links.check_manage_token(args["token"], plan_id)
+        plan = changes.request_cancellation(plan_id, data["reason"])
+        return service.customer_view(plan)
+
+
 @blp.route("/bookings/<int:booking_id>/skip")
 class CustomerSkip(MethodView):
     @public

@@ -118,6 +118,11 @@ class PlanOut(Schema):
     paused_from = fields.Date(allow_none=True)
     paused_until = fields.Date(allow_none=True)
     cancelled_on = fields.Date(allow_none=True)
+    cancel_requested_at = UtcDateTime(
+        allow_none=True,
+        metadata={"description": "The customer asked to end the plan (staff decide)."},
+    )
+    cancel_request_reason = fields.String(allow_none=True)
     price = fields.Nested(PriceOut)
     upcoming = fields.List(fields.Nested(VisitOut))
 
@@ -162,6 +167,10 @@ class PlanConflictOut(Schema):
 
 class PlanConflictsOut(Schema):
     items = fields.List(fields.Nested(PlanConflictOut))
+
+
+class CancelRequestIn(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class TokenArgs(Schema):

@@ -357,6 +357,8 @@ def view(plan: ServicePlan) -> dict:
         "paused_from": plan.paused_from,
         "paused_until": plan.paused_until,
         "cancelled_on": plan.cancelled_on,
+        "cancel_requested_at": plan.cancel_requested_at,
+        "cancel_request_reason": plan.cancel_request_reason,
         "price": {
             "total_before_tax_cents": plan.total_before_tax_cents,
             "pricing_config_version": plan.pricing_config_version,

@@ -1,5 +1,6 @@
-"""The search indexes of t0017, declared on the tables' metadata so the models describe the
-migrated schema exactly (the models-match-migrations test compares them)."""
+"""The search indexes of t0017 (and t0021: invoice numbers and totals), declared on the tables'
+metadata so the models describe the migrated schema exactly (the models-match-migrations test
+compares them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import Index, text
 
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, Property
+from tenantapp.invoices.models import Invoice
 from tenantapp.leads.models import Lead
 from tenantapp.workers.models import Worker
 
@@ -47,4 +49,6 @@ SEARCH_INDEXES = (
     ),
     Index("ix_leads_name_prefix", text("lower(name) text_pattern_ops"), _table=Lead.__table__),
     Index("ix_leads_email_prefix", text("lower(email) text_pattern_ops"), _table=Lead.__table__),
+    _trigram("ix_invoices_number_trgm", Invoice.number),
+    Index("ix_invoices_total", Invoice.total_cents, Invoice.id),
 )

@@ -13,6 +13,7 @@ RANKS = ("exact", "prefix", "contains", "fuzzy")
 EXACT, PREFIX, CONTAINS, FUZZY = range(4)
 FUZZY_MIN_CHARS = 3  # trigrams need three characters; shorter queries match by prefix only
 PHONE_MIN_DIGITS = 4  # "0123" finds a phone ending in it; fewer digits would match everyone
+_AMOUNT = re.compile(r"\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
 _REGEX_SPECIAL = re.compile(r"([\\.^$|?*+()\[\]{}-])")
 
@@ -70,6 +71,17 @@ class SearchQuery:
         if len(self.digits) >= PHONE_MIN_DIGITS and re.fullmatch(r"[\d\s().+-]+", self.text):
             return self.digits
         return None
+
+    @property
+    def amount_cents(self) -> int | None:
+        """The query as a money amount ("105", "$105.50", "1,250.00"), in cents, else None."""
+        found = _AMOUNT.fullmatch(self.text)
+        if found is None:
+            return None
+        whole, part = found.group(1).replace(",", ""), (found.group(2) or "").ljust(2, "0")
+        if len(whole) > 12:
+            return None
+        return int(whole) * 100 + int(part)
 
     @property
     def postal(self) -> str:

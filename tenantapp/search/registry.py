@@ -1,5 +1,4 @@
-"""The searchable types, in the order results are listed. A new type (invoices, when that
-feature lands) is one entry: ``("invoice", invoices.search.by_number)``."""
+"""The searchable types, in the order results are listed. A new type is one entry."""
 
 from __future__ import annotations
 
@@ -9,6 +8,7 @@ SEARCHERS = (
     ("customer", searchers.customers),
     ("lead", searchers.leads),
     ("booking", searchers.bookings),
+    ("invoice", searchers.invoices),
     ("worker", searchers.workers),
 )
 TYPES = tuple(name for name, _ in SEARCHERS)

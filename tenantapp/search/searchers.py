@@ -19,6 +19,7 @@ from sqlalchemy import Text, case, cast, func, or_, select
 from shared import db
 from tenantapp.bookings.models import Booking
 from tenantapp.customers.models import Customer, Property
+from tenantapp.invoices.models import Invoice
 from tenantapp.leads.models import Lead
 from tenantapp.search.query import CONTAINS, EXACT, FUZZY, PREFIX, SearchQuery
 from tenantapp.settings.service import tenant_zone
@@ -260,3 +261,68 @@ def workers(q: SearchQuery) -> list[Hit]:
         for h in found
         if h.id in rows
     ]
+
+
+def _money(cents: int, currency: str) -> str:
+    return f"{cents / 100:,.2f} {currency}"
+
+
+def invoices(q: SearchQuery) -> list[Hit]:
+    """Invoices by number ("INV-2026-000123", "000123", or its count "123"), by amount ("105",
+    "$105.00": the total) or by the customer's name; drafts (no number yet) by name or amount.
+    Newest first within a rank."""
+    sess = db.session()
+    found: list[Hit] = []
+    if not q.short:
+        number = Invoice.number
+        exact = [func.lower(number) == q.lowered]
+        if q.digits and q.digits == q.text:
+            exact.append(number.op("~")(f"-0*{int(q.digits)}$"))
+        rank = case(
+            (or_(*exact), EXACT), (func.lower(number).like(q.starts), PREFIX), else_=CONTAINS
+        )
+        stmt = (
+            select(Invoice.id, rank.label("rank"))
+            .where(number.ilike(q.contains))
+            .order_by("rank", Invoice.id.desc())
+            .limit(q.limit)
+        )
+        found += [Hit("invoice", r.id, "", "", r.rank) for r in sess.execute(stmt)]
+    if q.amount_cents is not None:
+        stmt = (
+            select(Invoice.id)
+            .where(Invoice.total_cents == q.amount_cents)
+            .order_by(Invoice.id.desc())
+            .limit(q.limit)
+        )
+        found += [Hit("invoice", i, "", "", PREFIX) for i in sess.scalars(stmt)]
+    name_rank = _text_rank(q, [Customer.name])
+    stmt = (
+        select(Invoice.id, name_rank.label("rank"))
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(Customer.anonymized_at.is_(None), _text_filter(q, [Customer.name]))
+        .order_by("rank", Invoice.id.desc())
+        .limit(q.limit)
+    )
+    found += [Hit("invoice", r.id, "", "", r.rank) for r in sess.execute(stmt)]
+    ranked = _best(found, q.limit)
+    if not ranked:
+        return []
+    rows = {
+        inv.id: (inv, name)
+        for inv, name in sess.execute(
+            select(Invoice, Customer.name)
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .where(Invoice.id.in_([h.id for h in ranked]))
+        )
+    }
+    out = []
+    for hit in ranked:
+        if hit.id not in rows:
+            continue
+        inv, name = rows[hit.id]
+        title = inv.number or f"Draft invoice #{inv.id}"
+        issued = inv.issue_date.isoformat() if inv.issue_date else None
+        subtitle = _join(name, inv.status, _money(inv.total_cents, inv.currency), issued)
+        out.append(Hit("invoice", inv.id, title, subtitle, hit.rank))
+    return out

@@ -15,18 +15,26 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.models.sms import SmsPlatformOptOut
+from shared.tenancy import current_tenant_or_none
 from tenantapp.customers.models import Customer
+from tenantapp.customers.service import phone_region
 from tenantapp.sms.models import SmsConsent
 
-DEFAULT_REGION = "CA"
 
+def e164(raw: str | None, region: str | None = None) -> str | None:
+    """``raw`` in E.164, or None when it is not a valid phone number.
 
-def e164(raw: str | None) -> str | None:
-    """``raw`` in E.164, or None when it is not a valid phone number."""
+    A national number ("020 7946 0018") is read in ``region``, by default the tenant's
+    ``country`` setting (the customers' rule, so a GB workspace texts the number its customer
+    form stored). Outside a tenant (the control plane's webhooks: Twilio always sends E.164)
+    there is no region: only international numbers parse."""
     if not raw:
         return None
+    raw = raw.strip()
+    if region is None and not raw.startswith("+") and current_tenant_or_none() is not None:
+        region = phone_region()
     try:
-        number = phonenumbers.parse(raw.strip(), DEFAULT_REGION)
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):

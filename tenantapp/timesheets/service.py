@@ -82,18 +82,14 @@ def _day_of(instant: datetime, edges: list[datetime]) -> int | None:
 
 
 def _crews(sess, lo: datetime, hi: datetime, worker_id: int | None) -> dict[int, set[int]]:
-    """booking id → its workers, for bookings overlapping ``[lo, hi)`` (crews and the single
-    assignee of rows from before crews)."""
+    """booking id → its workers (``booking_workers``), for bookings overlapping ``[lo, hi)``
+    (rows from before crews became crews of one in t0012)."""
     overlap = and_(Booking.starts_at < hi, Booking.ends_at > lo, Booking.status != "CANCELLED")
     crews: dict[int, set[int]] = defaultdict(set)
     for booking_id, wid in sess.execute(
         select(BookingWorker.booking_id, BookingWorker.worker_id)
         .join(Booking, Booking.id == BookingWorker.booking_id)
         .where(overlap)
-    ):
-        crews[booking_id].add(wid)
-    for booking_id, wid in sess.execute(
-        select(Booking.id, Booking.worker_id).where(overlap, Booking.worker_id.isnot(None))
     ):
         crews[booking_id].add(wid)
     if worker_id is not None:
@@ -105,6 +101,12 @@ def _labour_cents(booking: Booking) -> int:
     estimate = booking.estimate or {}
     labour = estimate.get("labor_cents")
     return int(labour) if isinstance(labour, int) else booking.estimate_total_cents
+
+
+def _sole(crews: dict[int, set[int]], booking_id: int) -> int | None:
+    """The worker of a crew of one: a timer run without naming a worker is theirs."""
+    crew = crews.get(booking_id) or ()
+    return next(iter(crew)) if len(crew) == 1 else None
 
 
 def timesheet(start: date, end: date, worker_id: int | None, now: datetime | None = None) -> dict:
@@ -135,8 +137,7 @@ def timesheet(start: date, end: date, worker_id: int | None, now: datetime | Non
     extra_ids = set()
     for booking_id, wid, a, b in segments:
         if wid is None:
-            legacy = bookings.get(booking_id)
-            wid = legacy.worker_id if legacy is not None else None
+            wid = _sole(crews, booking_id)
         if wid is None or (worker_id is not None and wid != worker_id):
             continue
         entries.append((booking_id, wid, a, b or now))
@@ -155,7 +156,7 @@ def timesheet(start: date, end: date, worker_id: int | None, now: datetime | Non
             .where(TimeEntry.booking_id.in_(bookings))
         ):
             if wid is None:
-                wid = bookings[booking_id].worker_id
+                wid = _sole(crews, booking_id)
             if wid is not None:
                 per_booking[booking_id][wid] += ((b or now) - a).total_seconds()
 

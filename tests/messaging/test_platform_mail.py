@@ -102,6 +102,38 @@ TENANT_CONTEXTS = {
         "invoice_url": "https://x/invoices/7?token=t",
         "pdf_url": "https://x/invoices/7/pdf?token=t",
     },
+    # Getting paid online (tests/payments)
+    "payment_receipt": {
+        "customer_name": "Grace",
+        "invoice": {
+            "id": "7",
+            "number": "INV-2027-000001",
+            "currency": "CAD",
+            "total": "110.25",
+            "amount_due": "0.00",
+        },
+        "amount": "110.25",
+        "invoice_url": "https://x/invoices/7?token=t",
+    },
+    "payment_failed": {
+        "customer_name": "Grace",
+        "invoice": {
+            "id": "7",
+            "number": "INV-2027-000001",
+            "currency": "CAD",
+            "total": "110.25",
+            "amount_due": "110.25",
+        },
+        "reason": "card_declined",
+        "pay_url": "https://x/invoices/7?token=t",
+    },
+    "payment_alert": {
+        "alert": "dispute",
+        "detail": "The customer disputed a card payment of 110.25.",
+        "invoice": {"id": "7", "number": "INV-2027-000001", "status": "PAID"},
+        "customer_name": "Grace",
+    },
+    "card_setup": {"customer_name": "Grace", "setup_url": "https://x/card-setup?token=t"},
 }
 
 

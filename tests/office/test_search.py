@@ -92,3 +92,43 @@ def test_search_in_one_tenant_never_finds_another_tenants_rows(
             tenant.url("/admin/search"), query_string={"q": q}, headers=other_tenant.headers
         )
         assert foreign.status_code == 403
+
+
+def test_invoices_are_found_by_number_amount_and_customer_name(client, runtime, tenant):
+    from tests.invoices.helpers import line, manual_invoice, post
+
+    greta = add_customer(runtime, tenant, "Greta Ledger", email="greta@example.com")
+    other = add_customer(runtime, tenant, "Otto Payer", email="otto@example.com")
+    a = manual_invoice(client, tenant, [line(10500)], cid=greta)
+    b = manual_invoice(client, tenant, [line(7725)], cid=other)
+    draft = manual_invoice(client, tenant, [line(3300)], cid=greta)
+    number_a = post(client, tenant, f"/admin/invoices/{a['id']}/issue")["number"]
+    number_b = post(client, tenant, f"/admin/invoices/{b['id']}/issue")["number"]
+    counter_b = number_b.rsplit("-", 1)[1]  # "000002"
+
+    items = search(client, tenant, number_a.lower()).get_json()["items"]
+    hit = next(i for i in items if i["type"] == "invoice")
+    assert (hit["id"], hit["title"], hit["match"]) == (a["id"], number_a, "exact")
+    assert "Greta Ledger" in hit["subtitle"] and "105.00" in hit["subtitle"]
+    # The count alone, with or without its zeros, is that invoice exactly.
+    assert _ids(search(client, tenant, counter_b), "invoice")[0] == b["id"]
+    assert _ids(search(client, tenant, "0" + counter_b, types="invoice"), "invoice") == []
+    # Amounts as typed: the total, in any usual money form; a cent off finds nothing.
+    for typed in ("105", "105.00", "$105", "$ 105.0"):
+        assert _ids(search(client, tenant, typed, types="invoice"), "invoice") == [a["id"]]
+    assert _ids(search(client, tenant, "77.25", types="invoices"), "invoice") == [b["id"]]
+    assert _ids(search(client, tenant, "77.26", types="invoice"), "invoice") == []
+    # The customer's name finds their invoices, the draft (no number yet) too, newest first.
+    found = search(client, tenant, "Greta", types="invoice").get_json()["items"]
+    assert [i["id"] for i in found] == [draft["id"], a["id"]]
+    assert found[0]["title"] == f"Draft invoice #{draft['id']}"
+
+
+def test_another_tenant_never_finds_the_invoices(client, runtime, tenant, other_tenant):
+    from tests.invoices.helpers import line, manual_invoice, post
+
+    cid = add_customer(runtime, tenant, "Hidden Invoicee")
+    inv = manual_invoice(client, tenant, [line(4242)], cid=cid)
+    number = post(client, tenant, f"/admin/invoices/{inv['id']}/issue")["number"]
+    for q in (number, "42.42", "Hidden"):
+        assert search(client, other_tenant, q).get_json()["items"] == []

@@ -57,6 +57,11 @@
     overlay.appendChild(box);
     document.body.appendChild(overlay);
     frame.focus();
+    // Focus again once the page is in: a cross-origin frame focused while still about:blank
+    // may not pass keys (Escape) on to the booking page's document.
+    frame.addEventListener("load", function () {
+      if (document.activeElement === frame || document.activeElement === document.body) frame.focus();
+    });
   }
 
   function button() {
