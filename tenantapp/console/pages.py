@@ -5,6 +5,7 @@ from tenantapp.console import (  # noqa: F401  (each module adds its routes to b
     auth,
     bookings,
     customers,
+    invoices,
     schedule,
     search,
     soon,
