@@ -15,7 +15,6 @@ SECTIONS = {
     "plans": ("console.nav.plans", "/v1/admin/plans"),
     "leads": ("console.nav.leads", "/v1/admin/leads"),
     "workers": ("console.nav.workers", "/v1/admin/workers"),
-    "reports": ("console.nav.reports", "/v1/admin/reports"),
     "settings": ("console.nav.settings", "/v1/admin/settings"),
 }
 

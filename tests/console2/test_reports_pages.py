@@ -1,0 +1,137 @@
+"""Reports in the console (SPEC §5.14, §5.8): SVG charts drawn by the server with their numbers
+in a table, the week and month windows at their edges, and each section behind the API's
+permission."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, update
+
+from tenantapp.bookings.models import Booking
+from tenantapp.console import reports
+from tenantapp.reviews.models import Review
+from tests.console.helpers import add_member, console, signed_in
+from tests.customers.helpers import customer_with_property, staff_book
+from tests.invoices.helpers import InTenant, post
+from tests.payments.invoice_helpers import issued
+from tests.support import runtime_of
+from tests.workforce.helpers import create_worker
+
+
+def _today(runtime, tenant):
+    with InTenant(runtime, tenant):
+        from tenantapp.settings.service import tenant_zone
+
+        return datetime.now(tenant_zone()).date(), tenant_zone()
+
+
+def _booking_at(client, runtime, tenant, starts_at: datetime, status="CONFIRMED") -> int:
+    from tests.bookings.conftest import monday
+
+    customer, prop = customer_with_property(client, tenant)
+    made = staff_book(client, tenant, customer, prop, monday(), skip_deposit=True).get_json()
+    with InTenant(runtime, tenant) as sess:
+        sess.execute(
+            update(Booking)
+            .where(Booking.id == made["id"])
+            .values(
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=2),
+                status=status,
+            )
+        )
+        sess.commit()
+    return made["id"]
+
+
+def test_the_owner_sees_four_charts_with_their_tables(client, tenant):
+    inv = issued(client, tenant, 10000)
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{inv['id']}/payments",
+        {"amount_cents": 2500, "method": "cash"},
+        status=201,
+    )
+    signed_in(client, tenant)
+    page = client.get(console(tenant, "/reports"))
+    assert page.status_code == 200
+    for chart_id in ("chart-revenue", "chart-bookings", "chart-aging", "chart-nps"):
+        assert f'id="{chart_id}' in page.text, chart_id
+    assert page.text.count('role="img"') == 4 and "<script" not in page.text.split("<main")[-1]
+    for heading in ("Revenue by month", "Bookings by week", "AR aging", "NPS by worker"):
+        assert f">{heading}</h2>" in page.text
+    this_month = datetime.now(UTC).strftime("%b %Y")  # the tenant's month on all but its edges
+    row = page.text[page.text.index(f'<th scope="row">{this_month}</th>') :].split("</tr>")[0]
+    assert f"{inv['subtotal_cents'] // 100:,}.{inv['subtotal_cents'] % 100:02d}" in row
+    assert "25.00" in row  # collected
+    assert "No reviews yet" in page.text
+
+
+def test_bookings_by_week_counts_twelve_local_weeks_at_their_edges(client, tenant):
+    runtime = runtime_of(client)
+    today, zone = _today(runtime, tenant)
+    first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=11)
+    start = datetime.combine(first_monday, datetime.min.time(), tzinfo=zone)
+    inside = _booking_at(client, runtime, tenant, start + timedelta(minutes=1), "DONE")
+    _booking_at(client, runtime, tenant, start - timedelta(minutes=1), "DONE")  # the week before
+    _booking_at(client, runtime, tenant, start + timedelta(days=6, hours=23), "CANCELLED")
+    with InTenant(runtime, tenant):
+        mondays, counts = reports.bookings_by_week(today)
+    assert len(mondays) == 12 and mondays[0] == first_monday
+    assert counts["done"][0] == 1 and counts["cancelled"][0] == 1
+    assert sum(counts["done"]) == 1
+    signed_in(client, tenant)
+    page = client.get(console(tenant, "/reports"))
+    label = first_monday.strftime("%b %d").replace(" 0", " ")
+    row = page.text[page.text.index(f'<th scope="row">{label}</th>') :].split("</tr>")[0]
+    assert row.count('<td class="num">1</td>') == 2, row
+    assert inside
+
+
+def test_nps_by_worker_from_submitted_reviews(client, tenant):
+    runtime = runtime_of(client)
+    worker = create_worker(client, tenant, name="Ana Promoter").get_json()
+    customer, prop = customer_with_property(client, tenant)
+    from tests.bookings.conftest import monday
+
+    booking = staff_book(client, tenant, customer, prop, monday(), skip_deposit=True).get_json()
+    with InTenant(runtime, tenant) as sess:
+        now = datetime.now(UTC)
+        for i, score in enumerate((10, 10, 3)):
+            sess.execute(
+                insert(Review).values(
+                    booking_id=booking["id"] * 10 + i,
+                    customer_id=customer["id"],
+                    worker_ids=[worker["id"]],
+                    score=score,
+                    submitted_at=now - timedelta(days=1),
+                )
+            )
+        sess.commit()
+    signed_in(client, tenant)
+    page = client.get(console(tenant, "/reports"))
+    row = page.text[page.text.index('<th scope="row">Ana Promoter</th>') :].split("</tr>")[0]
+    assert ">33.3<" in row and ">7.67<" in row and ">3<" in row  # (2-1)/3 NPS, average, count
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("viewer", ["chart-bookings"], ["chart-revenue", "chart-aging", "chart-nps"]),
+        ("dispatcher", ["chart-bookings"], ["chart-revenue", "chart-aging", "chart-nps"]),
+        ("finance", ["chart-revenue", "chart-aging", "chart-bookings"], ["chart-nps"]),
+    ],
+)
+def test_each_chart_follows_the_apis_permission(client, runtime, tenant, role, shown, hidden):
+    issued(client, tenant, 5000)
+    signed_in(client, tenant, add_member(runtime, tenant, role))
+    page = client.get(console(tenant, "/reports"))
+    assert page.status_code == 200
+    for chart_id in shown:
+        assert f'id="{chart_id}' in page.text, (role, chart_id)
+    for chart_id in hidden:
+        assert f'id="{chart_id}' not in page.text, (role, chart_id)
+    assert "needs the" in page.text
