@@ -6,6 +6,7 @@ from tenantapp.console import (  # noqa: F401  (each module adds its routes to b
     bookings,
     customers,
     invoices,
+    leads,
     reports,
     schedule,
     search,

@@ -113,3 +113,24 @@ def console_reports(live, page) -> None:
     tenant, _ = _signed_in(live, page)
     page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
+
+
+def console_leads(live, page) -> None:
+    tenant, _ = _signed_in(live, page)
+    client = live.client()
+    for i, (name, beds) in enumerate((("Nadia Haddad", 3), ("Tom Becker", 2), ("Lin Zhou", 4))):
+        _ok(
+            client.post(
+                tenant.url("/leads"),
+                json={
+                    "name": name,
+                    "phone": f"+1 780 555 {3300 + i:04d}",
+                    "email": f"lead{i}-{uuid.uuid4().hex[:4]}@example.com",
+                    "postal_code": "T5K 0J7",
+                    "estimate_request": {"beds": beds, "baths": 2},
+                },
+            ),
+            (201,),
+        )
+    page.get_by_role("link", name="Leads").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leads")

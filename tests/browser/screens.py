@@ -97,4 +97,5 @@ SCREENS: list[Screen] = [
     Screen("console-invoice-errors", cf.console_invoice_errors, http_errors=True),
     Screen("console-aging", cf.console_aging),
     Screen("console-reports", cf.console_reports),
+    Screen("console-leads", cf.console_leads),
 ]

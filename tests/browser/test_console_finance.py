@@ -64,6 +64,8 @@ def test_part_two_pages_pass_axe_and_fit_390px(page, live, watch):
         f"/invoices/{made['invoices'][3]['id']}",
         "/invoices/aging",
         "/reports",
+        "/leads",
+        "/leads?status=NEW",
     ]
     for width, height in ((1280, 800), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
