@@ -7,6 +7,7 @@ from tenantapp.console import (  # noqa: F401  (each module adds its routes to b
     customers,
     invoices,
     leads,
+    plans,
     reports,
     schedule,
     search,

@@ -12,7 +12,6 @@ from tenantapp.console.guard import console_page
 
 # endpoint name → (title key, the API that does it meanwhile)
 SECTIONS = {
-    "plans": ("console.nav.plans", "/v1/admin/plans"),
     "workers": ("console.nav.workers", "/v1/admin/workers"),
     "settings": ("console.nav.settings", "/v1/admin/settings"),
 }

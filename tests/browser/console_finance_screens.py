@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
@@ -134,3 +135,35 @@ def console_leads(live, page) -> None:
         )
     page.get_by_role("link", name="Leads").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
+
+
+def _with_plan(live, page):
+    tenant, made = _signed_in(live, page)
+    customer, prop = made["customers"][2]
+    first = made["day"] + timedelta(days=(1 - made["day"].weekday()) % 7 or 7)
+    plan = _post(
+        live.client(),
+        tenant,
+        "/admin/plans",
+        {
+            "customer_id": customer["id"],
+            "property_id": prop["id"],
+            "frequency": "biweekly",
+            "first_date": first.isoformat(),
+            "start_time": "10:00",
+            "estimate_request": {"beds": 3, "baths": 2},
+            "team_id": made["teams"]["North"],
+        },
+    )
+    return tenant, plan
+
+
+def console_plans(live, page) -> None:
+    tenant, _ = _with_plan(live, page)
+    page.get_by_role("link", name="Plans").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plans")
+
+
+def console_plan(live, page) -> None:
+    tenant, plan = _with_plan(live, page)
+    page.goto(console_url(live, tenant, f"/plans/{plan['id']}"))

@@ -98,4 +98,6 @@ SCREENS: list[Screen] = [
     Screen("console-aging", cf.console_aging),
     Screen("console-reports", cf.console_reports),
     Screen("console-leads", cf.console_leads),
+    Screen("console-plans", cf.console_plans),
+    Screen("console-plan", cf.console_plan),
 ]

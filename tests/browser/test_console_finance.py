@@ -87,3 +87,25 @@ def test_a_viewer_gets_the_403_page_for_invoices(page, live, watch):
     resp = page.goto(console_url(live, tenant, f"/invoices/{made['invoices'][1]['id']}"))
     assert resp.status == 403
     watch.clean(http_errors_ok=True)
+
+
+def test_pause_a_plan_and_resume_it(page, live, watch):
+    from tests.browser.console_finance_screens import console_plan
+
+    console_plan(live, page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Plan of")
+    assert run_axe(page) == []
+    page.get_by_role("button", name="Pause plan").click()
+    expect(page.get_by_text("Plan paused")).to_be_visible()
+    expect(page.get_by_role("cell", name="Paused").first).to_be_visible()
+    page.get_by_role("button", name="Resume plan").click()
+    expect(page.get_by_text("Plan resumed")).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.url)
+    assert horizontal_overflow(page) <= 0
+    page.goto(page.url.split("/plans/")[0] + "/plans")
+    assert horizontal_overflow(page) <= 0
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(page.url)
+    assert run_axe(page) == []
+    watch.clean()
