@@ -18,7 +18,6 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from flask import Response, g, redirect, request, url_for
-from sqlalchemy import select
 
 from shared import db
 from shared.errors import AppError, field_error
@@ -26,7 +25,7 @@ from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from shared.web import i18n
 from shared.web.pages import render_page
-from tenantapp.console import forms
+from tenantapp.console import actions, forms
 from tenantapp.console.blueprint import blp
 from tenantapp.console.guard import console_page
 from tenantapp.customers.models import Customer
@@ -68,14 +67,6 @@ def amount_cents(name: str):
     return int(value * 100)
 
 
-def _names(ids) -> dict[int, str]:
-    ids = set(ids)
-    if not ids:
-        return {}
-    rows = db.session().execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
-    return dict(rows.all())
-
-
 def _form_key_taken(key: str) -> bool:
     """True when this one-time form key was already used (the same form posted again)."""
     if not key or len(key) > 64:
@@ -107,10 +98,7 @@ def _list_args(query: dict) -> dict:
 @console_page("finance")
 def invoices():
     g.console_section = "console.invoices"
-    raw = {
-        k: request.args.get(k, "").replace("\x00", "").strip()[:40] for k in (*FILTERS, "cursor")
-    }
-    query = {k: v for k, v in raw.items() if v}
+    query = actions.query_filters((*FILTERS, "cursor"))
     errors, summary, status = {}, None, 200
     try:
         result = reading.list_invoices(_list_args(query))
@@ -127,7 +115,7 @@ def invoices():
         "console/invoices/list.html",
         status=status,
         items=result["items"],
-        names=_names(i["customer_id"] for i in result["items"]),
+        names=actions.customer_names(i["customer_id"] for i in result["items"]),
         customer=customer,
         filters=filters,
         errors=errors,
@@ -193,22 +181,23 @@ def invoice(invoice_id: int):
 
 
 def _act(invoice_id: int, what: str, action, fields=(), *, keyed=False, rename=None):
-    """Run ``action()``; success → back to the invoice with a notice (PRG); a 404 stays the 404
-    page; another error → the invoice page with the API's messages beside the fields."""
+    """Run a form's ``action`` (``actions.run_form``); a keyed money form runs once per key."""
     key = forms.text("form_key") if keyed else ""
     if keyed and _form_key_taken(key):
         return redirect(url_for("console.invoice", invoice_id=invoice_id, done="duplicate"), 303)
-    try:
-        action()
-    except AppError as exc:
-        _release_form_key(key)
-        if exc.status == 404 and not exc.extra.get("errors"):
-            raise
-        errors, summary = forms.field_errors(exc, (*fields, *(rename or {})))
-        errors = {(rename or {}).get(k, k): v for k, v in errors.items()}
-        values = {name: forms.text(name) for name in (*fields, "method", "received_on")}
-        return _invoice_page(invoice_id, exc.status, errors, summary, values)
-    return redirect(url_for("console.invoice", invoice_id=invoice_id, done=what), 303)
+
+    def page(status, errors, summary, values):
+        values.update(method=forms.text("method"), received_on=forms.text("received_on"))
+        return _invoice_page(invoice_id, status, errors, summary, values)
+
+    return actions.run_form(
+        action,
+        url_for("console.invoice", invoice_id=invoice_id, done=what),
+        page,
+        fields,
+        rename,
+        on_error=lambda: _release_form_key(key),
+    )
 
 
 @blp.post("/invoices/<int:invoice_id>/issue")

@@ -15,7 +15,7 @@ from shared.web.pages import render_page
 from tenantapp.bulk import service as bulk
 from tenantapp.bulk.actions import LEAD_ACTIONS
 from tenantapp.bulk.schemas import LeadsBulkIn
-from tenantapp.console import forms
+from tenantapp.console import actions, forms
 from tenantapp.console.blueprint import blp
 from tenantapp.console.guard import console_page
 from tenantapp.leads import schemas, service
@@ -29,10 +29,7 @@ MAX_BULK = 500
 
 def _list_page(status=200, bulk_result=None, bulk_errors=None, bulk_summary=None):
     g.console_section = "console.leads"
-    raw = {
-        k: request.args.get(k, "").replace("\x00", "").strip()[:40] for k in (*FILTERS, "cursor")
-    }
-    query = {k: v for k, v in raw.items() if v}
+    query = actions.query_filters((*FILTERS, "cursor"))
     errors, summary = {}, None
     try:
         args = forms.load(schemas.LeadListArgs(), {**query, "limit": PAGE_SIZE})

@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import g, redirect, request, url_for
-from sqlalchemy import select
+from flask import g, request, url_for
 
 from shared import db
 from shared.errors import AppError
 from shared.web import i18n
 from shared.web.pages import render_page
-from tenantapp.console import forms, overview
+from tenantapp.console import actions, forms, overview
 from tenantapp.console.blueprint import blp
 from tenantapp.console.guard import console_page
 from tenantapp.customers.models import Customer
@@ -28,22 +27,11 @@ PREVIEW_WEEKS = 12
 DONE = ("paused", "resumed", "cancelled")
 
 
-def _names(ids) -> dict[int, str]:
-    ids = set(ids)
-    if not ids:
-        return {}
-    rows = db.session().execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
-    return dict(rows.all())
-
-
 @blp.get("/plans")
 @console_page("view")
 def plans():
     g.console_section = "console.plans"
-    raw = {
-        k: request.args.get(k, "").replace("\x00", "").strip()[:40] for k in ("status", "cursor")
-    }
-    query = {k: v for k, v in raw.items() if v}
+    query = actions.query_filters(("status", "cursor"))
     errors, summary, status = {}, None, 200
     try:
         result = service.list_plans(
@@ -59,7 +47,7 @@ def plans():
         "console/plans/list.html",
         status=status,
         items=result["items"],
-        names=_names(p.customer_id for p in result["items"]),
+        names=actions.customer_names(p.customer_id for p in result["items"]),
         teams={t.id: t.name for t in overview.teams()},
         filters=filters,
         errors=errors,
@@ -99,15 +87,11 @@ def plan(plan_id: int):
 
 
 def _change(plan_id: int, what: str, action, fields=()):
-    try:
-        action()
-    except AppError as exc:
-        if exc.status == 404 and not exc.extra.get("errors"):
-            raise
-        errors, summary = forms.field_errors(exc, fields)
-        values = {name: forms.text(name) for name in fields}
-        return _plan_page(plan_id, exc.status, errors, summary, values)
-    return redirect(url_for("console.plan", plan_id=plan_id, done=what), 303)
+    def page(status, errors, summary, values):
+        return _plan_page(plan_id, status, errors, summary, values)
+
+    done = url_for("console.plan", plan_id=plan_id, done=what)
+    return actions.run_form(action, done, page, fields)
 
 
 @blp.post("/plans/<int:plan_id>/pause")
