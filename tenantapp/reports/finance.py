@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from shared import db
 from shared.csvsafe import csv_lines
@@ -58,32 +58,63 @@ def _bucket(days_late: int) -> str:
     return "days_over_90"
 
 
-def _sums(sess, model, amount, on, as_of: date) -> dict[int, int]:
+def _sums(sess, model, amount, on, as_of: date, invoice_ids) -> dict[int, int]:
     rows = sess.execute(
-        select(model.invoice_id, func.sum(amount)).where(on <= as_of).group_by(model.invoice_id)
+        select(model.invoice_id, func.sum(amount))
+        .where(on <= as_of, model.invoice_id.in_(invoice_ids))
+        .group_by(model.invoice_id)
     )
     return {invoice_id: int(total) for invoice_id, total in rows}
 
 
+def _after(model, on, as_of: date):
+    return exists().where(model.invoice_id == Invoice.id, on > as_of)
+
+
 def ar_aging(as_of: date | None) -> dict:
-    """Outstanding money by customer and age as of a tenant-local date."""
+    """Outstanding money by customer and age as of a tenant-local date.
+
+    Only invoices that can owe on ``as_of`` are read (columns, not whole rows): those owing
+    today, and those with a payment, credit note or refund dated after ``as_of`` (what they owed
+    then differs from today's figure). A year of settled invoices costs nothing.
+    """
     sess = db.session()
     as_of = as_of or today()
     zone = tenant_zone()
-    invoices = list(
-        sess.scalars(
-            select(Invoice).where(
-                Invoice.issue_date <= as_of,
-                Invoice.status.notin_(("DRAFT",)),
-            )
+    owes_now = (
+        Invoice.total_cents - Invoice.credited_cents - Invoice.paid_cents + Invoice.refunded_cents
+    ) > 0
+    candidates = (
+        select(Invoice.id)
+        .where(
+            Invoice.issue_date <= as_of,
+            Invoice.status.notin_(("DRAFT",)),
+            or_(
+                owes_now,
+                _after(InvoicePayment, InvoicePayment.received_on, as_of),
+                _after(CreditNote, CreditNote.issue_date, as_of),
+                _after(InvoiceRefund, InvoiceRefund.refunded_on, as_of),
+            ),
         )
+        .scalar_subquery()
     )
-    credited = _sums(sess, CreditNote, CreditNote.total_cents, CreditNote.issue_date, as_of)
+    invoices = sess.execute(
+        select(
+            Invoice.id,
+            Invoice.customer_id,
+            Invoice.status,
+            Invoice.total_cents,
+            Invoice.due_date,
+            Invoice.voided_at,
+        ).where(Invoice.id.in_(candidates))
+    ).all()
+    ids = candidates
+    credited = _sums(sess, CreditNote, CreditNote.total_cents, CreditNote.issue_date, as_of, ids)
     paid = _sums(
-        sess, InvoicePayment, InvoicePayment.amount_cents, InvoicePayment.received_on, as_of
+        sess, InvoicePayment, InvoicePayment.amount_cents, InvoicePayment.received_on, as_of, ids
     )
     refunded = _sums(
-        sess, InvoiceRefund, InvoiceRefund.amount_cents, InvoiceRefund.refunded_on, as_of
+        sess, InvoiceRefund, InvoiceRefund.amount_cents, InvoiceRefund.refunded_on, as_of, ids
     )
     rows: dict[int, dict] = {}
     for inv in invoices:

@@ -135,3 +135,55 @@ def test_each_chart_follows_the_apis_permission(client, runtime, tenant, role, s
     for chart_id in hidden:
         assert f'id="{chart_id}' not in page.text, (role, chart_id)
     assert "needs the" in page.text
+
+
+def test_aging_as_of_a_past_day_counts_invoices_settled_since(client, tenant):
+    """ar_aging reads only invoices that can owe on the day: one paid (or credited) after it
+    still owed then; one paid on or before it did not."""
+    from tenantapp.invoices.models import Invoice, InvoicePayment
+
+    runtime = runtime_of(client)
+    today, _ = _today(runtime, tenant)
+    paid_later = issued(client, tenant, 10000)
+    credited_later = issued(client, tenant, 5000)
+    paid_before = issued(client, tenant, 3000)
+    for inv in (paid_later, paid_before):
+        post(
+            client,
+            tenant,
+            f"/admin/invoices/{inv['id']}/payments",
+            {"amount_cents": inv["total_cents"], "method": "cash"},
+            status=201,
+        )
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{credited_later['id']}/credit-notes",
+        {
+            "lines": [{"kind": "custom", "description": "Goodwill", "unit_price_cents": 5000}],
+            "reason": "Goodwill",
+        },
+        status=201,
+    )
+    with InTenant(runtime, tenant) as sess:
+        ids = [paid_later["id"], credited_later["id"], paid_before["id"]]
+        sess.execute(
+            update(Invoice)
+            .where(Invoice.id.in_(ids))
+            .values(issue_date=today - timedelta(days=20), due_date=today - timedelta(days=10))
+        )
+        sess.execute(
+            update(InvoicePayment)
+            .where(InvoicePayment.invoice_id == paid_before["id"])
+            .values(received_on=today - timedelta(days=2))
+        )
+        sess.commit()
+    with InTenant(runtime, tenant):
+        from tenantapp.reports import finance
+
+        now = finance.ar_aging(today)
+        before = finance.ar_aging(today - timedelta(days=1))
+    assert now["totals"]["total_cents"] == 0
+    owed = paid_later["total_cents"] + credited_later["total_cents"]
+    assert before["totals"]["total_cents"] == before["totals"]["days_1_30"] == owed
+    assert sum(r["invoices"] for r in before["customers"]) == 2
