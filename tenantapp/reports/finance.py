@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import BigInteger, any_, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared import db
 from shared.csvsafe import csv_lines
@@ -58,17 +59,20 @@ def _bucket(days_late: int) -> str:
     return "days_over_90"
 
 
-def _sums(sess, model, amount, on, as_of: date, invoice_ids) -> dict[int, int]:
+def _sums(sess, model, amount, on, as_of: date, invoice_ids: list[int]) -> dict[int, int]:
+    if not invoice_ids:
+        return {}
     rows = sess.execute(
         select(model.invoice_id, func.sum(amount))
-        .where(on <= as_of, model.invoice_id.in_(invoice_ids))
+        .where(on <= as_of, model.invoice_id == any_(literal(invoice_ids, ARRAY(BigInteger))))
         .group_by(model.invoice_id)
     )
     return {invoice_id: int(total) for invoice_id, total in rows}
 
 
 def _after(model, on, as_of: date):
-    return exists().where(model.invoice_id == Invoice.id, on > as_of)
+    """Invoices with a ``model`` row dated after ``as_of`` (through the date index)."""
+    return Invoice.id.in_(select(model.invoice_id).where(on > as_of))
 
 
 def ar_aging(as_of: date | None) -> dict:
@@ -84,9 +88,15 @@ def ar_aging(as_of: date | None) -> dict:
     owes_now = (
         Invoice.total_cents - Invoice.credited_cents - Invoice.paid_cents + Invoice.refunded_cents
     ) > 0
-    candidates = (
-        select(Invoice.id)
-        .where(
+    invoices = sess.execute(
+        select(
+            Invoice.id,
+            Invoice.customer_id,
+            Invoice.status,
+            Invoice.total_cents,
+            Invoice.due_date,
+            Invoice.voided_at,
+        ).where(
             Invoice.issue_date <= as_of,
             Invoice.status.notin_(("DRAFT",)),
             or_(
@@ -96,19 +106,8 @@ def ar_aging(as_of: date | None) -> dict:
                 _after(InvoiceRefund, InvoiceRefund.refunded_on, as_of),
             ),
         )
-        .scalar_subquery()
-    )
-    invoices = sess.execute(
-        select(
-            Invoice.id,
-            Invoice.customer_id,
-            Invoice.status,
-            Invoice.total_cents,
-            Invoice.due_date,
-            Invoice.voided_at,
-        ).where(Invoice.id.in_(candidates))
     ).all()
-    ids = candidates
+    ids = [inv.id for inv in invoices]
     credited = _sums(sess, CreditNote, CreditNote.total_cents, CreditNote.issue_date, as_of, ids)
     paid = _sums(
         sess, InvoicePayment, InvoicePayment.amount_cents, InvoicePayment.received_on, as_of, ids
