@@ -36,6 +36,7 @@ from tenantapp.reports import finance
 from tenantapp.reports.schemas import AgingArgs
 
 PAGE_SIZE = 50
+AGING_PAGE = 100
 FILTERS = ("status", "overdue", "customer_id", "from", "to")
 FORM_KEY_TTL = 86_400
 DONE = (
@@ -129,9 +130,13 @@ def invoices():
 @blp.get("/invoices/aging")
 @console_page("finance")
 def aging():
+    """The AR aging table, customers owing most first, ``AGING_PAGE`` a page (the totals are
+    the whole book's)."""
     g.console_section = "console.invoices"
     errors, status = {}, 200
     as_of = request.args.get("as_of", "").strip()[:10]
+    start = forms.number(request.args.get("start", "0")[:9])
+    start = start if isinstance(start, int) and start > 0 else 0
     try:
         args = forms.load(AgingArgs(), {"as_of": as_of} if as_of else {})
         report = finance.ar_aging(args.get("as_of"))
@@ -139,13 +144,19 @@ def aging():
         errors, _ = forms.field_errors(exc, ("as_of",))
         status = 422
         report = finance.ar_aging(None)
+    rows = report["customers"]
+    more = start + AGING_PAGE < len(rows)
+    query = {"as_of": as_of} if as_of and not errors else {}
     return render_page(
         "console/invoices/aging.html",
         status=status,
-        report=report,
+        report={**report, "customers": rows[start : start + AGING_PAGE]},
+        owing=len(rows),
         buckets=finance.BUCKETS,
         as_of=as_of,
         errors=errors,
+        next_url=url_for("console.aging", **query, start=start + AGING_PAGE) if more else None,
+        first_url=url_for("console.aging", **query) if start else None,
     )
 
 

@@ -136,7 +136,9 @@ def ar_aging(as_of: date | None) -> dict:
     names = {
         cid: name
         for cid, name in sess.execute(
-            select(Customer.id, Customer.name).where(Customer.id.in_(list(rows)))
+            select(Customer.id, Customer.name).where(
+                Customer.id == any_(literal(list(rows), ARRAY(BigInteger)))
+            )
         )
     }
     customers = []

@@ -280,3 +280,24 @@ def test_another_workspaces_invoice_is_a_404(client, tenant, other_tenant):
         )
         assert resp.status_code == 404, tail
     assert get(client, other_tenant, f"/admin/invoices/{theirs['id']}")["paid_cents"] == 0
+
+
+def test_the_aging_table_pages_by_a_hundred_customers_with_the_whole_totals(client, tenant):
+    from tests.invoices.helpers import customer_id as make_customer
+
+    for i in range(101):
+        cid = make_customer(
+            client, tenant, email=f"owes{i}@example.com", phone=f"+1 403 555 {i:04d}"
+        )
+        issued(client, tenant, 1000 + i, cid=cid)
+    signed_in(client, tenant)
+    first = client.get(console(tenant, "/invoices/aging"))
+    assert first.status_code == 200
+    assert first.text.count('<th scope="row"><a href=') == 100
+    assert "101 customers owe money" in first.text
+    nxt = re.search(r'href="([^"]+start=100[^"]*)" rel="next"', first.text)
+    second = client.get(nxt.group(1).replace("&amp;", "&"))
+    assert second.text.count('<th scope="row"><a href=') == 1 and 'rel="next"' not in second.text
+    total = get(client, tenant, "/admin/reports/ar-aging")["totals"]["total_cents"]
+    for page in (first, second):  # the footer is the whole book's
+        assert f"{total // 100:,}.{total % 100:02d}" in page.text
