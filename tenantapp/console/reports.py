@@ -68,13 +68,9 @@ def _month_starts(today: date) -> list[date]:
     return starts
 
 
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
 def revenue_chart(today: date) -> Chart:
     starts = _month_starts(today)
-    figures = [finance.revenue(s, _next_month(s)) for s in starts]
+    figures = finance.revenue_by_month(starts[0], len(starts))
     labels = [s.strftime("%b %Y") for s in starts]
     rows = [
         Series(i18n.message("console.reports.invoiced"), [f["invoiced_cents"] for f in figures]),

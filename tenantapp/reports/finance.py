@@ -313,3 +313,49 @@ def revenue(start: date, end: date) -> dict:
         "collected_cents": int(received) - int(refunded),
         "refunded_cents": int(refunded),
     }
+
+
+def revenue_by_month(first: date, months: int) -> list[dict]:
+    """``revenue`` for each of ``months`` calendar months from ``first`` (a 1st), in four
+    grouped queries instead of four per month (the console's revenue chart)."""
+    sess = db.session()
+    starts = [
+        date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
+        for i in range(months + 1)
+    ]
+    start, end = starts[0], starts[-1]
+
+    def by_month(column, *amounts, where=()):
+        month = func.date_trunc("month", column)
+        rows = sess.execute(
+            select(month, *(func.coalesce(func.sum(a), 0) for a in amounts))
+            .where(column >= start, column < end, *where)
+            .group_by(month)
+        )
+        return {m.date(): [int(v) for v in values] for m, *values in rows}
+
+    issued = by_month(
+        Invoice.issue_date,
+        Invoice.subtotal_cents,
+        Invoice.tax_cents,
+        where=(Invoice.status.notin_(("DRAFT", "VOID")),),
+    )
+    credited = by_month(CreditNote.issue_date, CreditNote.subtotal_cents, CreditNote.tax_cents)
+    received = by_month(InvoicePayment.received_on, InvoicePayment.amount_cents)
+    refunded = by_month(InvoiceRefund.refunded_on, InvoiceRefund.amount_cents)
+    out = []
+    for month in starts[:-1]:
+        sub, tax = issued.get(month, [0, 0])
+        c_sub, c_tax = credited.get(month, [0, 0])
+        (paid,) = received.get(month, [0])
+        (back,) = refunded.get(month, [0])
+        out.append(
+            {
+                "month": month,
+                "invoiced_cents": sub - c_sub,
+                "invoiced_tax_cents": tax - c_tax,
+                "collected_cents": paid - back,
+                "refunded_cents": back,
+            }
+        )
+    return out

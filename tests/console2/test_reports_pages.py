@@ -187,3 +187,52 @@ def test_aging_as_of_a_past_day_counts_invoices_settled_since(client, tenant):
     owed = paid_later["total_cents"] + credited_later["total_cents"]
     assert before["totals"]["total_cents"] == before["totals"]["days_1_30"] == owed
     assert sum(r["invoices"] for r in before["customers"]) == 2
+
+
+def test_revenue_by_month_matches_revenue_month_by_month(client, tenant):
+    """The chart's grouped figures equal ``finance.revenue`` of each month, at month edges."""
+    from tenantapp.invoices.models import Invoice, InvoicePayment
+
+    runtime = runtime_of(client)
+    today, _ = _today(runtime, tenant)
+    first_of_month = today.replace(day=1)
+    last_of_previous = first_of_month - timedelta(days=1)
+    a = issued(client, tenant, 10000)
+    b = issued(client, tenant, 4000)
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{a['id']}/payments",
+        {"amount_cents": 6000, "method": "cash"},
+        status=201,
+    )
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{a['id']}/refunds",
+        {"amount_cents": 1000, "reason": "Late"},
+        status=201,
+    )
+    with InTenant(runtime, tenant) as sess:
+        sess.execute(
+            update(Invoice).where(Invoice.id == b["id"]).values(issue_date=last_of_previous)
+        )
+        sess.execute(
+            update(InvoicePayment)
+            .where(InvoicePayment.invoice_id == a["id"])
+            .values(received_on=first_of_month)
+        )
+        sess.commit()
+    from tenantapp.reports import finance
+
+    start = (first_of_month - timedelta(days=40)).replace(day=1)
+    with InTenant(runtime, tenant):
+        grouped = finance.revenue_by_month(start, 3)
+        one_by_one = []
+        for row in grouped:
+            m = row["month"]
+            nxt = (m + timedelta(days=32)).replace(day=1)
+            one_by_one.append({"month": m, **finance.revenue(m, nxt)})
+    assert grouped == one_by_one
+    assert grouped[1]["invoiced_cents"] == b["subtotal_cents"]  # the last day of last month
+    assert grouped[2]["collected_cents"] == 5000 and grouped[2]["refunded_cents"] == 1000
