@@ -2,7 +2,7 @@
 (``shared.svgcharts``, no script), each with its numbers in a table beside it.
 
 - Revenue by month, invoiced vs collected (``reports.finance.revenue`` per month, the figures of
-  ``/admin/metrics``) and AR aging (``reports.finance.ar_aging``): the ``finance`` permission, as
+  ``/admin/metrics``) and AR aging (``reports.finance.aging_totals_today``): the ``finance`` permission, as
   ``/admin/reports/*``.
 - Bookings by week, by outcome: anyone who can see bookings (``view``).
 - NPS by worker (``reviews.summary``, carried by ``/admin/metrics``): the ``admin`` permission.
@@ -130,14 +130,15 @@ def bookings_chart(today: date) -> Chart:
     return Chart("bookings", title, svg, labels, rows)
 
 
-def aging_chart(report: dict) -> Chart:
+def aging_chart(today: date) -> Chart:
+    totals = finance.aging_totals_today()
     labels = [i18n.message(f"console.invoices.buckets.{b}") for b in finance.BUCKETS]
-    values = [report["totals"][b] for b in finance.BUCKETS]
+    values = [totals[b] for b in finance.BUCKETS]
     title = i18n.message("console.invoices.aging")
     name = i18n.message("console.reports.owed")
     svg = svgcharts.bar_chart(
         title,
-        i18n.message("console.invoices.aging_caption", date=report["as_of"].isoformat()),
+        i18n.message("console.invoices.aging_caption", date=today.isoformat()),
         labels,
         values,
         name=name,
@@ -186,7 +187,7 @@ def reports():
         hidden.append(("console.reports.revenue", "finance"))
     charts.append(bookings_chart(today))
     if allows(role, "finance"):
-        charts.append(aging_chart(finance.ar_aging(today)))
+        charts.append(aging_chart(today))
     else:
         hidden.append(("console.invoices.aging", "finance"))
     if allows(role, "admin"):

@@ -236,3 +236,74 @@ def test_revenue_by_month_matches_revenue_month_by_month(client, tenant):
     assert grouped == one_by_one
     assert grouped[1]["invoiced_cents"] == b["subtotal_cents"]  # the last day of last month
     assert grouped[2]["collected_cents"] == 5000 and grouped[2]["refunded_cents"] == 1000
+
+
+def test_the_charts_aging_totals_equal_the_aging_report_today(client, tenant):
+    """``aging_totals_today`` (one grouped query) gives ``ar_aging(today)``'s totals: buckets at
+    their edges, part payments, a credit note, a refund, a void and a draft."""
+    from tenantapp.invoices.models import Invoice
+    from tenantapp.reports import finance
+
+    runtime = runtime_of(client)
+    today, _ = _today(runtime, tenant)
+    ages = (0, 1, 30, 31, 60, 61, 90, 91)
+    made = [issued(client, tenant, 1000 + days) for days in ages]
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{made[1]['id']}/payments",
+        {"amount_cents": 500, "method": "cash"},
+        status=201,
+    )
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{made[2]['id']}/credit-notes",
+        {
+            "lines": [{"kind": "custom", "description": "x", "unit_price_cents": 300}],
+            "reason": "Goodwill",
+        },
+        status=201,
+    )
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{made[3]['id']}/payments",
+        {"amount_cents": made[3]["total_cents"], "method": "cash"},
+        status=201,
+    )
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{made[3]['id']}/refunds",
+        {"amount_cents": 200, "reason": "Late"},
+        status=201,
+    )
+    void = issued(client, tenant, 7000)
+    post(client, tenant, f"/admin/invoices/{void['id']}/void", {"reason": "x"})
+    post(
+        client,
+        tenant,
+        "/admin/invoices",
+        {
+            "customer_id": made[0]["customer_id"],
+            "lines": [{"kind": "custom", "description": "draft", "unit_price_cents": 9900}],
+        },
+        status=201,
+    )
+    with InTenant(runtime, tenant) as sess:
+        for inv, days in zip(made, ages, strict=True):
+            sess.execute(
+                update(Invoice)
+                .where(Invoice.id == inv["id"])
+                .values(
+                    issue_date=today - timedelta(days=days + 5),
+                    due_date=today - timedelta(days=days),
+                )
+            )
+        sess.commit()
+    with InTenant(runtime, tenant):
+        fast = finance.aging_totals_today()
+        full = finance.ar_aging(today)["totals"]
+    assert fast == full
+    assert all(fast[b] for b in finance.BUCKETS) and fast["total_cents"] > 0
