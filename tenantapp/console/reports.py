@@ -1,9 +1,9 @@
 """Reports in the console (SPEC §5.14, §5.8): charts drawn by the server as inline SVG
 (``shared.svgcharts``, no script), each with its numbers in a table beside it.
 
-- Revenue by month, invoiced vs collected (``reports.finance.revenue`` per month, the figures of
-  ``/admin/metrics``) and AR aging (``reports.finance.aging_totals_today``): the ``finance`` permission, as
-  ``/admin/reports/*``.
+- Revenue by month, invoiced vs collected (``reports.finance.revenue_by_month``, the figures of
+  ``/admin/metrics``) and AR aging (``reports.finance.aging_totals_today``): the ``finance``
+  permission, as ``/admin/reports/*``.
 - Bookings by week, by outcome: anyone who can see bookings (``view``).
 - NPS by worker (``reviews.summary``, carried by ``/admin/metrics``): the ``admin`` permission.
 
