@@ -12,11 +12,7 @@ from tenantapp.console.guard import console_page
 
 # endpoint name → (title key, the API that does it meanwhile)
 SECTIONS = {
-    "plans": ("console.nav.plans", "/v1/admin/plans"),
-    "invoices": ("console.nav.invoices", "/v1/admin/invoices"),
-    "leads": ("console.nav.leads", "/v1/admin/leads"),
     "workers": ("console.nav.workers", "/v1/admin/workers"),
-    "reports": ("console.nav.reports", "/v1/admin/reports"),
     "settings": ("console.nav.settings", "/v1/admin/settings"),
 }
 

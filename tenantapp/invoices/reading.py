@@ -29,8 +29,11 @@ def list_invoices(args: dict) -> dict:
     rows = list(db.session().scalars(stmt.limit(args["limit"] + 1)))
     result = page(rows, args["limit"], lambda i: [i.id])
     lines = lines_by_invoice(db.session(), [i.id for i in result["items"]])
-    on = state.today()
-    result["items"] = [view(i, lines.get(i.id, []), on=on, detail=False) for i in result["items"]]
+    on, settings = state.today(), state.settings_row(db.session())
+    result["items"] = [
+        view(i, lines.get(i.id, []), on=on, detail=False, settings=settings)
+        for i in result["items"]
+    ]
     return result
 
 
@@ -70,11 +73,14 @@ def quantity_text(q: Decimal) -> str:
     return f"{Decimal(q).normalize():f}"
 
 
-def view(inv: Invoice, lines: list[InvoiceLine], *, on: date | None = None, detail=True) -> dict:
-    """The SPEC §5.11 invoice response (payments, refunds and credit notes with ``detail``)."""
+def view(
+    inv: Invoice, lines: list[InvoiceLine], *, on: date | None = None, detail=True, settings=None
+) -> dict:
+    """The SPEC §5.11 invoice response (payments, refunds and credit notes with ``detail``);
+    a list passes the tenant's ``settings`` row once instead of one read per invoice."""
     on = on or state.today()
     late = state.days_overdue(inv, on)
-    settings = state.settings_row(db.session())
+    settings = settings or state.settings_row(db.session())
     out = {
         "id": inv.id,
         "number": inv.number,

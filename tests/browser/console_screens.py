@@ -192,5 +192,5 @@ def console_search(live, page) -> None:
 
 def console_soon(live, page) -> None:
     tenant, _ = _signed_in(live, page)
-    page.get_by_role("link", name="Reports").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
+    page.get_by_role("link", name="Workers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Workers")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from playwright.sync_api import expect
 
 from tests.browser import account_screens, ops_screens, owner, work
+from tests.browser import console_finance_screens as cf
 from tests.browser import console_screens as cs
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
@@ -189,4 +190,14 @@ SCREENS: list[Screen] = [
     Screen("console-new-booking", cs.console_new_booking),
     Screen("console-search", cs.console_search),
     Screen("console-soon", cs.console_soon),
+    # the staff console, part 2 (issue 30)
+    Screen("console-invoices", cf.console_invoices),
+    Screen("console-invoice", cf.console_invoice),
+    Screen("console-invoice-open", cf.console_invoice_open),
+    Screen("console-invoice-errors", cf.console_invoice_errors, http_errors=True),
+    Screen("console-aging", cf.console_aging),
+    Screen("console-reports", cf.console_reports),
+    Screen("console-leads", cf.console_leads),
+    Screen("console-plans", cf.console_plans),
+    Screen("console-plan", cf.console_plan),
 ]
