@@ -9,13 +9,12 @@ No cookie is involved, so the console sets none.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from shared.errors import Forbidden
 from shared.runtime import current_runtime
+from shared.web.origin import same_origin
 
 SALT = "ops-console-csrf"
 MAX_AGE = 12 * 3600
@@ -29,18 +28,9 @@ def token_for(operator: str) -> str:
     return _serializer().dumps(operator)
 
 
-def _same_origin() -> bool:
-    source = request.headers.get("Origin") or request.headers.get("Referer")
-    if not source:
-        return True  # no header at all (curl, old clients): the token alone decides
-    if source == "null":
-        return False
-    return urlsplit(source).netloc.lower() == request.host.lower()
-
-
 def check(operator: str) -> None:
     """Refuse (403) a state-changing request without a fresh token for ``operator``."""
-    if not _same_origin():
+    if not same_origin():
         raise Forbidden("Cross-origin form posts to the console are refused.", code="forbidden")
     given = request.form.get("csrf_token", "")
     try:

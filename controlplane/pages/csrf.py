@@ -12,12 +12,12 @@ import base64
 import hashlib
 import hmac
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Response, g, request
 
 from shared.errors import Forbidden
 from shared.runtime import current_runtime
+from shared.web.origin import same_origin
 
 COOKIE = "cp_form"
 MAX_AGE = 2 * 3600
@@ -56,18 +56,6 @@ def keep(resp: Response) -> Response:
             samesite="Lax",
         )
     return resp
-
-
-def same_origin() -> bool:
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site:  # the browser says where the request comes from; nothing can forge it
-        return fetch_site in ("same-origin", "none")
-    source = request.headers.get("Origin") or request.headers.get("Referer")
-    if not source:
-        return True  # no header (old clients): the token alone decides
-    if source == "null":
-        return False
-    return urlsplit(source).netloc.lower() == request.host.lower()
 
 
 def check() -> None:

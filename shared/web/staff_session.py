@@ -26,7 +26,6 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
-from urllib.parse import urlsplit
 
 from flask import Response, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -37,6 +36,7 @@ from shared.auth.tokens import REFRESH_TTL
 from shared.errors import Forbidden, Unauthorized
 from shared.runtime import current_runtime
 from shared.tenancy import TenantRef
+from shared.web.origin import same_origin
 
 COOKIE = "cp_console"
 PRE_COOKIE = "cp_console_pre"
@@ -162,21 +162,10 @@ def set_pre_cookie(response: Response, value: str, path: str) -> None:
     _set(response, PRE_COOKIE, value, path, PRE_MAX_AGE)
 
 
-def _same_site() -> bool:
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
-        return False
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if not origin:
-        return True  # no header (old clients, curl): the token alone decides
-    if origin == "null":
-        return False
-    return urlsplit(origin).netloc.lower() == request.host.lower()
-
-
 def check_csrf(bound_to: str | None) -> None:
     """Refuse (403) a state-changing request from another site or without a valid token bound to
     ``bound_to`` (the session id; the pre-session value on the sign-in form)."""
-    if not _same_site():
+    if not same_origin():
         raise Forbidden("Cross-site form posts to the console are refused.")
     given = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
     try:

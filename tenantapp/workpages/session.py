@@ -21,7 +21,6 @@ import hmac
 import secrets
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import Response, g, redirect, request, url_for
 from sqlalchemy import update
@@ -31,6 +30,7 @@ from shared.auth.guards import authenticate_worker
 from shared.errors import AppError, Forbidden
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
+from shared.web.origin import same_origin
 from tenantapp.workers.models import WorkerSession
 
 COOKIE = "work_session"
@@ -114,18 +114,6 @@ def keep_login_nonce(resp: Response) -> Response:
     return resp
 
 
-def _same_origin() -> bool:
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site:  # the browser says where the request comes from; nothing can forge it
-        return fetch_site in ("same-origin", "none")
-    source = request.headers.get("Origin") or request.headers.get("Referer")
-    if not source:
-        return True  # no header (old clients): the token alone decides
-    if source == "null":
-        return False
-    return urlsplit(source).netloc.lower() == request.host.lower()
-
-
 def _refuse() -> Forbidden:
     return Forbidden(
         "The form has expired or did not come from this page; reload and try again.",
@@ -135,7 +123,7 @@ def _refuse() -> Forbidden:
 
 def check_csrf(given: str | None, expected: str) -> None:
     """403 unless the POST is same-origin and carries ``expected``."""
-    if not _same_origin():
+    if not same_origin():
         raise Forbidden("Cross-site form posts are refused.", code="forbidden")
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise _refuse()
