@@ -123,6 +123,18 @@ def _decimal_bounds_as_numbers(self, field, ret, **kwargs) -> dict:
     return {k: float(ret[k]) for k in ("minimum", "maximum") if k in ret}
 
 
+def _decimal_strings(self, field, ret, **kwargs) -> dict:
+    """A Decimal field with ``as_string`` is written back as text ("5.000") and read from a
+    number or a string: documented as either, the number keeping its bounds. As ``type: number``
+    alone every response broke its own schema."""
+    if not (isinstance(field, fields.Decimal) and field.as_string):
+        return {}
+    number = {"type": "number", **{k: ret.pop(k) for k in ("minimum", "maximum") if k in ret}}
+    ret.pop("type", None)
+    return {"anyOf": [number, {"type": "string", "pattern": DECIMAL_PATTERN}]}
+
+
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
@@ -157,6 +169,7 @@ def make_api(
         spec_kwargs={"extra_plugins": [ProblemResponses(strip_prefix, tenant_scoped)]},
     )
     api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
+    api.ma_plugin.converter.add_attribute_function(_decimal_strings)
     api.ma_plugin.converter.add_attribute_function(_strings_refuse_nul)
     apidocs.init_app(app, title)  # Swagger UI at /v1/docs from vendored files, not a CDN
     api.spec.components.schema("Problem", PROBLEM_SCHEMA)

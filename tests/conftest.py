@@ -2,10 +2,7 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -15,11 +12,16 @@ from shared.dbsetup import setup_database
 from shared.migrations import upgrade_public
 from shared.runtime import Runtime, use_runtime
 from shared.settings import Settings
-from tests.support import ADMIN_URL, ApiClient, claim_redis_db, release_redis_db, signup
+from tests.support import (
+    ADMIN_URL,
+    ApiClient,
+    claim_redis_db,
+    drop_database_later,
+    release_redis_db,
+    signup,
+)
 
 OPERATOR = ("ops", "ops-password-for-tests")
-ROOT = Path(__file__).resolve().parent.parent
-DROP_LATER = "import sys; from shared.dbsetup import drop_database; drop_database(*sys.argv[1:])"
 
 
 @pytest.fixture(scope="session")
@@ -31,17 +33,7 @@ def database_urls():
     owner_url = host.set(username="cleanplane_owner", password="owner-pw").render_as_string(False)
     setup_database(ADMIN_URL, app_url, owner_url)
     yield {"name": name, "app": app_url, "owner": owner_url}
-    # A run leaves a few hundred tenant schemas: dropping them unlinks tens of thousands of files
-    # (about a minute on 2 cores, more under load). The results do not wait for it: a detached
-    # process drops the database (WITH FORCE) while pytest exits.
-    subprocess.Popen(
-        [sys.executable, "-c", DROP_LATER, ADMIN_URL, name],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    drop_database_later(name)  # a run leaves a few hundred tenant schemas: do not wait
 
 
 @pytest.fixture(scope="session")

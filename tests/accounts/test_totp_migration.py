@@ -11,9 +11,9 @@ from sqlalchemy.engine import make_url
 
 from shared import crypto
 from shared.db import make_engine
-from shared.dbsetup import drop_database, setup_database
+from shared.dbsetup import setup_database
 from shared.migrations import upgrade_public
-from tests.support import ADMIN_URL
+from tests.support import ADMIN_URL, drop_database_later
 
 
 @pytest.fixture()
@@ -26,7 +26,7 @@ def fresh_owner_engine():
     engine = make_engine(owner_url, pool_size=1)
     yield engine
     engine.dispose()
-    drop_database(ADMIN_URL, name)
+    drop_database_later(name)
 
 
 def test_upgrade_encrypts_plaintext_totp_secrets(fresh_owner_engine, monkeypatch):

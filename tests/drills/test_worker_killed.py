@@ -100,6 +100,9 @@ def test_worker_sigkilled_mid_delivery_sends_exactly_one_email(
             with tenant_context(ref):
                 message_id = queue_email(key=f"drill-{uuid.uuid4().hex[:8]}", to="kill@example.com")
 
+            # Only this drill's job on the queue: jobs other tests left there would reach the
+            # stalling server first, and the killed worker would hold another message.
+            queues.queue(queues.EMAIL, rt).empty()
             deliver_tenant_outbox.enqueue(rt, tenant.id)
             proc = subprocess.Popen(
                 [sys.executable, "-m", "jobs.worker", "--burst", queues.EMAIL],

@@ -11,10 +11,10 @@ from sqlalchemy.engine import make_url
 from controlplane.fleet.scratch import scratch_track
 from controlplane.fleet.service import wait_for_background_runs
 from controlplane.provisioning.service import NewTenant, provision
-from shared.dbsetup import drop_database, setup_database
+from shared.dbsetup import setup_database
 from shared.migrations import upgrade_public
 from shared.runtime import Runtime
-from tests.support import ADMIN_URL, ApiClient
+from tests.support import ADMIN_URL, ApiClient, drop_database_later
 
 
 def _fresh_database(settings):
@@ -31,7 +31,7 @@ def fleet_settings(settings):
     """Settings on a brand-new, empty database (not even ``public`` migrated)."""
     name, fleet = _fresh_database(settings)
     yield fleet
-    drop_database(ADMIN_URL, name)
+    drop_database_later(name)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +42,7 @@ def fleet_database(settings):
     upgrade_public(rt.owner_engine)
     rt.owner_engine.dispose()
     yield fleet
-    drop_database(ADMIN_URL, name)
+    drop_database_later(name)
 
 
 def _empty(rt: Runtime) -> None:
@@ -171,7 +171,7 @@ def fleet_east_database(fleet_database):
     owner_url = host.set(username="cleanplane_owner", password="owner-pw").render_as_string(False)
     setup_database(ADMIN_URL, app_url, owner_url)
     yield {"name": name, "app": app_url, "owner": owner_url}
-    drop_database(ADMIN_URL, name)
+    drop_database_later(name)
 
 
 @pytest.fixture()

@@ -141,6 +141,7 @@ def test_only_tenant_jobs_can_be_fanned_out(rt):
         fan_out("tests.jobs.sample_jobs.not_a_tenant_job", "x", interval=60)
 
 
+@pytest.mark.slow  # runs every active tenant's job of the run's database: grows with the suite
 def test_a_failing_tenant_job_does_not_stop_the_others(rt, tenant, other_tenant, run_worker):
     rt.redis.sadd(sample_jobs.FAIL_KEY, tenant.id)
     fanout_job = fan_out.enqueue(rt, PING_OR_FAIL, "pings", interval=3600, jitter=0)

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from shared.dbsetup import drop_database, setup_database
+from shared.dbsetup import setup_database
 from shared.runtime import Runtime, use_runtime
-from tests.support import ADMIN_URL, ApiClient
+from tests.support import ADMIN_URL, ApiClient, drop_database_later
 
 LEAD = {
     "name": "Dana Client",
@@ -32,7 +32,7 @@ def east_db(database_urls):
     owner_url = host.set(username="cleanplane_owner", password="owner-pw").render_as_string(False)
     setup_database(ADMIN_URL, app_url, owner_url)
     yield {"name": name, "app": app_url, "owner": owner_url}
-    drop_database(ADMIN_URL, name)
+    drop_database_later(name)
 
 
 @pytest.fixture(scope="session")
