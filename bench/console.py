@@ -33,18 +33,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
+from bench.common import bench_runtime  # noqa: E402
 from bench.docs import replace_section  # noqa: E402
 from bench.search import p95, seed  # noqa: E402
-from shared.dbsetup import drop_database, setup_database  # noqa: E402
-from shared.migrations import upgrade_public  # noqa: E402
-from shared.runtime import Runtime, use_runtime  # noqa: E402
-from shared.settings import Settings  # noqa: E402
-from tests.support import claim_redis_db, release_redis_db  # noqa: E402
+from shared.runtime import use_runtime  # noqa: E402
 
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
@@ -134,29 +130,9 @@ def run(n: int, keep: bool = False, profile: str | None = None) -> dict:
 
     from wsgi import create_wsgi
 
-    dbname = f"cleanplane_bench_{uuid.uuid4().hex[:10]}"
-    host = make_url(ADMIN_URL).set(database=dbname)
-    app_url = host.set(username="cleanplane_bench_app", password=None)
-    owner_url = host.set(username="cleanplane_bench_owner", password=None)
-    app_url, owner_url = (u.render_as_string(hide_password=False) for u in (app_url, owner_url))
-    setup_database(ADMIN_URL, app_url, owner_url)
-    redis_index, redis_client = claim_redis_db()
-    rt = None
     rng = random.Random(29)
-    try:
-        settings = Settings.from_env(
-            {},
-            app_env="dev",
-            database_url=app_url,
-            database_owner_url=owner_url,
-            redis_url=f"{REDIS_BASE}/{redis_index}",
-            log_level="WARNING",
-            tenant_pool_size=0,
-            argon2_time_cost=1,
-            argon2_memory_cost=1024,
-        )
-        rt = Runtime(settings)
-        upgrade_public(rt.owner_engine)
+    with bench_runtime(keep=keep) as rt:
+        settings = rt.settings
         client = Client(create_wsgi(settings, runtime=rt), Response)
         slug = f"bench-{uuid.uuid4().hex[:8]}"
         email = f"{slug}@bench.example.com"
@@ -273,15 +249,6 @@ def run(n: int, keep: bool = False, profile: str | None = None) -> dict:
             "python": platform.python_version(),
             "loadavg_1m": round(os.getloadavg()[0], 1),
         }
-    finally:
-        if rt is not None:
-            rt.dispose()
-        redis_client.close()
-        release_redis_db(redis_index)
-        if keep:
-            print(f"console kept database {dbname}")
-        else:
-            drop_database(ADMIN_URL, dbname)
     return {"figures": figures, "env": env, "target_p95_ms": TARGET_P95_MS}
 
 

@@ -30,19 +30,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
 from bench import console as part1  # noqa: E402
+from bench.common import bench_runtime  # noqa: E402
 from bench.docs import replace_section  # noqa: E402
 from bench.search import p95, seed  # noqa: E402
-from shared.dbsetup import drop_database, setup_database  # noqa: E402
-from shared.migrations import upgrade_public  # noqa: E402
-from shared.runtime import Runtime, use_runtime  # noqa: E402
-from shared.settings import Settings  # noqa: E402
-from tests.support import claim_redis_db, release_redis_db  # noqa: E402
+from shared.runtime import use_runtime  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "console_finance.json"
 SECTION = "## Staff console, part 2"
@@ -129,29 +125,9 @@ def run(n: int, profile: str | None = None) -> dict:
 
     from wsgi import create_wsgi
 
-    dbname = f"cleanplane_bench_{uuid.uuid4().hex[:10]}"
-    host = make_url(part1.ADMIN_URL).set(database=dbname)
-    app_url = host.set(username="cleanplane_bench_app", password=None)
-    owner_url = host.set(username="cleanplane_bench_owner", password=None)
-    app_url, owner_url = (u.render_as_string(hide_password=False) for u in (app_url, owner_url))
-    setup_database(part1.ADMIN_URL, app_url, owner_url)
-    redis_index, redis_client = claim_redis_db()
-    rt = None
     rng = random.Random(30)
-    try:
-        settings = Settings.from_env(
-            {},
-            app_env="dev",
-            database_url=app_url,
-            database_owner_url=owner_url,
-            redis_url=f"{part1.REDIS_BASE}/{redis_index}",
-            log_level="WARNING",
-            tenant_pool_size=0,
-            argon2_time_cost=1,
-            argon2_memory_cost=1024,
-        )
-        rt = Runtime(settings)
-        upgrade_public(rt.owner_engine)
+    with bench_runtime() as rt:
+        settings = rt.settings
         client = Client(create_wsgi(settings, runtime=rt), Response)
         slug = f"bench-{uuid.uuid4().hex[:8]}"
         email = f"{slug}@bench.example.com"
@@ -286,12 +262,6 @@ def run(n: int, profile: str | None = None) -> dict:
             "python": platform.python_version(),
             "loadavg_1m": round(os.getloadavg()[0], 1),
         }
-    finally:
-        if rt is not None:
-            rt.dispose()
-        redis_client.close()
-        release_redis_db(redis_index)
-        drop_database(part1.ADMIN_URL, dbname)
     return {"figures": figures, "env": env, "target_p95_ms": TARGET_P95_MS}
 
 
