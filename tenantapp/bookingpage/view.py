@@ -152,5 +152,5 @@ def done_page(booking_id: int, token: str | None) -> dict | None:
         "booking": shown,
         "state": state,
         "deposit_contact": deposit["downgraded_reason"] == "stripe_unavailable",
-        "account_url": links.account_url(booking_id),
+        "account_url": links.account_url(booking_id, token),
     }

@@ -33,12 +33,14 @@ def done_url(booking_id: int) -> str:
     return f"{base}/t/{slug}/book/done?booking={booking_id}&token={manage_token(booking_id)}"
 
 
-def account_url(booking_id: int) -> str:
+def account_url(booking_id: int, token: str | None = None) -> str:
     """Where a customer manages this booking in a browser: their account page (SPEC §5.13),
-    signed in by the booking's manage token (docs/pages.md)."""
+    signed in by the booking's manage token (docs/pages.md). A page that has just checked a
+    ``token`` passes it on, so its link is the one the customer arrived with."""
     base = current_runtime().settings.public_base_url.rstrip("/")
     slug = current_tenant().slug
-    return f"{base}/t/{slug}/account?booking={booking_id}&token={manage_token(booking_id)}"
+    token = token or manage_token(booking_id)
+    return f"{base}/t/{slug}/account?booking={booking_id}&token={token}"
 
 
 def check_manage_token(token: str | None, booking_id: int) -> None:
