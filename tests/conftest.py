@@ -12,6 +12,7 @@ from shared.dbsetup import setup_database
 from shared.migrations import upgrade_public
 from shared.runtime import Runtime, use_runtime
 from shared.settings import Settings
+from tests.recycle import park_pool, recycle_since, unpark_pool
 from tests.support import (
     ADMIN_URL,
     ApiClient,
@@ -86,6 +87,54 @@ def wsgi_app(runtime):
     return create_wsgi(runtime.settings, runtime=runtime)
 
 
+@pytest.fixture(autouse=True)
+def _recycled_tenants(request):
+    """The tenant schemas a test signed up go back to the warm pool when it ends (tests/recycle.py):
+    a schema costs ~0.4 s of DDL, and most tests sign up one or two. ``fresh_schemas`` opts out."""
+    if "runtime" not in request.fixturenames or request.node.get_closest_marker("fresh_schemas"):
+        yield
+        return
+    from sqlalchemy import text
+
+    runtime = request.getfixturevalue("runtime")
+    with runtime.owner_engine.connect() as conn:
+        since = conn.scalar(text("SELECT clock_timestamp()"))
+    yield
+    recycle_since(runtime, since)
+
+
+@pytest.fixture()
+def empty_pool(rt):
+    """An empty warm pool before and after the test (signups elsewhere take the cold path).
+
+    The schemas other tests gave back (tests/recycle.py) are parked as claimed meanwhile."""
+    from controlplane.provisioning.pool import drain_pool
+
+    park_pool(rt.owner_engine)
+    drain_pool(rt)
+    yield rt
+    drain_pool(rt)
+    unpark_pool(rt.owner_engine)
+
+
+@pytest.fixture(autouse=True)
+def _no_jobs_left_behind(request):
+    """Jobs a test enqueued and did not run are dropped when it ends.
+
+    A run's tests share one Redis db: without this, every signup's and booking's jobs piled up on
+    the queues, and the next test that works a queue (a burst worker, a real worker process) ran
+    all of them — one import test took 50 s doing other tests' work — and tests counting a queue
+    saw other tests' jobs.
+    """
+    yield
+    if "runtime" in request.fixturenames:
+        from jobs import queues
+
+        runtime = request.getfixturevalue("runtime")
+        for name in queues.ALL:
+            queues.queue(name, runtime).empty()
+
+
 @pytest.fixture()
 def client(wsgi_app) -> ApiClient:
     return ApiClient(wsgi_app)
@@ -112,3 +161,28 @@ def other_tenant(client):
 def operator_headers() -> dict:
     raw = base64.b64encode(":".join(OPERATOR).encode()).decode()
     return {"Authorization": f"Basic {raw}"}
+
+
+# How many signed-up schemas went back to the pool: summed over xdist workers for the summary.
+def pytest_sessionfinish(session):
+    from tests.recycle import STATS
+
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: hand the counts over
+        session.config.workeroutput["recycle"] = dict(STATS)
+
+
+def pytest_testnodedown(node, error):
+    from tests.recycle import STATS
+
+    for key, value in getattr(node, "workeroutput", {}).get("recycle", {}).items():
+        STATS[key] += value
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.recycle import STATS
+
+    if STATS["recycled"] or STATS["kept"]:
+        terminalreporter.write_line(
+            f"tenant schemas recycled into the pool: {STATS['recycled']}; "
+            f"kept as their test left them: {STATS['kept']}"
+        )

@@ -91,7 +91,7 @@ def _counts(runtime, slug, email):
 
 
 @pytest.mark.parametrize("step", provisioning.STEPS)
-def test_failure_at_each_signup_step_leaves_nothing(client, runtime, monkeypatch, step):
+def test_failure_at_each_signup_step_leaves_nothing(empty_pool, client, runtime, monkeypatch, step):
     body = _body()
     schemas_before, _, _ = _counts(runtime, body["slug"], body["email"])
 

@@ -17,11 +17,20 @@ BENCHES = [
 ]
 
 
+# Each case starts an interpreter that imports the whole app (a few seconds): make test runs one
+# bench each way, make test-all (the slow set) all of them.
+QUICK = {"script": "provision", "module": "public_api"}
+
+
+def cases(way: str) -> list:
+    return [n if n == QUICK[way] else pytest.param(n, marks=pytest.mark.slow) for n in BENCHES]
+
+
 def test_every_bench_is_listed():
     assert {"provision", "public_api", "fanout", "fleet_migrate"} <= set(BENCHES)
 
 
-@pytest.mark.parametrize("name", BENCHES)
+@pytest.mark.parametrize("name", cases("script"))
 def test_bench_runs_as_a_script_from_anywhere(name, tmp_path):
     # From another directory, so nothing depends on the current one being the repo root.
     done = subprocess.run(
@@ -35,7 +44,7 @@ def test_bench_runs_as_a_script_from_anywhere(name, tmp_path):
     assert "--no-docs" in done.stdout
 
 
-@pytest.mark.parametrize("name", BENCHES)
+@pytest.mark.parametrize("name", cases("module"))
 def test_bench_runs_as_a_module(name):
     done = subprocess.run(
         [sys.executable, "-m", f"bench.{name}", "--help"],

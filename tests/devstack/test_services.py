@@ -120,6 +120,7 @@ def test_make_run_reports_a_service_that_cannot_start(tmp_path):
     assert "PG_BINARIES must be one of" in done.stdout
 
 
+@pytest.mark.slow  # two nested test runs (service checks, start-up, collection)
 @pytest.mark.parametrize(("flag", "expected"), [([], 5), (["--no-tests-ok"], 0)])
 def test_make_test_counts_no_collected_tests_as_success_only_when_asked(flag, expected):
     done = subprocess.run(

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from controlplane.fleet.locks import run_lock_held
 from controlplane.fleet.plan import MigrateOptions
 from controlplane.fleet.scratch import scratch_revision_id, scratch_track
@@ -69,6 +71,7 @@ def _cli_env(settings) -> dict:
     return env
 
 
+@pytest.mark.slow  # a drill: kill -9 mid-run, then resume
 def test_sigkilled_run_is_resumed_by_the_next(fleet_rt, tmp_path, cli):
     tenants = make_tenants(fleet_rt, 8)
     slow = scratch_track(tmp_path / "slow", revisions=1, sleep_ms=400)

@@ -161,6 +161,7 @@ def _tenant_schemas(rt) -> set[str]:
         )
 
 
+@pytest.mark.slow  # a drill: a damaged backup
 def test_a_restore_that_does_not_verify_leaves_nothing_behind(cli, busy_tenant, rt, tmp_path):
     backup_dir = tmp_path / "b"
     assert cli("tenants", "backup", busy_tenant.slug, str(backup_dir)).exit_code == 0
@@ -177,6 +178,7 @@ def test_a_restore_that_does_not_verify_leaves_nothing_behind(cli, busy_tenant, 
         assert conn.scalar(select(Tenant.id).where(Tenant.slug == new_slug)) is None
 
 
+@pytest.mark.slow  # a drill: the workspace is gone and comes back from its backup
 def test_disaster_restore_brings_back_the_original_identity(cli, busy_tenant, client, rt, tmp_path):
     backup_dir = tmp_path / "b"
     assert cli("tenants", "backup", busy_tenant.slug, str(backup_dir)).exit_code == 0

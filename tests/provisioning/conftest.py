@@ -5,15 +5,6 @@ from sqlalchemy import select, text
 
 from controlplane.provisioning import service
 from controlplane.provisioning.models import PoolSchema
-from controlplane.provisioning.pool import drain_pool
-
-
-@pytest.fixture()
-def empty_pool(rt):
-    """An empty warm pool before and after the test (signups elsewhere take the cold path)."""
-    drain_pool(rt)
-    yield rt
-    drain_pool(rt)
 
 
 @pytest.fixture()

@@ -14,6 +14,7 @@ from controlplane.provisioning.service import (
     seed_schema,
 )
 from shared.db import TenantBase
+from shared.migrations import create_tenant_schema
 from shared.models.tenants import Tenant
 from shared.tenancy import new_schema_name
 from tests.provisioning.catalog import fingerprint
@@ -65,6 +66,26 @@ def test_warm_cold_and_migrated_schemas_are_identical(rt, three_schemas):
     assert migrated["rows"] == warm["rows"]
 
 
+def _seeded_cold_schema(rt) -> str:
+    """A schema made by the cold path (the head DDL) and seeded: the cheapest way to a schema
+    that ``test_warm_cold_and_migrated_schemas_are_identical`` shows equal to the others."""
+    schema = new_schema_name()
+    with rt.owner_engine.begin() as conn:
+        create_tenant_schema(conn, schema, app_role(rt))
+        seed_schema(conn, schema, NewTenant(slug="x", **SPEC).seed)
+    return schema
+
+
+@pytest.fixture(scope="module")
+def reference(runtime):
+    """One untouched schema's fingerprint, shared by the cases below."""
+    return fingerprint(runtime.owner_engine, _seeded_cold_schema(runtime))
+
+
+def test_an_untouched_schema_matches_the_reference(rt, reference):
+    assert fingerprint(rt.owner_engine, _seeded_cold_schema(rt)) == reference
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -80,18 +101,11 @@ def test_warm_cold_and_migrated_schemas_are_identical(rt, three_schemas):
         "INSERT INTO {s}.teams (name) VALUES ('Second')",
     ],
 )
-def test_fingerprint_notices_a_difference(rt, change):
-    seed = NewTenant(slug="x", **SPEC).seed
-    schemas = []
+def test_fingerprint_notices_a_difference(rt, reference, change):
+    schema = _seeded_cold_schema(rt)
     with rt.owner_engine.begin() as conn:
-        for _ in range(2):
-            schema = new_schema_name()
-            migrate_schema(conn, schema, app_role(rt))
-            seed_schema(conn, schema, seed)
-            schemas.append(schema)
-        conn.exec_driver_sql(change.format(s=f'"{schemas[1]}"'))
-    first, second = (fingerprint(rt.owner_engine, s) for s in schemas)
-    assert first != second
+        conn.exec_driver_sql(change.format(s=f'"{schema}"'))
+    assert fingerprint(rt.owner_engine, schema) != reference
 
 
 def test_seed_rows_ignore_only_timestamps(rt):
@@ -100,7 +114,7 @@ def test_seed_rows_ignore_only_timestamps(rt):
     with rt.owner_engine.begin() as conn:
         for name in ("A Co", "A Co", "B Co"):
             schema = new_schema_name()
-            migrate_schema(conn, schema, app_role(rt))
+            create_tenant_schema(conn, schema, app_role(rt))
             spec = NewTenant(slug="x", **{**SPEC, "company_name": name})
             seed_schema(conn, schema, spec.seed)
             schemas.append(schema)

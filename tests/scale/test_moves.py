@@ -90,7 +90,14 @@ def test_move_to_unknown_shard_or_same_shard_is_refused(sclient, busy_tenant, cl
 POINTS = [point for step in move_module.STEPS for point in (step, f"{step}:done")] + ["copy:dumped"]
 
 
-@pytest.mark.parametrize("point", POINTS)
+# make test fails the move at its first and last point; make test-all (the slow drills) at every one.
+@pytest.mark.parametrize(
+    "point",
+    [
+        p if p in (POINTS[0], POINTS[-1]) else pytest.param(p, marks=pytest.mark.slow)
+        for p in POINTS
+    ],
+)
 def test_failure_at_any_step_resumes_with_nothing_lost(
     sharded_runtime, sclient, busy_tenant, cli, monkeypatch, point
 ):
