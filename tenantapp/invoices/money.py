@@ -216,6 +216,39 @@ def refund_locked(
     return note
 
 
+def chargeback_locked(
+    tx, inv: Invoice, payment: InvoicePayment, amount: int, dispute_id: str
+) -> InvoiceRefund | None:
+    """Record a lost card dispute on ``inv`` (locked): the bank gave ``amount`` of ``payment``
+    back to the customer. It is a refund row with no credit note, so the invoice owes that money
+    again (PAID → PARTIALLY_PAID or ISSUED) and its payment cannot be refunded a second time.
+    At most what is left of the payment; once per dispute (None when already recorded or
+    nothing is left). Audited as ``invoice.chargeback``."""
+    if tx.scalar(select(InvoiceRefund.id).where(InvoiceRefund.stripe_refund_id == dispute_id)):
+        return None
+    amount = min(amount, payment.amount_cents - payment.refunded_cents)
+    if amount <= 0:
+        return None
+    before = state.summary(inv)
+    row = InvoiceRefund(
+        invoice_id=inv.id,
+        payment_id=payment.id,
+        amount_cents=amount,
+        method="chargeback",
+        reason="The customer's bank decided a card dispute for them.",
+        refunded_on=state.today(),
+        stripe_refund_id=dispute_id,
+    )
+    tx.add(row)
+    payment.refunded_cents += amount
+    inv.refunded_cents += amount
+    state.settle(inv)
+    tx.flush()
+    after = {**state.summary(inv), "refund_id": row.id, "dispute": dispute_id}
+    record(tx, "invoice.chargeback", "invoice", inv.id, before, after)
+    return row
+
+
 def credit_note(invoice_id: int, data: dict) -> CreditNote:
     """A credit note of ``lines`` (taxed with the invoice's frozen rates); at most the amount
     still due (a paid invoice is refunded instead, which makes its own note); audited."""

@@ -108,8 +108,10 @@ def dispute_created(tx, obj: dict) -> str:
 
 
 def dispute_closed(tx, obj: dict) -> str:
-    """A dispute was decided: won → the flag is cleared; lost → the flag stays and staff are
-    told the bank took the money back (they decide: credit the invoice, or ask to be paid)."""
+    """A dispute was decided. Won → the flag is cleared. Lost → the bank has given the disputed
+    money back to the customer: it is recorded as a chargeback on the disputed payment (a refund
+    with no credit note), so the invoice owes it again, and staff are told to ask for it or
+    credit it. A replay records nothing twice."""
     inv = tx.scalar(select(Invoice).where(Invoice.dispute_id == obj.get("id")).with_for_update())
     if inv is None:
         payment = _payment_of(tx, obj.get("payment_intent"))
@@ -121,19 +123,30 @@ def dispute_closed(tx, obj: dict) -> str:
     if status == "won":
         inv.disputed_at = None
         return "dispute_won"
-    if status == "lost":
-        amount = int(obj.get("amount") or 0)
-        notifications.staff_alert(
-            tx,
-            inv,
-            "dispute_lost",
+    if status != "lost":
+        return "ignored"
+    payment = _payment_of(tx, obj.get("payment_intent"))
+    taken = int(obj.get("amount") or (payment.amount_cents if payment else 0))
+    row = (
+        money.chargeback_locked(tx, inv, payment, taken, obj["id"])
+        if payment is not None and payment.invoice_id == inv.id
+        else None
+    )
+    if row is not None:
+        text = (
             f"The bank decided the dispute for the customer and took back "
-            f"{notifications.money(amount)}. The invoice still shows it paid: credit it, or ask "
-            "the customer to pay another way and record it.",
-            f"dispute_lost:{obj.get('id')}",
+            f"{notifications.money(row.amount_cents)}. Invoice {inv.number} owes it again "
+            f"({notifications.money(state.amount_due(inv))} due): ask the customer to pay, or "
+            "write it off with a credit note."
         )
-        return "dispute_lost"
-    return "ignored"
+    else:
+        text = (
+            f"The bank decided the dispute for the customer and took back "
+            f"{notifications.money(taken)}. The invoice still shows it paid: credit it, or ask "
+            "the customer to pay another way and record it."
+        )
+    notifications.staff_alert(tx, inv, "dispute_lost", text, f"dispute_lost:{obj.get('id')}")
+    return "dispute_lost"
 
 
 def intent_succeeded(tx, obj: dict) -> str:

@@ -2,6 +2,8 @@
 PaymentIntent, a payment racing a manual one (the excess refunded once, staff alerted, the right
 status), refunds made in Stripe, disputes, and events out of order."""
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 
 from tenantapp.audit.models import AuditEntry
@@ -225,6 +227,85 @@ def test_a_dispute_won_clears_the_flag_and_a_lost_one_alerts_staff(client, conne
         )
         assert closed.get_json()["outcome"] == f"dispute_{outcome}"
         view = get(client, tenant, f"/admin/invoices/{inv['id']}")
-        assert view["disputed"] is (outcome == "lost") and view["status"] == "PAID"
+        assert view["disputed"] is (outcome == "lost")
+        # lost: the bank gave the whole payment back, so the invoice owes all of it again
+        assert (view["status"], view["amount_due_cents"]) == (
+            ("PAID", 0) if outcome == "won" else ("ISSUED", view["total_cents"])
+        )
     assert "payment_alert:dispute_lost:dp_lost" in _alerts(client, tenant)
     assert "payment_alert:dispute_lost:dp_won" not in _alerts(client, tenant)
+
+
+def _lost(client, account, intent: str, dispute_id: str, amount: int):
+    dispute = {"id": dispute_id, "payment_intent": intent, "amount": amount}
+    post_connect_event(client, "charge.dispute.created", dispute, account)
+    return post_connect_event(
+        client, "charge.dispute.closed", {**dispute, "status": "lost"}, account
+    )
+
+
+def test_a_lost_dispute_is_a_chargeback_the_invoice_owes_again_once(client, connected):
+    tenant, account = connected
+    inv = issued(client, tenant, 10000)
+    url = pay(client, tenant, inv).get_json()["checkout_url"]
+    completed(client, account, inv, session_id(url), "pi_part", 10000)
+    total = get(client, tenant, f"/admin/invoices/{inv['id']}")["total_cents"]
+    for _ in range(3):  # Stripe redelivers: one chargeback
+        assert _lost(client, account, "pi_part", "dp_part", 4000).get_json()["outcome"] == (
+            "dispute_lost"
+        )
+    view = get(client, tenant, f"/admin/invoices/{inv['id']}")
+    assert (view["status"], view["amount_due_cents"], view["refunded_cents"]) == (
+        "PARTIALLY_PAID",
+        4000,
+        4000,
+    )
+    assert view["credited_cents"] == 0 and view["credit_notes"] == []
+    [row] = view["refunds"]
+    assert (row["method"], row["amount_cents"], row["credit_note_id"]) == ("chargeback", 4000, None)
+    assert row["stripe_refund_id"] == "dp_part"
+    assert [a["dispute"] for a in _audit(client, tenant, "invoice.chargeback")] == ["dp_part"]
+    assert _alerts(client, tenant).count("payment_alert:dispute_lost:dp_part") == 1
+    # what the bank gave back cannot be refunded again: 6 000 of the payment is left
+    too_much = post(
+        client,
+        tenant,
+        f"/admin/invoices/{inv['id']}/refunds",
+        {"amount_cents": total - 4000 + 1, "reason": "again"},
+        status=422,
+    )
+    assert [e["field"] for e in too_much["errors"]] == ["amount_cents"]
+    # the accountant's payments report shows the money going back, as a chargeback
+    day = date.fromisoformat(row["refunded_on"])
+    span = f"from={day}&to={day + timedelta(days=1)}"
+    report = get(client, tenant, f"/admin/reports/payments?{span}")
+    back = [(i["method"], i["amount_cents"], i["stripe_reference"]) for i in report["items"]]
+    assert ("chargeback", -4000, "dp_part") in back
+    # the customer pays what is owed another way: PAID again
+    _cash(client, tenant, inv, 4000)
+    assert get(client, tenant, f"/admin/invoices/{inv['id']}")["status"] == "PAID"
+
+
+def test_a_chargeback_is_at_most_what_is_left_of_the_payment(client, connected, stripe_stub):
+    tenant, account = connected
+    inv = issued(client, tenant, 10000)
+    url = pay(client, tenant, inv).get_json()["checkout_url"]
+    completed(client, account, inv, session_id(url), "pi_left", 10000)
+    total = get(client, tenant, f"/admin/invoices/{inv['id']}")["total_cents"]
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{inv['id']}/refunds",
+        {"amount_cents": 3000, "reason": "a room skipped"},
+        status=201,
+        key="refund-left",
+    )
+    # the bank says the whole charge, but 3 000 of it went back as a refund already
+    assert _lost(client, account, "pi_left", "dp_left", total).get_json()["outcome"] == (
+        "dispute_lost"
+    )
+    view = get(client, tenant, f"/admin/invoices/{inv['id']}")
+    chargeback = [r for r in view["refunds"] if r["method"] == "chargeback"]
+    assert [r["amount_cents"] for r in chargeback] == [total - 3000]
+    assert view["refunded_cents"] == total and view["credited_cents"] == 3000
+    assert (view["status"], view["amount_due_cents"]) == ("ISSUED", total - 3000)
