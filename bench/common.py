@@ -94,6 +94,15 @@ def environment() -> dict:
     }
 
 
+def machine_line(env: dict) -> str:
+    """The docs' line saying what the figures ran on (``environment()``)."""
+    return (
+        f"Machine: {env['cpus']} CPUs, Python {env['python']}, load average (1 min) "
+        f"{env['loadavg_1m']}\nwhen it ended (whatever else ran on the machine then shows in the "
+        "figures)"
+    )
+
+
 def save(name: str, result: dict, section: str | None = None, text: str | None = None) -> Path:
     """Write ``bench/results/<name>.json`` and, given ``section`` and its ``text``, replace
     that section of docs/benchmarks.md. Returns the JSON's path."""
@@ -103,3 +112,66 @@ def save(name: str, result: dict, section: str | None = None, text: str | None =
     if section is not None and text is not None:
         replace_section(section, text)
     return path
+
+
+def time_pages(client, pages: dict[str, str], n: int, profile: str | None = None) -> dict:
+    """Each page once (it must answer 200; the SQL statements it ran are counted), a cProfile of
+    ``profile`` if asked, then ``n`` timed requests a page: p50/p95 of the wall time and of this
+    process's CPU time."""
+    import gc
+    import statistics
+    import time
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from bench.search import p95  # it imports this module: here, not at the top
+
+    # The seed's rows (50 000 customers' dicts, a year of invoices) are still referenced here:
+    # a server process holds none of them, so they are moved out of the collector's way, or
+    # every full collection during a timed request would walk them (200 ms pauses).
+    gc.collect()
+    gc.freeze()
+    statements = [0]
+
+    def count(*_args) -> None:
+        statements[0] += 1
+
+    queries: dict[str, int] = {}
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        for name, url in pages.items():
+            statements[0] = 0
+            resp = client.get(url)
+            queries[name] = statements[0]
+            if resp.status_code != 200:
+                raise RuntimeError(f"{url}: {resp.status_code} {resp.get_data()[:300]}")
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    if profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(n):
+            client.get(pages[profile])
+        prof.disable()
+        pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(35)
+    per_page: dict[str, dict] = {}
+    for name, url in pages.items():
+        samples, cpu = [], []
+        for _ in range(n):
+            t0, c0 = time.perf_counter(), time.process_time()
+            resp = client.get(url)
+            samples.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        per_page[name] = {
+            "p50_ms": round(statistics.median(samples), 2),
+            "p95_ms": p95(samples),
+            "cpu_p50_ms": round(statistics.median(cpu), 2),
+            "cpu_p95_ms": p95(cpu),
+            "queries": queries[name],
+            "bytes": len(resp.get_data()),
+        }
+    return per_page

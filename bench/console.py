@@ -24,7 +24,6 @@ import os
 import platform
 import random
 import re
-import statistics
 import sys
 import time
 import uuid
@@ -37,7 +36,7 @@ from sqlalchemy import insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
-from bench.common import bench_runtime  # noqa: E402
+from bench.common import bench_runtime, machine_line, time_pages  # noqa: E402
 from bench.docs import replace_section  # noqa: E402
 from bench.search import p95, seed  # noqa: E402
 from shared.runtime import use_runtime  # noqa: E402
@@ -197,42 +196,12 @@ def run(n: int, keep: bool = False, profile: str | None = None) -> dict:
             "new_booking": f"{base}/bookings/new?customer_id={someone['id']}",
             "search": f"{base}/search?q={someone['name']}",
         }
-        for url in pages.values():  # warm up pools, caches, templates
-            resp = client.get(url)
-            if resp.status_code != 200:
-                raise RuntimeError(f"{url}: {resp.status_code} {resp.get_data()[:300]}")
-        if profile:
-            import cProfile
-            import pstats
-
-            prof = cProfile.Profile()
-            prof.enable()
-            for _ in range(n):
-                client.get(pages[profile])
-            prof.disable()
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+        per_page = time_pages(client, pages, n, profile)  # warm-up, profile, timed requests
         baseline = []
         for _ in range(n):
             t0 = time.perf_counter()
             client.get(f"{api}/admin/settings", headers=headers)
             baseline.append((time.perf_counter() - t0) * 1000)
-        per_page: dict[str, dict] = {}
-        for name, url in pages.items():
-            samples, cpu = [], []
-            for _ in range(n):
-                t0, c0 = time.perf_counter(), time.process_time()
-                resp = client.get(url)
-                samples.append((time.perf_counter() - t0) * 1000)
-                cpu.append((time.process_time() - c0) * 1000)
-                assert resp.status_code == 200, (url, resp.status_code)
-            per_page[name] = {
-                "p50_ms": round(statistics.median(samples), 2),
-                "p95_ms": p95(samples),
-                # CPU this process spent (app code, templates, drivers), without the time spent
-                # waiting for a core on a loaded machine or for Postgres.
-                "cpu_p95_ms": p95(cpu),
-                "bytes": len(resp.get_data()),
-            }
         figures = {
             "customers": CUSTOMERS,
             "bookings": bookings,
@@ -270,8 +239,7 @@ Target p95 ≤ {TARGET_P95_MS:.0f} ms per page: the worst page {verdict} it at {
 |---|---|---|---|---|
 {rows}
 
-Machine: {env["cpus"]} CPUs, Python {env["python"]}, load average (1 min) {env["loadavg_1m"]}
-when it ended — shared with other helpers' test runs, so the figures carry their load; a trivial
+{machine_line(env)}; a trivial
 staff read (`GET /admin/settings`) took p95 {f["baseline_settings_p95_ms"]} ms in the same run.
 Seeding took {f["seed_seconds"]} s (executemany in 5 000-row batches).
 """

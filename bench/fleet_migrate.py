@@ -126,7 +126,7 @@ def write_doc(figures: dict, command: str) -> None:
         "",
         f"Command: `{command}` — tenant head `{figures['tenant_head']}` ({figures['tables']} "
         f"tenant tables); own database, dropped at the end; {figures['machine']}; "
-        f"1-min load average {figures['load_average']} at the end, other work shared the box.",
+        f"1-min load average {figures['load_average']} at the end (2 = both cores busy).",
         "",
         "| what | result | target | anchor |",
         "|---|---|---|---|",
