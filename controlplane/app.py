@@ -7,6 +7,8 @@ from flask import Flask
 from controlplane import cli, health
 from controlplane import metrics as metrics_route
 from controlplane import pages as owner_pages
+from controlplane.accounts import bridge as members_bridge
+from controlplane.accounts import recovery
 from controlplane.accounts.pages import bp as invitation_pages
 from controlplane.accounts.routes import blp as accounts_blp
 from controlplane.auth.routes import blp as auth_blp
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             status=billing_service.status,
             checkout=billing_service.start_checkout,
             portal=billing_service.portal,
+            resend_verification=recovery.resend_verification,
         )
     )
+    members_bridge.register()  # the console's Settings → Members, the same way
     return app

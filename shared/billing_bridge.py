@@ -7,7 +7,9 @@ dispatcher), like ``guards.register_worker_session_loader`` the other way round.
   (``GET /v1/billing/status``);
 - ``checkout(tenant, user_id, plan_code, return_to)``: a Stripe Checkout URL
   (``POST /v1/billing/checkout``);
-- ``portal(tenant, return_to)``: a Stripe customer-portal URL (``POST /v1/billing/portal``).
+- ``portal(tenant, return_to)``: a Stripe customer-portal URL (``POST /v1/billing/portal``);
+- ``resend_verification(user_id)``: the verification e-mail again, unless the address is
+  confirmed (``POST /v1/auth/verify-email/resend``) — for the console's "verify" banner.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class BillingFunctions:
     status: Callable[[TenantRef], dict]
     checkout: Callable[..., dict]
     portal: Callable[..., dict]
+    resend_verification: Callable[[str], None]
 
 
 _registered: BillingFunctions | None = None
@@ -50,3 +53,7 @@ def checkout(tenant: TenantRef, user_id: str, plan_code: str, return_to: str) ->
 
 def portal(tenant: TenantRef, return_to: str) -> dict:
     return _functions().portal(tenant, return_to)
+
+
+def resend_verification(user_id: str) -> None:
+    _functions().resend_verification(user_id)

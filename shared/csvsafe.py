@@ -11,6 +11,8 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value) -> str:
     """Render one cell; a leading formula character is neutralised with a single quote."""
+    if type(value) is int and value >= 0:  # most cells of a report: nothing to neutralise
+        return str(value)
     text = "" if value is None else str(value)
     if text.startswith(DANGEROUS):
         return "'" + text

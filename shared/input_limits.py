@@ -74,17 +74,22 @@ def _walk(value: Any, path: str, problems: list[dict[str, str]]) -> None:
             _walk(item, f"{path}.{index}" if path else str(index), problems)
 
 
-def check_request_input() -> None:
-    """Refuse input beyond the limits above (call from ``before_request``)."""
+def check_request_input(req=None) -> None:
+    """Refuse input beyond the limits above (call from ``before_request``).
+
+    A JSON body parsed here is left in the request's JSON cache, so the view's parser
+    (``request.get_json()``) does not parse it a second time.
+    """
+    req = req or request._get_current_object()
     problems: list[dict[str, str]] = []
-    for name, value in request.args.items(multi=True):
+    for name, value in req.args.items(multi=True):
         if _ID_PARAM.match(name) and _INTEGER.match(value.strip()):
             if len(value) > 25 or not INT64_MIN <= int(value) <= INT64_MAX:
                 problems.append({"field": name, "message": "Number is out of range."})
         elif len(value) <= 40 and _year_out_of_range(value):
             problems.append({"field": name, "message": f"Years {MIN_YEAR}-{MAX_YEAR} only."})
-    if request.is_json:
-        raw = request.get_data(cache=True)
+    if req.is_json:
+        raw = req.get_data(cache=True)
         if raw and json_depth_exceeds(raw):
             raise BadRequest(
                 f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.", code="bad_request"
@@ -100,6 +105,10 @@ def check_request_input() -> None:
                         "A number in the JSON body has too many digits.", code="bad_request"
                     ) from None
                 body = None  # malformed JSON: the view's parser answers its usual 400
+            else:
+                # What ``get_json(cache=True)`` stores after the same ``json.loads`` (Flask's
+                # default JSON provider); a failed parse is left to it, so its 400 is unchanged.
+                req._cached_json = (body, body)
             _walk(body, "", problems)
     if problems:
         raise ValidationFailed(problems)

@@ -28,8 +28,9 @@ def _networks(cidrs: tuple[str, ...]):
     return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
 
 
-def client_ip() -> str:
-    peer = request.remote_addr or "0.0.0.0"  # noqa: S104 - only a key, never bound
+def client_ip(req=None) -> str:
+    req = req or request._get_current_object()
+    peer = req.remote_addr or "0.0.0.0"  # noqa: S104 - only a key, never bound
     trusted = _networks(tuple(current_runtime().settings.trusted_proxy_cidrs))
     if not trusted:
         return peer  # the common case: no proxy to see through, nothing to parse
@@ -38,7 +39,7 @@ def client_ip() -> str:
     except ValueError:
         return peer
     if any(peer_ip in net for net in trusted):
-        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [p.strip() for p in req.headers.get("X-Forwarded-For", "").split(",")]
         # Walk from the right: the first address that is not a trusted proxy is the client.
         for hop in reversed([p for p in forwarded if p]):
             try:

@@ -274,9 +274,9 @@ def on_scrape(fn: Callable) -> Callable:
 
 
 # ---------------------------------------------------------------- request instrumentation
-def route_label() -> str:
+def route_label(req=None) -> str:
     """The matched route template (``/v1/admin/blackouts/<int:blackout_id>``), never the path."""
-    rule = request.url_rule
+    rule = (req or request._get_current_object()).url_rule
     return rule.rule if rule is not None else UNMATCHED_ROUTE
 
 
@@ -287,10 +287,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _observe(resp):
-        started = g.get("started")
+        started = g._get_current_object().get("started")
         if started is not None:
-            route = route_label()
-            method = request.method if request.method in _METHODS else "OTHER"
+            req = request._get_current_object()
+            route = route_label(req)
+            method = req.method if req.method in _METHODS else "OTHER"
             key = (route, method, resp.status_code // 100)
             histogram = histograms.get(key)
             if histogram is None:

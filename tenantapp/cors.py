@@ -65,9 +65,11 @@ def init_app(app: Flask, runtime: Runtime) -> None:
     # functions in reverse): a platform origin flask-cors allowed is left alone.
     @app.after_request
     def allow_booking_site(resp):
-        origin = request.headers.get("Origin")
+        origin = request._get_current_object().headers.get("Origin")
+        if not origin:  # not a cross-origin request: nothing to allow (most requests)
+            return resp
         tenant = g.get("tenant")
-        if not origin or tenant is None or "Access-Control-Allow-Origin" in resp.headers:
+        if tenant is None or "Access-Control-Allow-Origin" in resp.headers:
             return resp
         preflight = request.method == "OPTIONS" and "Access-Control-Request-Method" in (
             request.headers

@@ -15,6 +15,8 @@ process, like flask-limiter's memory fallback.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 import uuid
 import weakref
@@ -179,57 +181,94 @@ def _script(client):
     return script
 
 
-def run_trip(client, keys: list, args: list) -> list:
-    """EVALSHA the trip script on one of ``client``'s pooled connections.
+class _Pinned(threading.local):
+    """Each thread's own trip connection per pool (weakly keyed: a disposed runtime's pool takes
+    its connections with it), with the process id it was opened in."""
 
-    Straight on the connection rather than through ``Redis.execute_command``, whose per-command
+    def __init__(self):
+        self.conns: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+_pinned = _Pinned()
+
+
+def _connection(pool):
+    """This thread's connection to ``pool``'s server, opened on first use (and again after a
+    fork: a child never writes on its parent's socket).
+
+    Kept out of the pool: checking a connection out and back in costs a lock, a readiness probe
+    (a non-blocking read, one more system call) and observability events per request, on the
+    tenant app's hottest path. One connection per serving thread is what the pool held anyway.
+    """
+    pid = os.getpid()
+    held = _pinned.conns.get(pool)
+    if held is not None and held[0] == pid:
+        return held[1]
+    conn = pool.connection_class(**pool.connection_kwargs)
+    _pinned.conns[pool] = (pid, conn)
+    return conn
+
+
+def _drop(pool, conn) -> None:
+    """Forget and close ``conn``: whatever failed may have left a reply unread on it."""
+    _pinned.conns.pop(pool, None)
+    conn.disconnect()
+
+
+def run_trip(client, keys: list, args: list) -> list:
+    """EVALSHA the trip script on this thread's connection to ``client``'s server.
+
+    Straight on a connection rather than through ``Redis.execute_command``, whose per-command
     machinery (retry wrapper, observability hooks, HIMPORT dispatch) cost a third of the trip's
-    client CPU on the hottest path of the tenant app. The same guarantees, kept here: a connection
-    that broke mid-command is dropped and the call made once more on a fresh one (Redis restarted),
-    and NOSCRIPT (restarted or flushed) loads the script and runs it again. Anything else is
-    raised as a ``RedisError``; the caller serves on without Redis.
+    client CPU on the hottest path of the tenant app; and on a connection this thread keeps
+    (``_connection``) rather than one checked out of the pool per request. The same guarantees,
+    kept here: a connection that broke mid-command is dropped and the call made once more on a
+    fresh one (Redis restarted), and NOSCRIPT (restarted or flushed) loads the script and runs it
+    again. Anything else drops the connection and is raised; the caller serves on without Redis.
     """
     script, pool = _script(client), client.connection_pool
     reconnected = reloaded = False
     while True:
-        conn = pool.get_connection()
+        conn = _connection(pool)
         try:
             conn.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
             return conn.read_response()
-        except NoScriptError:
+        except NoScriptError:  # a whole reply was read: the connection is in step
             if reloaded:
                 raise
             reloaded = True
             client.script_load(TRIP_SCRIPT)
         except (redis.ConnectionError, redis.TimeoutError):
-            conn.disconnect()
+            _drop(pool, conn)
             if reconnected:
                 raise
             reconnected = True
-        finally:
-            pool.release(conn)
+        except BaseException:
+            _drop(pool, conn)
+            raise
 
 
-def _is_public() -> bool:
+def _is_public(req) -> bool:
     """``is_public_operation()``, remembered per endpoint and method (a view's mark is fixed)."""
-    rule = request.url_rule
+    rule = req.url_rule
     if rule is None:
         return False
     known = current_app.extensions["tenant_public_operations"]
-    key = (rule.endpoint, request.method)
+    key = (rule.endpoint, req.method)
     public = known.get(key)
     if public is None:
         public = known[key] = is_public_operation()
     return public
 
 
-def request_trip() -> RequestTrip:
+def request_trip(req=None) -> RequestTrip:
     """The current request's trip; build it after URL matching (it needs the operation)."""
+    req = req or request._get_current_object()
     return RequestTrip(
-        public=_is_public(),
-        write=request.method not in SAFE_METHODS,
-        metered=request.method != "OPTIONS",
-        ip=client_ip(),
+        public=_is_public(req),
+        write=req.method not in SAFE_METHODS,
+        metered=req.method != "OPTIONS",
+        ip=client_ip(req),
         settings=current_runtime().settings,
         memory=current_app.extensions["tenant_limits_memory"],
     )

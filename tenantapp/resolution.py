@@ -71,20 +71,22 @@ def init_app(app: Flask, runtime: Runtime) -> None:
 
     @app.before_request
     def enter_tenant() -> None:
-        trip = limits.request_trip()
+        # The real objects, not the context-local proxies (see ``shared.web.App``).
+        req, ctx = request._get_current_object(), g._get_current_object()
+        trip = limits.request_trip(req)
         try:
-            tenant = resolve(runtime, request.environ.get(TENANT_SLUG_KEY), request.method, trip)
+            tenant = resolve(runtime, req.environ.get(TENANT_SLUG_KEY), req.method, trip)
         finally:
-            g.api_counted = trip.counted  # the access-log hook must not count it again
-        g.tenant = tenant
-        g.availability_version = trip.availability  # for the public slot cache
+            ctx.api_counted = trip.counted  # the access-log hook must not count it again
+        ctx.tenant = tenant
+        ctx.availability_version = trip.availability  # for the public slot cache
         _check_revision(tenant)
         trip.enforce()  # 429 after the 404/503s, as when the limiter ran after resolution
-        g.tenant_scope = tenant_context(tenant)
-        g.tenant_scope.__enter__()
+        ctx.tenant_scope = tenant_context(tenant)
+        ctx.tenant_scope.__enter__()
 
     @app.teardown_request
     def leave_tenant(_exc) -> None:
-        scope = g.pop("tenant_scope", None)
+        scope = g._get_current_object().pop("tenant_scope", None)
         if scope is not None:
             scope.__exit__(None, None, None)

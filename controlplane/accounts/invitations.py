@@ -239,3 +239,40 @@ def accept(
     forget_after_commit(revoked)
     rt.tenants.bump(tenant_id)
     return pair
+
+
+def pending(tenant: TenantRef, now: datetime | None = None, limit: int = 100) -> list[dict]:
+    """The workspace's open invitations (usable links), newest first."""
+    now = now or datetime.now(UTC)
+    rows = db.session().scalars(
+        select(Invitation)
+        .where(
+            Invitation.tenant_id == tenant.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .order_by(Invitation.created_at.desc(), Invitation.id)
+        .limit(limit)
+    )
+    return [
+        {"id": r.id, "email": r.email, "role": r.role, "expires_at": r.expires_at} for r in rows
+    ]
+
+
+def revoke(tenant: TenantRef, invitation_id: uuid.UUID, now: datetime | None = None) -> None:
+    """Revoke an open invitation of the workspace (its link stops working); 404 otherwise."""
+    now = now or datetime.now(UTC)
+    with db.transaction() as tx:
+        done = tx.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == invitation_id,
+                Invitation.tenant_id == tenant.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        if done.rowcount == 0:
+            raise NotFound("No such invitation.")

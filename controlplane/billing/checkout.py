@@ -21,20 +21,20 @@ CHECKOUT_KEY_WINDOW = 600  # seconds a double-click maps to the same Checkout Se
 CHECKOUT_LIFETIME = 3600  # Stripe's minimum is 30 minutes
 
 
-def _urls(return_to: str | None = None) -> tuple[str, str, str]:
-    """Where Stripe sends the person back: ``return_to`` (the console's billing page, an absolute
-    URL) when given, else the platform's ``/billing`` pages."""
-    if return_to:
-        return (
-            f"{return_to}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
-            f"{return_to}?checkout=cancelled",
-            return_to,
-        )
+def billing_page_url(tenant: TenantRef) -> str:
+    """The workspace's own Plan and billing page in the console (absolute)."""
     base = current_runtime().settings.public_base_url.rstrip("/")
+    return f"{base}/t/{tenant.slug}/console/settings/billing"
+
+
+def _urls(tenant: TenantRef, return_to: str | None = None) -> tuple[str, str, str]:
+    """Where Stripe sends the person back: ``return_to`` (an absolute URL) when given, else the
+    workspace's Plan and billing page, which says how Checkout went (``?checkout=``)."""
+    back = return_to or billing_page_url(tenant)
     return (
-        f"{base}/billing/success?session_id={{CHECKOUT_SESSION_ID}}",
-        f"{base}/billing/cancel",
-        f"{base}/billing",
+        f"{back}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+        f"{back}?checkout=cancelled",
+        back,
     )
 
 
@@ -73,7 +73,7 @@ def start_checkout(
         raise Conflict(
             "This workspace already has a subscription; change or pay it in the billing portal."
         )
-    success_url, cancel_url, _ = _urls(return_to)
+    success_url, cancel_url, _ = _urls(tenant, return_to)
     metadata = {"tenant_id": str(tenant.id), "plan": plan.code}
     params: dict = {
         "mode": "subscription",
@@ -105,6 +105,6 @@ def portal(tenant: TenantRef, return_to: str | None = None) -> dict:
     account = db.session().get(BillingAccount, tenant.id)
     if account is None or not account.stripe_customer_id:
         raise Conflict("There is no billing account yet: subscribe with Checkout first.")
-    _, _, return_url = _urls(return_to)
+    _, _, return_url = _urls(tenant, return_to)
     session = stripe_client.create_portal_session(account.stripe_customer_id, return_url)
     return {"url": session.url}

@@ -25,6 +25,7 @@ from tenantapp.leads import service as leads
 from tenantapp.leads.models import LEAD_STATUSES
 from tenantapp.messaging.service import enqueue_email
 from tenantapp.settings.service import tenant_zone
+from tenantapp.workers import service as workers
 
 MAX_IDS = 500
 
@@ -57,6 +58,16 @@ class WorkersParams(Schema):
 
 class DayParams(Schema):
     date = fields.Date(required=True)
+
+
+class WorkerTeamParams(Schema):
+    team_id = fields.Integer(
+        required=True,
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The team to move the workers into; null: no team."},
+    )
 
 
 class LeadStatusParams(Schema):
@@ -129,6 +140,13 @@ def lead_status(lead_id: int, params: dict) -> str:
     return leads.change_status(lead_id, params["status"]).status
 
 
+def worker_team(worker_id: int, params: dict) -> str:
+    """Move a worker to a team (or none), like ``PATCH /admin/workers/{id} {team_id}`` (same
+    checks, audited); the status after is ``active`` or ``inactive``."""
+    worker = workers.update_worker(worker_id, {"team_id": params["team_id"]})
+    return "active" if worker.active else "inactive"
+
+
 BOOKING_ACTIONS = {
     "confirm": Action(NoParams, confirm),
     "cancel": Action(CancelParams, cancel),
@@ -138,3 +156,4 @@ BOOKING_ACTIONS = {
     "move_day": Action(DayParams, move_day),
 }
 LEAD_ACTIONS = {"status": Action(LeadStatusParams, lead_status)}
+WORKER_ACTIONS = {"team": Action(WorkerTeamParams, worker_team)}

@@ -5,7 +5,7 @@ from shared.api import problems
 from shared.auth.guards import staff
 from shared.idempotency import idempotent
 from tenantapp.bulk import schemas, service
-from tenantapp.bulk.actions import BOOKING_ACTIONS, LEAD_ACTIONS
+from tenantapp.bulk.actions import BOOKING_ACTIONS, LEAD_ACTIONS, WORKER_ACTIONS
 
 blp = Blueprint("bulk", __name__, url_prefix="/v1", description="Bulk actions")
 
@@ -36,3 +36,17 @@ class LeadsBulk(MethodView):
         """Move up to 500 leads through their status machine (``action: status``,
         ``params {status}``), one result per id; ``dry_run`` rolls everything back."""
         return service.run("lead", LEAD_ACTIONS, data)
+
+
+@blp.route("/admin/workers/bulk")
+class WorkersBulk(MethodView):
+    @staff("dispatch")
+    @idempotent
+    @blp.doc(responses=problems("409"))
+    @blp.arguments(schemas.WorkersBulkIn)
+    @blp.response(200, schemas.BulkOut)
+    def post(self, data):
+        """Move up to 500 workers to a team (``action: team``, ``params {team_id}``; null: no
+        team), each like ``PATCH /admin/workers/{id}``; one result per id (an unknown id →
+        ``ok: false, code: not_found``); ``dry_run`` rolls everything back."""
+        return service.run("worker", WORKER_ACTIONS, data)

@@ -1,6 +1,12 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from tenantapp.bulk.actions import BOOKING_ACTIONS, LEAD_ACTIONS, MAX_IDS
+from tenantapp.bulk.actions import (
+    BOOKING_ACTIONS,
+    LEAD_ACTIONS,
+    MAX_IDS,
+    WORKER_ACTIONS,
+    WorkerTeamParams,
+)
 
 
 class _BulkIn(Schema):
@@ -39,6 +45,13 @@ class BookingsBulkIn(_BulkIn):
 class LeadsBulkIn(_BulkIn):
     ACTIONS = LEAD_ACTIONS
     action = fields.String(required=True, validate=validate.OneOf(tuple(LEAD_ACTIONS)))
+
+
+class WorkersBulkIn(_BulkIn):
+    ACTIONS = WORKER_ACTIONS
+    action = fields.String(required=True, validate=validate.OneOf(tuple(WORKER_ACTIONS)))
+    # One action, so the document can say exactly what its params are.
+    params = fields.Nested(WorkerTeamParams, required=True)
 
 
 class BulkItem(Schema):

@@ -1,5 +1,6 @@
 """What part 2's pages share (invoices, plans, leads): the customers' names of a page of rows,
-a list page's filters from the query string, and one form action run the console's way."""
+a list page's filters from the query string, one form action run the console's way, and the
+one-time keys that make a form posted twice (a double click, "resubmit") do one thing."""
 
 from __future__ import annotations
 
@@ -10,8 +11,28 @@ from sqlalchemy import select
 
 from shared import db
 from shared.errors import AppError
+from shared.runtime import current_runtime
+from shared.tenancy import current_tenant
 from tenantapp.console import forms
 from tenantapp.customers.models import Customer
+from tenantapp.search import service as search
+
+FORM_KEY_TTL = 86_400
+
+
+def form_key_taken(key: str) -> bool:
+    """True when this one-time form key was already used (the same form posted again); else
+    it is taken now, for a day."""
+    if not key or len(key) > 64:
+        return False
+    redis_key = f"console:form:{current_tenant().id}:{key}"
+    return not current_runtime().redis.set(redis_key, "1", nx=True, ex=FORM_KEY_TTL)
+
+
+def release_form_key(key: str) -> None:
+    """Free a key whose form was refused, so the corrected form can be sent."""
+    if key and len(key) <= 64:
+        current_runtime().redis.delete(f"console:form:{current_tenant().id}:{key}")
 
 
 def customer_names(ids: Iterable[int]) -> dict[int, str]:
@@ -21,6 +42,15 @@ def customer_names(ids: Iterable[int]) -> dict[int, str]:
         return {}
     rows = db.session().execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
     return dict(rows.all())
+
+
+def find_customers(chosen) -> dict:
+    """The "Find the customer" box of the New booking, plan and invoice forms
+    (``console/_customer_finder.html``): what was typed (``?find=``) and the search box's
+    customer matches, none once a customer is ``chosen``."""
+    find = request.args.get("find", "").replace("\x00", "").strip()[:100]
+    matches = search.search(find, ["customer"], 10)["items"] if find and not chosen else []
+    return {"find": find, "matches": matches}
 
 
 def query_filters(names: Iterable[str]) -> dict[str, str]:

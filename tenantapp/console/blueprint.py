@@ -1,6 +1,6 @@
 """The console's blueprint and what every console page shares (headers, template context).
 
-View modules (``auth``, ``today``, ``schedule``, ``customers``, ``bookings``, ``soon``) attach
+View modules (``auth``, ``today``, ``schedule``, ``customers``, ``bookings`` and the part-2 sections) attach
 their routes here; ``pages`` imports them all and is what the app registers.
 """
 

@@ -20,14 +20,13 @@ from tenantapp.bookings import staff as staff_bookings
 from tenantapp.bulk import service as bulk
 from tenantapp.bulk.actions import BOOKING_ACTIONS
 from tenantapp.bulk.schemas import BookingsBulkIn
-from tenantapp.console import forms, overview
+from tenantapp.console import actions, forms, overview
 from tenantapp.console.blueprint import blp
 from tenantapp.console.guard import console_page
 from tenantapp.customers import service as customers
 from tenantapp.customers.models import Customer, Property
 from tenantapp.invoices import service as invoices
 from tenantapp.pricing.config import SERVICE_TYPES
-from tenantapp.search import service as search
 from tenantapp.settings.service import local_day_start, tenant_zone
 from tenantapp.workers import service as workers
 
@@ -310,12 +309,7 @@ def _booking_body(values: dict, home: dict | None = None) -> dict:
     return body
 
 
-def _customer_matches(find: str) -> list[dict]:
-    """Customers for the form's "Find the customer" box (the search box's ranking)."""
-    return search.search(find, ["customer"], 10)["items"] if find else []
-
-
-def _new_page(values: dict, status=200, errors=None, summary=None, find=""):
+def _new_page(values: dict, status=200, errors=None, summary=None):
     g.console_section = "console.bookings"
     customer = None
     properties = []
@@ -333,8 +327,7 @@ def _new_page(values: dict, status=200, errors=None, summary=None, find=""):
         values=values,
         errors=errors or {},
         summary=summary,
-        find=find,
-        matches=_customer_matches(find) if not customer else [],
+        **actions.find_customers(customer),
     )
 
 
@@ -348,8 +341,7 @@ def new_booking():
         "time": request.args.get("time", "")[:5] or "09:00",
         "team_id": request.args.get("team_id", "")[:19],
     }
-    find = request.args.get("find", "").replace("\x00", "").strip()[:200]
-    return _new_page(values, find=find)
+    return _new_page(values)
 
 
 def _home(values: dict) -> dict | None:

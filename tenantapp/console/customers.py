@@ -9,15 +9,18 @@ from flask import g, redirect, request, url_for
 from sqlalchemy import select
 
 from shared import db
+from shared.auth.permissions import allows
 from shared.errors import AppError, ValidationFailed
 from shared.pagination import decode_cursor, page
 from shared.web.pages import render_page
 from tenantapp.bookings.models import Booking
-from tenantapp.console import forms
+from tenantapp.console import actions, forms
 from tenantapp.console.blueprint import blp
 from tenantapp.console.guard import console_page
+from tenantapp.console.messages import recent_texts
 from tenantapp.customers import schemas, service
 from tenantapp.invoices import reading as invoice_reading
+from tenantapp.payments import cards
 from tenantapp.plans import service as plans
 from tenantapp.settings.service import tenant_zone
 
@@ -98,9 +101,13 @@ def _visits(customer_id: int, cursor: str | None) -> dict:
     return page(rows, VISITS_PAGE, lambda b: [b.id])
 
 
-def _customer_page(customer_id: int, status=200, errors=None, summary=None, values=None):
+def _customer_page(
+    customer_id: int, status=200, errors=None, summary=None, values=None, card_error=None
+):
     g.console_section = "console.customers"
     customer = service.get_customer(customer_id)
+    # The card and its setup link are the invoices' (finance), as on the invoice page.
+    finance = allows(g.principal.role, "finance")
     cursor = request.args.get("cursor") or None
     visits = _visits(customer_id, cursor)
     nxt = visits["next_cursor"]
@@ -119,6 +126,11 @@ def _customer_page(customer_id: int, status=200, errors=None, summary=None, valu
         summary=summary,
         values=values or {},
         done=request.args.get("done"),
+        texts=recent_texts(customer_id),
+        finance=finance,
+        dispatch=allows(g.principal.role, "dispatch"),  # the New plan link (POST /admin/plans)
+        card=cards.card_view(customer_id) if finance else None,
+        card_error=card_error,
     )
 
 
@@ -146,3 +158,16 @@ def add_property(customer_id: int):
         errors, summary = forms.field_errors(exc, (*PROPERTY_FIELDS, "home.beds", "home.baths"))
         return _customer_page(customer_id, 422, errors, summary, body)
     return redirect(url_for("console.customer", customer_id=customer_id, done="property"), 303)
+
+
+@blp.post("/customers/<int:customer_id>/card-link")
+@console_page("finance")
+def customer_card_link(customer_id: int):
+    """E-mail the card-setup link: ``cards.send_setup_link``, as the invoice page and
+    ``POST /admin/customers/{id}/card-setup-link`` (finance) do."""
+
+    def page(status, _errors, summary, _values):
+        return _customer_page(customer_id, status, card_error=summary)
+
+    done = url_for("console.customer", customer_id=customer_id, done="card_link")
+    return actions.run_form(lambda: cards.send_setup_link(customer_id), done, page)

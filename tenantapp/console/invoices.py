@@ -9,11 +9,13 @@ dispatcher gets the 403 page). Writes call the API's services with the API's sch
 ``cards.send_setup_link``, ``documents.invoice_pdf``, ``reports.finance.ar_aging``.
 
 A form posted twice (a double click, the browser's "resubmit") does one thing: each money form
-carries a one-time key, kept in Redis for a day once used.
+carries a one-time key, kept in Redis for a day once used. The API's refusals that name an amount
+in cents (over the amount due, over the refundable amount) are shown in the invoice's currency.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -21,8 +23,6 @@ from flask import Response, g, redirect, request, url_for
 
 from shared import db
 from shared.errors import AppError, field_error
-from shared.runtime import current_runtime
-from shared.tenancy import current_tenant
 from shared.web import i18n
 from shared.web.pages import render_page
 from tenantapp.console import actions, forms
@@ -38,8 +38,8 @@ from tenantapp.reports.schemas import AgingArgs
 PAGE_SIZE = 50
 AGING_PAGE = 100
 FILTERS = ("status", "overdue", "customer_id", "from", "to")
-FORM_KEY_TTL = 86_400
 DONE = (
+    "created",
     "issued",
     "sent",
     "voided",
@@ -51,7 +51,51 @@ DONE = (
 )
 
 
+# The API's money refusals (``tenantapp.invoices.money``) name amounts in integer cents, for
+# programs; the console says them in currency. Each pattern is one API message (its wording is
+# pinned by tests/console2/test_invoices_money_errors.py, which fails if the API's changes).
+CENT_MESSAGES = (
+    (
+        re.compile(r"That is more than the amount due \((?P<due>-?\d+) cents\)\."),
+        "console.invoices.money_errors.over_due",
+    ),
+    (
+        re.compile(r"That is more than was paid and not refunded \((?P<refundable>-?\d+)\)\."),
+        "console.invoices.money_errors.over_refundable",
+    ),
+    (
+        re.compile(
+            r"The credit \((?P<credit>-?\d+)\) is more than the amount due \((?P<due>-?\d+)\)\."
+        ),
+        "console.invoices.money_errors.credit_over_due",
+    ),
+)
+SYMBOLS = {"CAD": "$", "USD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
+
+
 # -- helpers -------------------------------------------------------------------------------
+
+
+def money_text(cents: int, currency: str) -> str:
+    """Integer cents as people read money: "$1,234.50" ("1,234.50 CHF" without a symbol)."""
+    sign, cents = ("-" if cents < 0 else ""), abs(cents)
+    amount = f"{cents // 100:,}.{cents % 100:02d}"
+    symbol = SYMBOLS.get(currency)
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
+
+
+def in_currency(message: str | None, currency: str) -> str | None:
+    """``message`` with the API's amounts in cents said in ``currency`` (others unchanged)."""
+    if not message:
+        return message
+    for pattern, key in CENT_MESSAGES:
+        message = pattern.sub(
+            lambda m, key=key: i18n.message(
+                key, **{k: money_text(int(v), currency) for k, v in m.groupdict().items()}
+            ),
+            message,
+        )
+    return message
 
 
 def amount_cents(name: str):
@@ -66,19 +110,6 @@ def amount_cents(name: str):
     if value is None or not value.is_finite() or value != value.quantize(Decimal("0.01")):
         raise field_error(name, "Enter an amount like 25 or 25.50.")
     return int(value * 100)
-
-
-def _form_key_taken(key: str) -> bool:
-    """True when this one-time form key was already used (the same form posted again)."""
-    if not key or len(key) > 64:
-        return False
-    redis_key = f"console:form:{current_tenant().id}:{key}"
-    return not current_runtime().redis.set(redis_key, "1", nx=True, ex=FORM_KEY_TTL)
-
-
-def _release_form_key(key: str) -> None:
-    if key and len(key) <= 64:
-        current_runtime().redis.delete(f"console:form:{current_tenant().id}:{key}")
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -166,6 +197,8 @@ def aging():
 def _invoice_page(invoice_id: int, status=200, errors=None, summary=None, values=None):
     g.console_section = "console.invoices"
     inv = reading.invoice_view(invoice_id)  # another workspace's id → NotFound → 404 page
+    errors = {k: in_currency(v, inv["currency"]) for k, v in (errors or {}).items()}
+    summary = in_currency(summary, inv["currency"])
     customer = db.session().get(Customer, inv["customer_id"])
     done = request.args.get("done")
     refundable = inv["paid_cents"] - inv["refunded_cents"]
@@ -194,7 +227,7 @@ def invoice(invoice_id: int):
 def _act(invoice_id: int, what: str, action, fields=(), *, keyed=False, rename=None):
     """Run a form's ``action`` (``actions.run_form``); a keyed money form runs once per key."""
     key = forms.text("form_key") if keyed else ""
-    if keyed and _form_key_taken(key):
+    if keyed and actions.form_key_taken(key):
         return redirect(url_for("console.invoice", invoice_id=invoice_id, done="duplicate"), 303)
 
     def page(status, errors, summary, values):
@@ -207,7 +240,7 @@ def _act(invoice_id: int, what: str, action, fields=(), *, keyed=False, rename=N
         page,
         fields,
         rename,
-        on_error=lambda: _release_form_key(key),
+        on_error=lambda: actions.release_form_key(key),
     )
 
 

@@ -5,15 +5,20 @@ from tenantapp.console import (  # noqa: F401  (each module adds its routes to b
     auth,
     bookings,
     customers,
+    invoice_new,
     invoices,
     leads,
+    messages,
     password,
+    plan_conflicts,
+    plan_new,
     plans,
     reports,
     schedule,
     search,
-    soon,
+    settings,
     today,
+    workers,
 )
 from tenantapp.console.blueprint import blp
 

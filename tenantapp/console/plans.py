@@ -1,7 +1,9 @@
 """Plans in the console (SPEC §5.14, §5.10): the list (status filter, pages), one plan with its
-schedule preview (every date the rule gives over the next weeks, with its state), and pause,
+schedule preview (every date the rule gives over the next weeks, with its state); a change from
+a date (``changes.update_plan`` with ``PlanPatch``, the API's ``PATCH /admin/plans/{id}``), pause,
 resume and cancel through ``plans.changes`` — the services of ``/admin/plans/{id}/pause|resume|
-cancel``, with their schemas. Reading needs ``view``; changing needs ``dispatch``.
+cancel``, with their schemas. The visits waiting for a team: ``plan_conflicts``. Reading needs
+``view``; changing needs ``dispatch``.
 """
 
 from __future__ import annotations
@@ -21,10 +23,23 @@ from tenantapp.console.guard import console_page
 from tenantapp.customers.models import Customer
 from tenantapp.plans import changes, schemas, service
 from tenantapp.plans.models import PLAN_STATUSES
+from tenantapp.plans.rules import FREQUENCIES
+from tenantapp.pricing.config import SERVICE_TYPES
 
 PAGE_SIZE = 50
 PREVIEW_WEEKS = 12
-DONE = ("paused", "resumed", "cancelled")
+DONE = ("paused", "resumed", "cancelled", "changed", "created")
+CHANGE_FIELDS = ("effective_from", "frequency", "start_time", "team_id", "service_type", "beds")
+CHANGE_FIELDS += ("baths",)
+# API field → the form's field, for errors of the nested estimate request.
+CHANGE_RENAME = {
+    "estimate_request": "beds",
+    "estimate_request.beds": "beds",
+    "estimate_request.baths": "baths",
+    "estimate_request.service_type": "service_type",
+}
+# What of a plan's stored estimate request a change carries over (EstimateRequestSchema's own).
+KEPT_REQUEST = ("beds", "baths", "service_type", "heavy_grease", "multi_floor", "add_ons")
 
 
 @blp.get("/plans")
@@ -75,9 +90,27 @@ def _plan_page(plan_id: int, status=200, errors=None, summary=None, values=None)
         today=today,
         errors=errors or {},
         summary=summary,
-        values=values or {"from": today.isoformat(), "effective_on": today.isoformat()},
+        values={**_defaults(plan, today), **(values or {})},
+        frequencies=FREQUENCIES,
+        service_types=SERVICE_TYPES,
         done=done if done in DONE else None,
     )
+
+
+def _defaults(plan, today) -> dict:
+    """The forms' first values: today for the dates, the plan as it is for a change."""
+    request = plan.estimate_request or {}
+    return {
+        "from": today.isoformat(),
+        "effective_on": today.isoformat(),
+        "effective_from": today.isoformat(),
+        "frequency": plan.frequency,
+        "start_time": plan.start_time.strftime("%H:%M"),
+        "team_id": str(plan.team_id or ""),
+        "service_type": request.get("service_type", "standard"),
+        "beds": str(request.get("beds", "")),
+        "baths": f"{request['baths']:g}" if "baths" in request else "",
+    }
 
 
 @blp.get("/plans/<int:plan_id>")
@@ -92,6 +125,52 @@ def _change(plan_id: int, what: str, action, fields=()):
 
     done = url_for("console.plan", plan_id=plan_id, done=what)
     return actions.run_form(action, done, page, fields)
+
+
+def change_body(plan, values: dict, reprice: bool) -> dict:
+    """``PlanPatch``'s body from the change form: ``effective_from`` and only what differs from
+    the plan (so an untouched team or time is not "changed"); the home details and service make
+    a new estimate request on top of the plan's own."""
+    body: dict = {"effective_from": values["effective_from"]} if values["effective_from"] else {}
+    if values["frequency"] != plan.frequency:
+        body["frequency"] = values["frequency"]
+    if values["start_time"] != plan.start_time.strftime("%H:%M"):
+        body["start_time"] = values["start_time"]
+    if values["team_id"] != str(plan.team_id or ""):
+        body["team_id"] = forms.number(values["team_id"]) if values["team_id"] else None
+    stored = plan.estimate_request or {}
+    request = {k: stored[k] for k in KEPT_REQUEST if k in stored}
+    asked = {
+        "service_type": values["service_type"] or "standard",
+        "beds": forms.number(values["beds"]),
+        "baths": forms.decimal(values["baths"]),
+    }
+    if any(request.get(k) != v for k, v in asked.items()):
+        body["estimate_request"] = {**request, **asked}
+    if reprice:
+        body["reprice"] = True
+    return body
+
+
+@blp.post("/plans/<int:plan_id>/change")
+@console_page("dispatch")
+def change_plan(plan_id: int):
+    """The API's ``PATCH /admin/plans/{id}``: the same schema and ``changes.update_plan``."""
+
+    def run():
+        plan = service.get(plan_id)
+        values = {name: forms.text(name).strip() for name in CHANGE_FIELDS}
+        body = change_body(plan, values, forms.text("reprice") == "1")
+        if list(body) == ["effective_from"]:
+            raise AppError(i18n.message("console.plans.change.nothing"), status=422)
+        changes.update_plan(plan_id, forms.load(schemas.PlanPatch(), body))
+
+    def page(status, errors, summary, values):
+        values["reprice"] = forms.text("reprice")
+        return _plan_page(plan_id, status, errors, summary, values)
+
+    done = url_for("console.plan", plan_id=plan_id, done="changed")
+    return actions.run_form(run, done, page, CHANGE_FIELDS, CHANGE_RENAME)
 
 
 @blp.post("/plans/<int:plan_id>/pause")
@@ -123,3 +202,14 @@ def cancel_plan(plan_id: int):
 @blp.app_template_filter("console_plan_status_option")
 def _status_option(status: str) -> tuple[str, str]:
     return status, i18n.message(f"console.plans.statuses.{status}")
+
+
+@blp.app_template_filter("console_plan_frequency_option")
+def _frequency_option(frequency: str) -> tuple[str, str]:
+    return frequency, i18n.message(f"book.frequencies.{frequency}")
+
+
+@blp.app_template_filter("console_plan_team_option")
+def _team_option(item) -> tuple[str, str]:
+    team_id, name = item
+    return str(team_id), name

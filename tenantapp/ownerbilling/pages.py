@@ -13,7 +13,7 @@ from shared.web.csp import Csp, origin_of
 from shared.web.pages import render_page
 from tenantapp.console.guard import console_page
 from tenantapp.ownerbilling import view
-from tenantapp.ownerbilling.banners import console_banners
+from tenantapp.ownerbilling.banners import RESEND_EVERY, console_banners, resend_key
 
 blp = Blueprint("owner_billing", __name__, template_folder="templates")
 
@@ -80,3 +80,18 @@ def manage():
     except AppError as exc:
         return _page(exc.status, error=exc.detail)
     return redirect(link["url"], 303)
+
+
+@blp.post("/console/verify-email/resend")
+@console_page(None, allow_suspended=True, allow_password_change=True)
+def resend_verification():
+    """The verify banner's "Send the link again": one e-mail a minute at most (the banner then
+    says it was sent), and back to the page it was pressed on."""
+    user_id = g.console_principal.user_id
+    if current_runtime().redis.set(resend_key(user_id), "1", nx=True, ex=RESEND_EVERY):
+        billing_bridge.resend_verification(str(user_id))
+    console = request.script_root + "/console/"
+    back = request.form.get("next", "")
+    if not back.startswith(console) or "//" in back or "\\" in back:
+        back = console
+    return redirect(back, 303)

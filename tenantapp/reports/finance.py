@@ -18,10 +18,10 @@ Dates are tenant-local calendar dates (``from`` inclusive, ``to`` exclusive), as
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, any_, case, func, literal, or_, select
+from sqlalchemy import BigInteger, any_, case, func, literal, literal_column, or_, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared import db
@@ -47,100 +47,119 @@ def check_range(start: date, end: date) -> None:
         raise field_error("to", f"The range may span at most {MAX_RANGE_DAYS} days.")
 
 
-def _bucket(days_late: int) -> str:
-    if days_late <= 0:
-        return "current"
-    if days_late <= 30:
-        return "days_1_30"
-    if days_late <= 60:
-        return "days_31_60"
-    if days_late <= 90:
-        return "days_61_90"
-    return "days_over_90"
-
-
-def _sums(sess, model, amount, on, as_of: date, invoice_ids: list[int]) -> dict[int, int]:
-    if not invoice_ids:
-        return {}
-    rows = sess.execute(
-        select(model.invoice_id, func.sum(amount))
-        .where(on <= as_of, model.invoice_id == any_(literal(invoice_ids, ARRAY(BigInteger))))
-        .group_by(model.invoice_id)
+def _bucket_of(days_late):
+    """Days past due → the bucket's name (a SQL ``CASE``): 0 or less current, then 1-30,
+    31-60, 61-90, over 90."""
+    return case(
+        (days_late <= 0, "current"),
+        (days_late <= 30, "days_1_30"),
+        (days_late <= 60, "days_31_60"),
+        (days_late <= 90, "days_61_90"),
+        else_="days_over_90",
     )
-    return {invoice_id: int(total) for invoice_id, total in rows}
 
 
-def _after(model, on, as_of: date):
-    """Invoices with a ``model`` row dated after ``as_of`` (through the date index)."""
-    return Invoice.id.in_(select(model.invoice_id).where(on > as_of))
+def owing_now():
+    """``owed today > 0`` exactly as the partial index ``ix_invoices_owing`` (t0026) states it —
+    the 0 inlined, not a bound parameter — so Postgres can prove a query is within the index."""
+    return (
+        Invoice.total_cents - Invoice.credited_cents - Invoice.paid_cents + Invoice.refunded_cents
+    ) > literal_column("0")
+
+
+def _sums_until(model, amount, on, as_of: date, candidates):
+    """Per candidate invoice, its ``model`` rows' ``amount`` dated on or before ``as_of``."""
+    return (
+        select(model.invoice_id.label("invoice_id"), func.sum(amount).label("cents"))
+        .join(candidates, candidates.c.id == model.invoice_id)
+        .where(on <= as_of)
+        .group_by(model.invoice_id)
+        .subquery()
+    )
 
 
 def ar_aging(as_of: date | None) -> dict:
     """Outstanding money by customer and age as of a tenant-local date.
 
-    Only invoices that can owe on ``as_of`` are read (columns, not whole rows): those owing
-    today, and those with a payment, credit note or refund dated after ``as_of`` (what they owed
-    then differs from today's figure). A year of settled invoices costs nothing.
+    One grouped query: the invoices that can owe on ``as_of`` — owing now (the partial index
+    ``ix_invoices_owing``) or with a payment, credit note or refund dated after ``as_of`` (what
+    they owed then differs from today's figure) — are picked first (a materialised CTE of a few
+    thousand rows); each owes its total less its credit notes and payments plus its refunds
+    dated on or before ``as_of``; a ``CASE`` on days past due buckets it, and the owed sums are
+    grouped per customer and bucket. A year of settled invoices costs nothing and no invoice
+    crosses into Python.
     """
     sess = db.session()
     as_of = as_of or today()
     zone = tenant_zone()
-    owes_now = (
-        Invoice.total_cents - Invoice.credited_cents - Invoice.paid_cents + Invoice.refunded_cents
-    ) > 0
-    invoices = sess.execute(
+    voided_by = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=zone)
+    columns = (Invoice.id, Invoice.customer_id, Invoice.total_cents, Invoice.due_date)
+    on_the_day = (
+        Invoice.issue_date <= as_of,
+        Invoice.status != "DRAFT",
+        or_(Invoice.status != "VOID", Invoice.voided_at >= voided_by),
+    )
+    later = union(
+        select(InvoicePayment.invoice_id).where(InvoicePayment.received_on > as_of),
+        select(CreditNote.invoice_id).where(CreditNote.issue_date > as_of),
+        select(InvoiceRefund.invoice_id).where(InvoiceRefund.refunded_on > as_of),
+    )
+    # Each branch through its own index: the partial index of the invoices owing now, and the
+    # primary key for those with money dated after the day (none when the day is today).
+    candidates = (
+        union(
+            select(*columns).where(owing_now(), *on_the_day),
+            select(*columns).where(Invoice.id.in_(later), *on_the_day),
+        )
+        .cte("can_owe")
+        .prefix_with("MATERIALIZED")
+    )
+    credited = _sums_until(
+        CreditNote, CreditNote.total_cents, CreditNote.issue_date, as_of, candidates
+    )
+    paid = _sums_until(
+        InvoicePayment, InvoicePayment.amount_cents, InvoicePayment.received_on, as_of, candidates
+    )
+    refunded = _sums_until(
+        InvoiceRefund, InvoiceRefund.amount_cents, InvoiceRefund.refunded_on, as_of, candidates
+    )
+    owed = (
+        candidates.c.total_cents
+        - func.coalesce(credited.c.cents, 0)
+        - func.coalesce(paid.c.cents, 0)
+        + func.coalesce(refunded.c.cents, 0)
+    )
+    each = (
         select(
-            Invoice.id,
-            Invoice.customer_id,
-            Invoice.status,
-            Invoice.total_cents,
-            Invoice.due_date,
-            Invoice.voided_at,
-        ).where(
-            Invoice.issue_date <= as_of,
-            Invoice.status.notin_(("DRAFT",)),
-            or_(
-                owes_now,
-                _after(InvoicePayment, InvoicePayment.received_on, as_of),
-                _after(CreditNote, CreditNote.issue_date, as_of),
-                _after(InvoiceRefund, InvoiceRefund.refunded_on, as_of),
-            ),
+            candidates.c.customer_id,
+            _bucket_of(literal(as_of) - candidates.c.due_date).label("bucket"),
+            owed.label("owed"),
         )
+        .select_from(candidates)
+        .outerjoin(credited, credited.c.invoice_id == candidates.c.id)
+        .outerjoin(paid, paid.c.invoice_id == candidates.c.id)
+        .outerjoin(refunded, refunded.c.invoice_id == candidates.c.id)
+        .subquery()
+    )
+    grouped = sess.execute(
+        select(each.c.customer_id, each.c.bucket, func.sum(each.c.owed), func.count())
+        .where(each.c.owed > 0)
+        .group_by(each.c.customer_id, each.c.bucket)
     ).all()
-    ids = [inv.id for inv in invoices]
-    credited = _sums(sess, CreditNote, CreditNote.total_cents, CreditNote.issue_date, as_of, ids)
-    paid = _sums(
-        sess, InvoicePayment, InvoicePayment.amount_cents, InvoicePayment.received_on, as_of, ids
-    )
-    refunded = _sums(
-        sess, InvoiceRefund, InvoiceRefund.amount_cents, InvoiceRefund.refunded_on, as_of, ids
-    )
     rows: dict[int, dict] = {}
-    for inv in invoices:
-        if inv.status == "VOID" and inv.voided_at.astimezone(zone).date() <= as_of:
-            continue
-        owed = (
-            inv.total_cents
-            - credited.get(inv.id, 0)
-            - paid.get(inv.id, 0)
-            + refunded.get(inv.id, 0)
-        )
-        if owed <= 0:
-            continue
+    for customer_id, bucket, cents, count in grouped:
         row = rows.setdefault(
-            inv.customer_id,
-            {"customer_id": inv.customer_id, "invoices": 0, **{b: 0 for b in BUCKETS}},
+            customer_id, {"customer_id": customer_id, "invoices": 0, **{b: 0 for b in BUCKETS}}
         )
-        row[_bucket((as_of - inv.due_date).days)] += owed
-        row["invoices"] += 1
-    names = {
-        cid: name
-        for cid, name in sess.execute(
+        row[bucket] = int(cents)
+        row["invoices"] += count
+    names = dict(
+        sess.execute(
             select(Customer.id, Customer.name).where(
                 Customer.id == any_(literal(list(rows), ARRAY(BigInteger)))
             )
-        )
-    }
+        ).all()
+    )
     customers = []
     for cid, row in rows.items():
         row["name"] = names.get(cid)
@@ -204,7 +223,8 @@ def tax_report(start: date, end: date) -> dict:
 
 
 def payment_rows(start: date, end: date) -> list[dict]:
-    """Payments (positive) and refunds (negative) in [start, end), by date then id."""
+    """Payments (positive) and refunds and chargebacks (negative) in [start, end), by date then
+    id."""
     check_range(start, end)
     sess = db.session()
     rows = []
@@ -238,7 +258,8 @@ def payment_rows(start: date, end: date) -> list[dict]:
                 "date": r.refunded_on,
                 "invoice_id": r.invoice_id,
                 "invoice_number": number,
-                "method": "refund",
+                # a chargeback (a lost card dispute) is money going back too, but not a refund
+                "method": "chargeback" if r.method == "chargeback" else "refund",
                 "amount_cents": -r.amount_cents,
                 "reference": r.reason,
                 "stripe_reference": r.stripe_refund_id,
@@ -369,20 +390,13 @@ def aging_totals_today() -> dict:
     owed = (
         Invoice.total_cents - Invoice.credited_cents - Invoice.paid_cents + Invoice.refunded_cents
     )
-    late = on - Invoice.due_date
-    bucket = case(
-        (late <= 0, "current"),
-        (late <= 30, "days_1_30"),
-        (late <= 60, "days_31_60"),
-        (late <= 90, "days_61_90"),
-        else_="days_over_90",
-    )
+    bucket = _bucket_of(on - Invoice.due_date)  # owing now: the partial index ix_invoices_owing
     rows = db.session().execute(
         select(bucket, func.sum(owed))
         .where(
             Invoice.issue_date <= on,
             Invoice.status.notin_(("DRAFT", "VOID")),
-            owed > 0,
+            owing_now(),
         )
         .group_by(bucket)
     )

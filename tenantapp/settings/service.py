@@ -19,8 +19,16 @@ from tenantapp.settings.models import TenantSettings
 
 
 def get_settings() -> TenantSettings:
-    """The tenant's settings row."""
-    return db.session().get(TenantSettings, 1)
+    """The tenant's settings row, held by the session that read it.
+
+    A session's identity map keeps rows only weakly: unheld, every ``tenant_zone()`` of a page
+    read the row again (a report page did seven times, a month's timesheet twice). Held in the
+    session's ``info``, it lives exactly as long as the identity map that would return it anyway.
+    """
+    sess = db.session()
+    row = sess.get(TenantSettings, 1)
+    sess.info["settings_row"] = row
+    return row
 
 
 def tenant_zone() -> ZoneInfo:

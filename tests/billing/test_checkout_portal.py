@@ -41,6 +41,13 @@ def test_checkout_creates_a_subscription_session(client, tenant, stripe_stub):
     assert int(form["expires_at"]) - int(time.time()) >= 30 * 60
     assert call.idempotency_key and call.idempotency_key.startswith(f"checkout-{tenant.id}-pro-")
     assert call.headers["authorization"] == "Bearer sk_test_dev"
+    # Stripe sends the owner back to the workspace's own Plan and billing page, which exists.
+    back = f"http://localhost:8000/t/{tenant.slug}/console/settings/billing"
+    assert form["success_url"] == f"{back}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}"
+    assert form["cancel_url"] == f"{back}?checkout=cancelled"
+    page = client.get(f"/t/{tenant.slug}/console/settings/billing?checkout=cancelled")
+    assert page.status_code == 303  # a console page: signed out, it asks for the sign-in first
+    assert page.headers["Location"].startswith(f"/t/{tenant.slug}/console/login?next=")
 
 
 def test_double_click_gives_the_same_session(client, tenant, stripe_stub):
@@ -106,6 +113,7 @@ def test_portal_before_a_customer_is_409_then_gives_a_url(client, tenant, stripe
     assert resp.get_json()["url"].startswith("https://billing.stripe.test/")
     (call,) = stripe_stub.calls("/v1/billing_portal/sessions")
     assert call.form["customer"] == story.customer
+    assert call.form["return_url"].endswith(f"/t/{tenant.slug}/console/settings/billing")
 
 
 def test_checkout_after_linking_reuses_the_customer(client, tenant, stripe_stub):

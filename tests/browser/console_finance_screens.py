@@ -167,3 +167,75 @@ def console_plans(live, page) -> None:
 def console_plan(live, page) -> None:
     tenant, plan = _with_plan(live, page)
     page.goto(console_url(live, tenant, f"/plans/{plan['id']}"))
+
+
+def _waiting_visits(live, tenant, made) -> None:
+    """Plan visits no team can take: three Tuesday plans at 10:00 for two teams (the third
+    waits) and a Sunday plan (no team works Sundays)."""
+    client = live.client()
+    tuesday = made["day"] + timedelta(days=(1 - made["day"].weekday()) % 7 or 7)
+    sunday = made["day"] + timedelta(days=(6 - made["day"].weekday()) % 7 or 7)
+    for (customer, prop), first, clock in (
+        (made["customers"][0], tuesday, "10:00"),
+        (made["customers"][1], tuesday, "10:00"),
+        (made["customers"][2], tuesday, "10:00"),
+        (made["customers"][3], sunday, "11:00"),
+    ):
+        _post(
+            client,
+            tenant,
+            "/admin/plans",
+            {
+                "customer_id": customer["id"],
+                "property_id": prop["id"],
+                "frequency": "weekly",
+                "first_date": first.isoformat(),
+                "start_time": clock,
+                "estimate_request": {"beds": 2, "baths": 1},
+                "team_id": made["teams"]["North"],
+            },
+        )
+
+
+def conflicts_tenant(live, page):
+    tenant, made = _signed_in(live, page)
+    _waiting_visits(live, tenant, made)
+    return tenant, made
+
+
+def console_plan_conflicts(live, page) -> None:
+    tenant, _ = conflicts_tenant(live, page)
+    page.goto(console_url(live, tenant, "/plans"))
+    page.get_by_role("link", name="Visits waiting for a team").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plan visits waiting for a team")
+
+
+def console_plan_change_errors(live, page) -> None:
+    tenant, plan = _with_plan(live, page)
+    page.goto(console_url(live, tenant, f"/plans/{plan['id']}"))
+    page.locator("#change-effective_from").fill("2020-01-07")
+    page.locator("#change-frequency").select_option("weekly")
+    page.get_by_role("button", name="Change plan").click()
+    expect(page.locator("#change-effective_from-error")).not_to_be_empty()
+
+
+def console_new_plan(live, page) -> None:
+    tenant, made = _signed_in(live, page)
+    customer, _ = made["customers"][1]
+    page.goto(console_url(live, tenant, "/plans"))
+    page.get_by_role("link", name="New plan").click()
+    page.get_by_label("Find the customer").fill(customer["name"].split()[0])
+    page.get_by_role("link", name=customer["name"]).click()
+    expect(page.get_by_role("button", name="Create plan")).to_be_visible()
+
+
+def console_new_invoice(live, page) -> None:
+    tenant, made = _signed_in(live, page)
+    customer, _ = made["customers"][0]
+    page.goto(console_url(live, tenant, f"/invoices/new?customer_id={customer['id']}"))
+    page.locator("#f-lines-0-description").fill("Move-out clean, 3 bed / 2 bath")
+    page.locator("#f-lines-0-price").fill("320")
+    page.locator("#f-lines-1-description").fill("Inside the fridge")
+    page.locator("#f-lines-1-price").fill("-5")
+    page.get_by_role("button", name="Create draft").last.click()
+    expect(page.locator("#f-lines-1-price-error")).not_to_be_empty()

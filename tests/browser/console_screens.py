@@ -8,7 +8,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
+from sqlalchemy import text, update
 
+from tenantapp.bookings.models import Booking
+from tests.office.helpers import in_tenant
 from tests.support import PASSWORD, TenantHandle, signup
 
 ZONE = ZoneInfo("America/Edmonton")  # the sign-up default time zone of the test workspaces
@@ -27,6 +30,27 @@ def _ok(resp, status=(200, 201)):
 
 def local_today() -> date:
     return datetime.now(ZONE).date()
+
+
+def _move_back(live, tenant: TenantHandle, bookings: list[dict], days: int) -> list[dict]:
+    """The bookings ``days`` earlier at the same local time (the day arithmetic in the
+    workspace's zone keeps 09:00 at 09:00 across a DST change); their API views again."""
+    ids = [b["id"] for b in bookings]
+    with in_tenant(live.runtime, tenant) as sess:
+        sess.execute(text(f"SET LOCAL timezone = '{ZONE.key}'"))
+        sess.execute(
+            update(Booking)
+            .where(Booking.id.in_(ids))
+            .values(
+                starts_at=Booking.starts_at - text(f"interval '{days} days'"),
+                ends_at=Booking.ends_at - text(f"interval '{days} days'"),
+            )
+        )
+        sess.commit()
+    client = live.client()
+    return [
+        _ok(client.get(tenant.url(f"/admin/bookings/{i}"), headers=tenant.headers)) for i in ids
+    ]
 
 
 def seeded_tenant(live, day: date | None = None) -> tuple[TenantHandle, dict]:
@@ -55,6 +79,12 @@ def seeded_tenant(live, day: date | None = None) -> tuple[TenantHandle, dict]:
             )
         )
     made = {"teams": ids, "customers": [], "bookings": [], "day": day}
+    # Staff cannot book a time that has passed, and "today" at 09:00 has passed for half the
+    # day. Book the same weekday a few weeks on, where every time is ahead, then move the
+    # bookings back to ``day`` in the database (a stored visit may be in the past).
+    booked_on = day
+    while booked_on <= local_today():
+        booked_on += timedelta(days=7)
     for i, (name, address, postal, hhmm) in enumerate(PEOPLE):
         customer = _ok(
             client.post(
@@ -84,7 +114,7 @@ def seeded_tenant(live, day: date | None = None) -> tuple[TenantHandle, dict]:
                 json={
                     "customer_id": customer["id"],
                     "property_id": prop["id"],
-                    "starts_at": f"{day.isoformat()}T{hhmm}:00",
+                    "starts_at": f"{booked_on.isoformat()}T{hhmm}:00",
                     "team_id": ids["North" if i % 2 == 0 else "South"],
                     "duration_minutes": 180,
                     "override_availability": True,
@@ -96,6 +126,8 @@ def seeded_tenant(live, day: date | None = None) -> tuple[TenantHandle, dict]:
         )
         made["customers"].append((customer, prop))
         made["bookings"].append(booking)
+    if booked_on != day:
+        made["bookings"] = _move_back(live, tenant, made["bookings"], (booked_on - day).days)
     _ok(
         client.post(
             tenant.url("/admin/blackouts"),
@@ -113,6 +145,22 @@ def seeded_tenant(live, day: date | None = None) -> tuple[TenantHandle, dict]:
 
 def console_url(live, tenant, path: str = "/") -> str:
     return f"{live.url}/t/{tenant.slug}/console{path}"
+
+
+def check_pages_fit_and_pass_axe(page, live, tenant, paths, heading: str | None = None) -> None:
+    """Each console page in ``paths``: no sideways scrolling at 1280 and 390 px, and no axe
+    violation (checked at 1280 px); with ``heading``, each page's h1 says it."""
+    from tests.browser.conftest import horizontal_overflow, run_axe
+
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in paths:
+            page.goto(console_url(live, tenant, path))
+            if heading is not None:
+                expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+            assert horizontal_overflow(page) <= 0, f"{path} scrolls sideways at {width} px"
+            if width == 1280:
+                assert run_axe(page) == [], path
 
 
 def sign_in(page, live, tenant, email: str | None = None) -> None:
@@ -188,9 +236,3 @@ def console_search(live, page) -> None:
     page.get_by_label("Search", exact=True).fill("Jasper")
     page.get_by_label("Search", exact=True).press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Search results")
-
-
-def console_soon(live, page) -> None:
-    tenant, _ = _signed_in(live, page)
-    page.get_by_role("link", name="Workers").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Workers")

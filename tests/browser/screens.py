@@ -15,7 +15,9 @@ from playwright.sync_api import expect
 
 from tests.browser import account_screens, ops_screens, owner, work
 from tests.browser import console_finance_screens as cf
+from tests.browser import console_people_screens as cp
 from tests.browser import console_screens as cs
+from tests.browser import console_settings_screens as cset
 from tests.browser.booking import fill_details, new_tenant, open_booking, pick_time
 from tests.support import signup
 
@@ -189,7 +191,6 @@ SCREENS: list[Screen] = [
     Screen("console-booking", cs.console_booking),
     Screen("console-new-booking", cs.console_new_booking),
     Screen("console-search", cs.console_search),
-    Screen("console-soon", cs.console_soon),
     # the staff console, part 2 (issue 30)
     Screen("console-invoices", cf.console_invoices),
     Screen("console-invoice", cf.console_invoice),
@@ -200,4 +201,27 @@ SCREENS: list[Screen] = [
     Screen("console-leads", cf.console_leads),
     Screen("console-plans", cf.console_plans),
     Screen("console-plan", cf.console_plan),
+    # Console Workers and Messages (issue 30, items 3 and 7)
+    Screen("console-workers", cp.console_workers),
+    Screen("console-worker", cp.console_worker),
+    Screen("console-teams", cp.console_teams),
+    Screen("console-timesheets", cp.console_timesheets),
+    Screen("console-conversations", cp.console_conversations),
+    Screen("console-conversation", cp.console_conversation),
+    Screen("console-previews", cp.console_previews),
+    # the staff console's Settings (issue 30, item 5)
+    Screen("console-settings", cset.console_settings),
+    Screen("console-settings-hours", cset.console_settings_hours),
+    Screen("console-settings-pricing", cset.console_settings_pricing),
+    Screen(
+        "console-settings-pricing-errors", cset.console_settings_pricing_errors, http_errors=True
+    ),
+    Screen("console-settings-taxes", cset.console_settings_taxes),
+    Screen("console-settings-branding", cset.console_settings_branding),
+    Screen("console-settings-sms", cset.console_settings_sms),
+    Screen("console-settings-members", cset.console_settings_members),
+    Screen("console-plan-change-errors", cf.console_plan_change_errors, http_errors=True),
+    Screen("console-plan-conflicts", cf.console_plan_conflicts),
+    Screen("console-new-plan", cf.console_new_plan),
+    Screen("console-new-invoice", cf.console_new_invoice, http_errors=True),
 ]

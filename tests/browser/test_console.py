@@ -10,7 +10,12 @@ from playwright.sync_api import expect
 
 from tests.bookings.conftest import monday
 from tests.browser.conftest import horizontal_overflow, run_axe
-from tests.browser.console_screens import console_url, seeded_tenant, sign_in
+from tests.browser.console_screens import (
+    check_pages_fit_and_pass_axe,
+    console_url,
+    seeded_tenant,
+    sign_in,
+)
 from tests.console.helpers import add_member
 from tests.support import signup
 
@@ -170,14 +175,28 @@ def test_pages_pass_axe_and_fit_390px(page, live, watch):
         "/reports",
         "/password",
     ]
-    for width, height in ((1280, 800), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        for path in paths:
-            page.goto(console_url(live, tenant, path))
-            assert horizontal_overflow(page) <= 0, f"{path} scrolls sideways at {width} px"
-            if width == 1280:
-                assert run_axe(page) == [], path
+    check_pages_fit_and_pass_axe(page, live, tenant, paths)
     page.context.clear_cookies()
     page.goto(console_url(live, tenant, "/login"))
     assert run_axe(page) == []
+    watch.clean()
+
+
+def test_send_the_verification_link_again_from_the_banner(page, live, watch, tmp_path):
+    tenant = signup(live.client())
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        sign_in(page, live, tenant) if width == 1280 else page.reload()
+        banner = page.get_by_role("status").filter(has_text="Please confirm your e-mail address")
+        expect(banner.get_by_role("button", name="Send the link again")).to_be_visible()
+        assert horizontal_overflow(page) <= 0
+        page.screenshot(path=tmp_path / f"verify-banner-{width}.png")
+    assert run_axe(page) == []
+    page.get_by_role("button", name="Send the link again").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Today")  # back where it was
+    expect(
+        page.get_by_role("status").filter(has_text="We sent a new confirmation link")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Send the link again")).to_have_count(0)
+    page.screenshot(path=tmp_path / "verify-banner-sent.png")
     watch.clean()

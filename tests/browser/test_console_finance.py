@@ -1,14 +1,17 @@
 """Console part 2 in headless Chromium (SPEC §5.14, issue 30): record a cash payment on an
-invoice and refund part of it, as a person would; every part-2 page passes axe at 1280 px and
-fits 390 px without scrolling sideways; a viewer gets the 403 page for invoices."""
+invoice and refund part of it, pause and change a plan, resolve plan conflicts, as a person
+would; every part-2 page passes axe at 1280 px and fits 390 px without scrolling sideways; a
+viewer gets the 403 page for invoices."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from playwright.sync_api import expect
 
 from tests.browser.conftest import horizontal_overflow, run_axe
 from tests.browser.console_finance_screens import finance_tenant
-from tests.browser.console_screens import console_url, sign_in
+from tests.browser.console_screens import check_pages_fit_and_pass_axe, console_url, sign_in
 from tests.console.helpers import add_member
 
 
@@ -66,14 +69,13 @@ def test_part_two_pages_pass_axe_and_fit_390px(page, live, watch):
         "/reports",
         "/leads",
         "/leads?status=NEW",
+        "/plans/conflicts",
+        "/plans/new",
+        f"/plans/new?customer_id={made['customers'][0][0]['id']}",
+        "/invoices/new",
+        f"/invoices/new?customer_id={made['customers'][0][0]['id']}",
     ]
-    for width, height in ((1280, 800), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        for path in paths:
-            page.goto(console_url(live, tenant, path))
-            assert horizontal_overflow(page) <= 0, f"{path} scrolls sideways at {width} px"
-            if width == 1280:
-                assert run_axe(page) == [], path
+    check_pages_fit_and_pass_axe(page, live, tenant, paths)
     watch.clean()
 
 
@@ -108,4 +110,57 @@ def test_pause_a_plan_and_resume_it(page, live, watch):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(page.url)
     assert run_axe(page) == []
+    watch.clean()
+
+
+def test_change_a_plan_from_a_date(page, live, watch):
+    from tests.browser.console_finance_screens import console_plan
+
+    console_plan(live, page)  # biweekly at 10:00 on team North
+    plan_url = page.url
+    page.locator("#change-effective_from").fill("2020-01-07")
+    page.get_by_role("button", name="Change plan").click()
+    expect(page.get_by_text("Nothing to change")).to_be_visible()
+    page.locator("#change-frequency").select_option("weekly")
+    page.get_by_role("button", name="Change plan").click()
+    expect(page.locator("#change-effective_from-error")).to_contain_text("before today")
+    assert run_axe(page) == []
+    page.locator("#change-effective_from").fill(
+        (date.fromisoformat(page.locator("#pause-from").input_value())).isoformat()
+    )
+    page.locator("#change-start_time").fill("13:30")
+    page.get_by_role("button", name="Change plan").click()
+    expect(page.get_by_text("Plan changed.")).to_be_visible()
+    assert page.url.startswith(plan_url)
+    expect(page.get_by_role("cell", name="1:30 PM").first).to_be_visible()
+    expect(page.locator("#change-frequency")).to_have_value("weekly")
+    watch.clean(http_errors_ok=True)
+
+
+def test_resolve_plan_conflicts(page, live, watch):
+    from tests.browser.console_finance_screens import conflicts_tenant
+
+    tenant, made = conflicts_tenant(live, page)
+    page.get_by_role("link", name="Today").click()
+    page.get_by_role("link", name="See all and resolve").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plan visits waiting for a team")
+    assert run_axe(page) == []
+    cards = page.locator("li.conflict")
+    before = cards.count()
+    assert before > 1
+    expect(page.get_by_text("Outside working hours").first).to_be_visible()
+    expect(page.get_by_text("No team free").first).to_be_visible()
+    first = cards.first
+    first.get_by_label("Reason").fill("Away that week")
+    first.get_by_role("button", name="Skip visit").click()
+    expect(page.get_by_text("Visit skipped.")).to_be_visible()
+    expect(cards).to_have_count(before - 1)
+    second = cards.filter(has_text="No team free").first
+    second.get_by_label("Start time").fill("15:00")
+    second.get_by_role("button", name="Move visit").click()
+    expect(page.get_by_text("Visit moved.")).to_be_visible()
+    expect(cards).to_have_count(before - 2)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert horizontal_overflow(page) <= 0
     watch.clean()

@@ -60,7 +60,16 @@ def test_a_cleaner_signs_in_and_runs_a_job_on_a_phone(page, live, watch):
     expect(page.locator("#done")).to_have_text("Photo sent.")
     expect(page.locator(".photos img")).to_have_count(1)
     expect(page.locator(".photos .tag").first).to_have_text("After")
-    assert page.locator(".photos img").evaluate("img => img.naturalWidth") == 1
+    # The thumbnail is loading="lazy": it may still be on its way when the page is up (CI read
+    # naturalWidth 0 once). Wait until the browser is done with it; a broken image is "complete"
+    # too, with naturalWidth 0, so the assertion still catches a photo that does not load.
+    photo = page.locator(".photos img")
+    photo.scroll_into_view_if_needed()
+    photo.evaluate(
+        "img => img.complete || new Promise(done => {"
+        " img.addEventListener('load', done); img.addEventListener('error', done); })"
+    )
+    assert photo.evaluate("img => img.naturalWidth") == 1
     assert horizontal_overflow(page) <= 0
     assert run_axe(page) == []
     watch.clean()

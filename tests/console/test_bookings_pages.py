@@ -287,14 +287,6 @@ def test_today_shows_counts(client, tenant):
         assert heading in page.text
 
 
-def test_part_two_sections_say_coming_soon(client, tenant):
-    signed_in(client, tenant)
-    for name in ("workers", "settings"):
-        page = client.get(console(tenant, f"/{name}"))
-        assert page.status_code == 200 and "Coming soon" in page.text
-        assert 'aria-current="page"' in page.text
-
-
 def test_names_are_escaped_on_both_boards(client, tenant):
     from tests.customers.helpers import make_customer, make_property
 

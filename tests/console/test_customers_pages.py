@@ -7,6 +7,7 @@ from sqlalchemy import text
 from tests.bookings.conftest import monday
 from tests.console.helpers import add_member, console, post_form, signed_in
 from tests.customers.helpers import customer_with_property, make_customer, staff_book
+from tests.support import ApiClient
 
 
 def test_create_a_customer_by_phone_and_see_their_page(client, tenant):
@@ -197,3 +198,21 @@ def test_the_customer_page_lists_invoices_and_plans(client, tenant):
     label = invoices[0]["number"] or "Draft"
     assert f"<strong>{label}</strong>" in page.text
     assert "No recurring plan." in page.text
+
+
+def test_the_customer_page_links_new_plan_and_new_invoice_by_permission(
+    client, runtime, tenant, wsgi_app
+):
+    cid = make_customer(client, tenant, name="Link Example")["id"]
+    plan_link = f'href="/t/{tenant.slug}/console/plans/new?customer_id={cid}"'
+    invoice_link = f'href="/t/{tenant.slug}/console/invoices/new?customer_id={cid}"'
+
+    def page_as(role: str | None) -> str:
+        browser = ApiClient(wsgi_app)  # its own cookies: one person each
+        signed_in(browser, tenant, add_member(runtime, tenant, role) if role else None)
+        return browser.get(console(tenant, f"/customers/{cid}")).text
+
+    owner, dispatcher, viewer = page_as(None), page_as("dispatcher"), page_as("viewer")
+    assert plan_link in owner and invoice_link in owner
+    assert plan_link in dispatcher and invoice_link not in dispatcher
+    assert plan_link not in viewer and invoice_link not in viewer

@@ -227,6 +227,25 @@ def test_a_card_payment_is_refunded_through_stripe(client, connected, stripe_stu
     assert "Refund (Card)" in page.text and "(Stripe)" in page.text
 
 
+def test_a_lost_dispute_shows_as_a_chargeback_and_the_invoice_owes_again(client, connected):
+    from tests.payments.conftest import post_connect_event
+
+    tenant, account = connected
+    inv = issued(client, tenant, 10000)
+    url = pay(client, tenant, inv).get_json()["checkout_url"]
+    completed(client, account, inv, session_id(url), "pi_cb", 10000)
+    dispute = {"id": "dp_console", "payment_intent": "pi_cb", "amount": 2500}
+    post_connect_event(client, "charge.dispute.created", dispute, account)
+    post_connect_event(client, "charge.dispute.closed", {**dispute, "status": "lost"}, account)
+    signed_in(client, tenant)
+    page = _page(client, tenant, inv["id"]).text
+    assert "Chargeback: the bank gave a disputed card payment back" in page
+    assert "Refund (" not in page  # not a refund: nothing was credited
+    assert "−25.00" in page and "Partly paid" in page
+    due = re.search(r"Amount due</strong></dt><dd class=\"num\"><strong>([\d.,]+)<", page)
+    assert due.group(1) == "25.00"
+
+
 def test_ar_aging_table(client, tenant):
     inv = issued(client, tenant, 10000)
     signed_in(client, tenant)
@@ -248,8 +267,14 @@ def test_a_viewer_and_a_dispatcher_cannot_see_or_issue_invoices(client, runtime,
     for path in ("/invoices", f"/invoices/{draft['id']}", "/invoices/aging"):
         page = client.get(console(tenant, path))
         assert page.status_code == 403 and "finance permission" in page.text, path
-    resp = post_form(client, console(tenant, f"/invoices/{draft['id']}/issue"), {}, token=token)
-    assert resp.status_code == 403
+    for tail, data in (
+        ("/issue", {}),
+        ("/payments", {"amount": "10", "method": "cash"}),
+        ("/refunds", {"refund_amount": "10", "reason": "x"}),
+    ):
+        url = console(tenant, f"/invoices/{draft['id']}{tail}")
+        resp = post_form(client, url, data, token=token)
+        assert resp.status_code == 403 and "finance permission" in resp.text, tail
     assert get(client, tenant, f"/admin/invoices/{draft['id']}")["status"] == "DRAFT"
 
 
@@ -282,10 +307,15 @@ def test_another_workspaces_invoice_is_a_404(client, tenant, other_tenant):
     assert get(client, other_tenant, f"/admin/invoices/{theirs['id']}")["paid_cents"] == 0
 
 
-def test_the_aging_table_pages_by_a_hundred_customers_with_the_whole_totals(client, tenant):
+def test_the_aging_table_pages_with_the_whole_totals(client, tenant, monkeypatch):
+    """Paged at ``AGING_PAGE`` (100) customers; shown here at a page of 2, so 3 customers
+    (each with an issued invoice) fill a page and spill one onto the next."""
+    from tenantapp.console import invoices as console_invoices
     from tests.invoices.helpers import customer_id as make_customer
 
-    for i in range(101):
+    assert console_invoices.AGING_PAGE == 100
+    monkeypatch.setattr(console_invoices, "AGING_PAGE", 2)
+    for i in range(3):
         cid = make_customer(
             client, tenant, email=f"owes{i}@example.com", phone=f"+1 403 555 {i:04d}"
         )
@@ -293,9 +323,9 @@ def test_the_aging_table_pages_by_a_hundred_customers_with_the_whole_totals(clie
     signed_in(client, tenant)
     first = client.get(console(tenant, "/invoices/aging"))
     assert first.status_code == 200
-    assert first.text.count('<th scope="row"><a href=') == 100
-    assert "101 customers owe money" in first.text
-    nxt = re.search(r'href="([^"]+start=100[^"]*)" rel="next"', first.text)
+    assert first.text.count('<th scope="row"><a href=') == 2
+    assert "3 customers owe money" in first.text
+    nxt = re.search(r'href="([^"]+start=2[^"]*)" rel="next"', first.text)
     second = client.get(nxt.group(1).replace("&amp;", "&"))
     assert second.text.count('<th scope="row"><a href=') == 1 and 'rel="next"' not in second.text
     total = get(client, tenant, "/admin/reports/ar-aging")["totals"]["total_cents"]

@@ -307,3 +307,42 @@ def test_the_charts_aging_totals_equal_the_aging_report_today(client, tenant):
         full = finance.ar_aging(today)["totals"]
     assert fast == full
     assert all(fast[b] for b in finance.BUCKETS) and fast["total_cents"] > 0
+
+
+def test_aging_counts_a_void_invoice_only_before_the_day_it_was_voided(client, tenant):
+    """One grouped query keeps ar_aging's rules: a voided invoice owes on the days before the
+    void, not from its local day on; a payment counts from the day it was received; 30 days past
+    due is 1-30, 31 is 31-60."""
+    from tenantapp.invoices.models import Invoice
+
+    runtime = runtime_of(client)
+    today, _ = _today(runtime, tenant)
+    voided = issued(client, tenant, 4000)
+    part = issued(client, tenant, 9000, cid=voided["customer_id"])
+    post(client, tenant, f"/admin/invoices/{voided['id']}/void", {"reason": "Twice"}, key=False)
+    post(
+        client,
+        tenant,
+        f"/admin/invoices/{part['id']}/payments",
+        {"amount_cents": 1000, "method": "cash"},
+        status=201,
+    )
+    with InTenant(runtime, tenant) as sess:
+        sess.execute(
+            update(Invoice)
+            .where(Invoice.id.in_([voided["id"], part["id"]]))
+            .values(issue_date=today - timedelta(days=40), due_date=today - timedelta(days=31))
+        )
+        sess.commit()
+    with InTenant(runtime, tenant):
+        from tenantapp.reports import finance
+
+        now = finance.ar_aging(today)
+        before = finance.ar_aging(today - timedelta(days=1))
+    (row,) = now["customers"]
+    assert row["invoices"] == 1 and row["days_31_60"] == part["total_cents"] - 1000
+    assert now["totals"]["total_cents"] == part["total_cents"] - 1000
+    (row,) = before["customers"]
+    assert row["invoices"] == 2
+    # yesterday the cash (received today) was not in yet: the whole of both
+    assert row["days_1_30"] == part["total_cents"] + voided["total_cents"]

@@ -170,3 +170,61 @@ def test_another_tenants_ids_are_not_found(client, tenant, other_tenant):
         headers={**other_tenant.headers, "Idempotency-Key": "x"},
     )
     assert cross.status_code == 403
+
+
+def _worker_team(client, tenant, worker_id):
+    resp = client.get(tenant.url(f"/admin/workers/{worker_id}"), headers=tenant.headers)
+    return resp.get_json()["team_id"]
+
+
+def test_workers_move_to_a_team_together_each_audited(client, runtime, tenant):
+    from tests.workforce.helpers import add_team, create_worker
+
+    north = add_team(client, tenant, "Team North")
+    ids = [create_worker(client, tenant, name=f"Mover {n}").get_json()["id"] for n in range(3)]
+    body = {"action": "team", "ids": [*ids, UNKNOWN], "params": {"team_id": north}}
+    dry = bulk(client, tenant, {**body, "dry_run": True}, path="/admin/workers/bulk")
+    assert [i["ok"] for i in dry.get_json()["items"]] == [True, True, True, False]
+    assert {_worker_team(client, tenant, i) for i in ids} != {north}  # the dry run changed none
+    real = bulk(client, tenant, body, path="/admin/workers/bulk")
+    items = real.get_json()["items"]
+    assert [(i["ok"], i["status"]) for i in items[:3]] == [(True, "active")] * 3
+    assert items[3]["code"] == "not_found"
+    assert {_worker_team(client, tenant, i) for i in ids} == {north}
+    with in_tenant(runtime, tenant) as sess:
+        actions = list(sess.scalars(select(AuditEntry.action)))
+    assert actions.count("worker.update") >= 3 and actions.count("worker.bulk_team") == 1
+    # null: no team; an unknown team fails each worker alone and moves nobody
+    none = bulk(
+        client, tenant, {**body, "ids": ids[:1], "params": {"team_id": None}}, "/admin/workers/bulk"
+    )
+    assert none.get_json()["items"][0]["ok"] and _worker_team(client, tenant, ids[0]) is None
+    unknown = bulk(
+        client,
+        tenant,
+        {**body, "ids": ids[1:], "params": {"team_id": UNKNOWN}},
+        "/admin/workers/bulk",
+    )
+    assert [i["code"] for i in unknown.get_json()["items"]] == ["validation_failed"] * 2
+    assert {_worker_team(client, tenant, i) for i in ids[1:]} == {north}
+    missing = bulk(client, tenant, {"action": "team", "ids": ids}, path="/admin/workers/bulk")
+    assert missing.status_code == 422  # params.team_id is required (null says "no team")
+
+
+def test_another_tenants_workers_are_not_found_in_bulk(client, tenant, other_tenant):
+    from tests.workforce.helpers import add_team, create_worker
+
+    theirs = create_worker(client, other_tenant, name="Theirs").get_json()
+    before = _worker_team(client, other_tenant, theirs["id"])
+    mine = add_team(client, tenant, "Mine")
+    body = {"action": "team", "ids": [theirs["id"]], "params": {"team_id": mine}}
+    resp = bulk(client, tenant, body, path="/admin/workers/bulk")  # this tenant has no workers
+    assert [i["code"] for i in resp.get_json()["items"]] == ["not_found"]
+    assert _worker_team(client, other_tenant, theirs["id"]) == before
+    cross = client.post(
+        tenant.url("/admin/workers/bulk"),
+        json=body,
+        headers={**other_tenant.headers, "Idempotency-Key": "x"},
+    )
+    assert cross.status_code == 403
+    assert _worker_team(client, other_tenant, theirs["id"]) == before

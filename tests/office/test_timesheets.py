@@ -110,6 +110,36 @@ def test_time_across_midnight_is_split_between_local_days(client, runtime, tenan
     assert [r["pay_cents"] for r in rows] == [3000, 1500]
 
 
+def test_days_at_the_periods_edges(client, runtime, tenant):
+    # Days are found by bisection over the local midnights: time before the period counts
+    # from its first midnight, a job starting on a midnight is that day's, and a job starting
+    # at the period's end is not in it.
+    wid = add_worker(runtime, tenant, "Edge Case", hourly_rate_cents=6000)  # 100 cents a minute
+    early = local("2026-06-09T22:00")
+    crossing = add_booking(client, runtime, tenant, early, 180, [wid])
+    clock(runtime, tenant, crossing, wid, early, 180)
+    first = local("2026-06-10T00:00")
+    on_midnight = add_booking(client, runtime, tenant, first, 30, [wid])
+    clock(runtime, tenant, on_midnight, wid, first, 30)
+    end = local("2026-06-11T00:00")
+    at_end = add_booking(client, runtime, tenant, end, 45, [wid])
+    clock(runtime, tenant, at_end, wid, end, 45)
+
+    def days(start, stop):
+        rows = sheet(client, tenant, start, stop).get_json()["items"]
+        return [
+            (r["date"], r["scheduled_minutes"], r["clocked_minutes"], r["jobs"], r["pay_cents"])
+            for r in rows
+        ]
+
+    assert days("2026-06-10", "2026-06-11") == [("2026-06-10", 90, 90, 1, 9000)]
+    assert days("2026-06-10", "2026-06-12") == [
+        ("2026-06-10", 90, 90, 1, 9000),
+        ("2026-06-11", 45, 45, 1, 4500),
+    ]
+    assert days("2026-06-09", "2026-06-10") == [("2026-06-09", 120, 120, 1, 12000)]
+
+
 def test_pay_by_pay_type(client, runtime, tenant):
     flat = add_worker(runtime, tenant, "Flat Fee", pay_type="flat", pay_flat_cents=5000)
     pct_a = add_worker(runtime, tenant, "Percent A", pay_type="percent", pay_percent=Decimal(40))
@@ -192,3 +222,40 @@ def test_pay_settings_are_part_of_the_worker(client, tenant):
     assert (flat.get_json()["pay_type"], flat.get_json()["pay_flat_cents"]) == ("flat", 4500)
     default = create_worker(client, tenant).get_json()
     assert (default["pay_type"], default["pay_percent"]) == ("hourly", "0.00")
+
+
+def test_a_page_of_workers_is_the_same_as_the_whole_sheet_cut_to_them(client, runtime, tenant):
+    # The console lists workers_with_time and computes only a page of them: the list must be the
+    # whole sheet's workers in its order, and a page's rows and totals the whole sheet's, even
+    # for a percent worker whose share counts a crew-mate not on the page.
+    from tenantapp.timesheets.service import timesheet, workers_with_time
+
+    zed = add_worker(runtime, tenant, "Zed", hourly_rate_cents=1200)
+    anna = add_worker(runtime, tenant, "anna", pay_type="percent", pay_percent=Decimal(30))
+    bob = add_worker(runtime, tenant, "Bob", pay_type="flat", pay_flat_cents=2500)
+    late = add_worker(runtime, tenant, "Clocked Only", hourly_rate_cents=900)
+    cancelled = add_worker(runtime, tenant, "Cancelled Only", hourly_rate_cents=900)
+    blink = add_worker(runtime, tenant, "Zero Length", hourly_rate_cents=900)
+    start = local("2026-06-16T09:00")
+    shared = add_booking(client, runtime, tenant, start, 120, [anna, zed], status="DONE")
+    clock(runtime, tenant, shared, anna, start, 30)
+    clock(runtime, tenant, shared, zed, start, 90)
+    add_booking(client, runtime, tenant, start + timedelta(hours=3), 60, [bob], status="DONE")
+    add_booking(client, runtime, tenant, start, 60, [cancelled], status="CANCELLED")
+    # Clocked on a booking of the week before, whose crew is someone else.
+    before = add_booking(client, runtime, tenant, start - timedelta(days=7), 60, [bob])
+    clock(runtime, tenant, before, late, start + timedelta(hours=5), 45)
+    clock(runtime, tenant, before, blink, start + timedelta(hours=6), 0)
+
+    with in_tenant(runtime, tenant):
+        day, after = datetime(2026, 6, 16).date(), datetime(2026, 6, 17).date()
+        whole = timesheet(day, after, None)
+        listed = [w.id for w in workers_with_time(day, after)]
+        assert listed == [t["worker_id"] for t in whole["totals"]]
+        assert listed == [bob, late, zed, anna]  # Python's order: capitals before "anna"
+        for page in ([bob, late], [zed, anna], [anna], []):
+            part = timesheet(day, after, None, only=page)
+            assert part["totals"] == [t for t in whole["totals"] if t["worker_id"] in page]
+            assert part["items"] == [i for i in whole["items"] if i["worker_id"] in page]
+        assert timesheet(day, after, anna, only=[zed])["totals"] == []
+    assert {cancelled, blink}.isdisjoint(listed)

@@ -194,6 +194,7 @@
     });
   }
   function renderTimes(list, minutes) {
+    var kept = chosenTime();  // times reloaded (a new duration, say): a time still offered stays chosen
     times.textContent = "";
     list.forEach(function (s, i) {
       var label = document.createElement("label");
@@ -203,6 +204,7 @@
       input.name = "starts_at";
       input.value = s.starts_at;
       input.id = "slot-" + i;
+      input.checked = s.starts_at === kept;
       var span = document.createElement("span");
       span.textContent = localTime(s.starts_at_local) + " – " + localTime(s.starts_at_local, minutes);
       label.appendChild(input);

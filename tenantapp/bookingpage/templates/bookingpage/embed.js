@@ -57,10 +57,14 @@
     overlay.appendChild(box);
     document.body.appendChild(overlay);
     frame.focus();
-    // Focus again once the page is in: a cross-origin frame focused while still about:blank
-    // may not pass keys (Escape) on to the booking page's document.
+    // Focus the booking page's window once it is in. The frame element already has focus, so
+    // frame.focus() again is a no-op, and the focus it gave to the about:blank document does not
+    // pass to the page that replaced it: Escape would then go nowhere. A window's focus() is
+    // one of the few calls allowed across origins.
     frame.addEventListener("load", function () {
-      if (document.activeElement === frame || document.activeElement === document.body) frame.focus();
+      var active = document.activeElement;
+      if (active !== frame && active !== document.body) return;
+      try { frame.contentWindow.focus(); } catch (e) { frame.focus(); }
     });
   }
 
