@@ -140,8 +140,9 @@ def console_previews(live, page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Template previews")
     frame = page.locator("iframe.email-frame")
     expect(frame).to_be_visible()
-    # A sandboxed frame renders in its own process: bring it on screen once so a full-page
-    # screenshot of a phone's long page has it painted.
-    frame.scroll_into_view_if_needed()
+    # A sandboxed frame renders in its own process, which paints only what is in the viewport: a
+    # full-page screenshot of a phone's long page caught it blank below the fold. Make the viewport
+    # as tall as the page, so the whole frame is on screen and painted before the shot.
+    tall = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": tall})
     expect(page.frame_locator("iframe.email-frame").get_by_text("confirmed").first).to_be_visible()
-    page.evaluate("() => window.scrollTo(0, 0)")
