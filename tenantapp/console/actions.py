@@ -14,6 +14,7 @@ from shared.errors import AppError
 from shared.runtime import current_runtime
 from shared.tenancy import current_tenant
 from tenantapp.console import forms
+from tenantapp.customers import service as customers
 from tenantapp.customers.models import Customer
 from tenantapp.search import service as search
 
@@ -44,13 +45,19 @@ def customer_names(ids: Iterable[int]) -> dict[int, str]:
     return dict(rows.all())
 
 
-def find_customers(chosen) -> dict:
-    """The "Find the customer" box of the New booking, plan and invoice forms
-    (``console/_customer_finder.html``): what was typed (``?find=``) and the search box's
-    customer matches, none once a customer is ``chosen``."""
+def customer_picker(values: dict, with_properties: bool = True) -> dict:
+    """What the New booking, plan and invoice forms show about their customer: the ``customer``
+    chosen by the form's ``customer_id`` (another workspace's id → the 404 page), its
+    ``properties``, and the "Find the customer" box (``console/_customer_finder.html``): what was
+    typed (``?find=``) and the search box's matches, none once a customer is chosen."""
+    customer, properties = None, []
+    cid = forms.number(values.get("customer_id", ""))
+    if isinstance(cid, int) and cid > 0:
+        customer = customers.get_customer(cid)
+        properties = customers.list_properties(cid) if with_properties else []
     find = request.args.get("find", "").replace("\x00", "").strip()[:100]
-    matches = search.search(find, ["customer"], 10)["items"] if find and not chosen else []
-    return {"find": find, "matches": matches}
+    matches = search.search(find, ["customer"], 10)["items"] if find and not customer else []
+    return {"customer": customer, "properties": properties, "find": find, "matches": matches}
 
 
 def query_filters(names: Iterable[str]) -> dict[str, str]:

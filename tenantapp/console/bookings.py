@@ -23,7 +23,6 @@ from tenantapp.bulk.schemas import BookingsBulkIn
 from tenantapp.console import actions, forms, overview
 from tenantapp.console.blueprint import blp
 from tenantapp.console.guard import console_page
-from tenantapp.customers import service as customers
 from tenantapp.customers.models import Customer, Property
 from tenantapp.invoices import service as invoices
 from tenantapp.pricing.config import SERVICE_TYPES
@@ -311,23 +310,15 @@ def _booking_body(values: dict, home: dict | None = None) -> dict:
 
 def _new_page(values: dict, status=200, errors=None, summary=None):
     g.console_section = "console.bookings"
-    customer = None
-    properties = []
-    cid = forms.number(values.get("customer_id", ""))
-    if isinstance(cid, int) and cid > 0:
-        customer = customers.get_customer(cid)  # another workspace's id → 404 page
-        properties = customers.list_properties(cid)
     return render_page(
         "console/booking_new.html",
         status=status,
-        customer=customer,
-        properties=properties,
         teams=overview.teams(),
         service_types=SERVICE_TYPES,
         values=values,
         errors=errors or {},
         summary=summary,
-        **actions.find_customers(customer),
+        **actions.customer_picker(values),
     )
 
 

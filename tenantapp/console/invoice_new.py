@@ -34,20 +34,15 @@ def _line_names() -> list[str]:
 
 def _page(values: dict, status=200, errors=None, summary=None):
     g.console_section = "console.invoices"
-    customer = None
-    cid = forms.number(values.get("customer_id", ""))
-    if isinstance(cid, int) and cid > 0:
-        customer = customers.get_customer(cid)  # another workspace's id → the 404 page
     return render_page(
         "console/invoices/new.html",
         status=status,
-        customer=customer,
         kinds=LINE_KINDS,
         rows=range(LINES),
         values=values,
         errors=errors or {},
         summary=summary,
-        **actions.find_customers(customer),
+        **actions.customer_picker(values, with_properties=False),
         form_key=uuid.uuid4().hex,
     )
 

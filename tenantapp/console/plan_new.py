@@ -51,23 +51,16 @@ RENAME = {
 
 def _page(values: dict, status=200, errors=None, summary=None):
     g.console_section = "console.plans"
-    customer, properties = None, []
-    cid = forms.number(values.get("customer_id", ""))
-    if isinstance(cid, int) and cid > 0:
-        customer = customers.get_customer(cid)  # another workspace's id → the 404 page
-        properties = customers.list_properties(cid)
     return render_page(
         "console/plans/new.html",
         status=status,
-        customer=customer,
-        properties=properties,
         teams=overview.teams(),
         frequencies=FREQUENCIES,
         service_types=SERVICE_TYPES,
         values=values,
         errors=errors or {},
         summary=summary,
-        **actions.find_customers(customer),
+        **actions.customer_picker(values),
         form_key=uuid.uuid4().hex,
     )
 
