@@ -52,20 +52,15 @@
     window.addEventListener("message", onMessage);
     overlay.addEventListener("click", function (e) { if (e.target === overlay) shut(); });
     document.addEventListener("keydown", onKey, true);
-    box.appendChild(frame);
+    // The close button comes first: it takes the focus when the dialog opens, so Escape reaches
+    // this page at once (focus handed to a cross-origin frame that is still loading can land
+    // nowhere), and Tab goes on into the booking form. Inside the form, the booking page
+    // sends "cleanplane:close" on Escape.
     box.appendChild(close);
+    box.appendChild(frame);
     overlay.appendChild(box);
     document.body.appendChild(overlay);
-    frame.focus();
-    // Focus the booking page's window once it is in. The frame element already has focus, so
-    // frame.focus() again is a no-op, and the focus it gave to the about:blank document does not
-    // pass to the page that replaced it: Escape would then go nowhere. A window's focus() is
-    // one of the few calls allowed across origins.
-    frame.addEventListener("load", function () {
-      var active = document.activeElement;
-      if (active !== frame && active !== document.body) return;
-      try { frame.contentWindow.focus(); } catch (e) { frame.focus(); }
-    });
+    close.focus();
   }
 
   function button() {
