@@ -18,7 +18,6 @@ docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -36,14 +35,13 @@ from sqlalchemy import insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
-from bench.common import bench_runtime, machine_line, time_pages  # noqa: E402
-from bench.docs import replace_section  # noqa: E402
+from bench.common import bench_runtime, machine_line, save, time_pages  # noqa: E402
 from bench.search import p95, seed  # noqa: E402
 from shared.runtime import use_runtime  # noqa: E402
 
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379")
-RESULTS = ROOT / "bench" / "results" / "console.json"
+NAME = "console"  # bench/results/console.json
 SECTION = "## Staff console"
 TARGET_P95_MS = 100.0
 CUSTOMERS = 50_000
@@ -261,11 +259,9 @@ def main() -> None:
             f" cpu_p95_ms={page['cpu_p95_ms']}"
         )
     print(f"console worst p95_ms={result['figures']['worst_p95_ms']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, default=str))
-    if not args.no_docs:
-        command = ".venv/bin/python bench/console.py" + (" --quick" if args.quick else "")
-        replace_section(SECTION, docs_section(result, command))
+    command = ".venv/bin/python bench/console.py" + (" --quick" if args.quick else "")
+    text = None if args.no_docs else docs_section(result, command)
+    save(NAME, result, None if args.no_docs else SECTION, text)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -35,12 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs as `python bench/<name>.py` too
 
 from bench import console as part1  # noqa: E402
-from bench.common import bench_runtime, machine_line, time_pages  # noqa: E402
-from bench.docs import replace_section  # noqa: E402
+from bench.common import bench_runtime, machine_line, save, time_pages  # noqa: E402
 from bench.search import seed  # noqa: E402
 from shared.runtime import use_runtime  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "console_finance.json"
+NAME = "console_finance"  # bench/results/console_finance.json
 SECTION = "## Staff console, part 2"
 TARGET_P95_MS = 100.0
 INVOICE_WEEKS, INVOICES_PER_WEEK = 52, 1_000
@@ -310,11 +308,9 @@ def main() -> None:
             f"cpu_p50_ms={page['cpu_p50_ms']}"
         )
     print(f"console2 worst p95_ms={result['figures']['worst_p95_ms']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, default=str))
-    if not args.no_docs:
-        command = ".venv/bin/python bench/console_finance.py" + (" --quick" if args.quick else "")
-        replace_section(SECTION, docs_section(result, command))
+    command = ".venv/bin/python bench/console_finance.py" + (" --quick" if args.quick else "")
+    text = None if args.no_docs else docs_section(result, command)
+    save(NAME, result, None if args.no_docs else SECTION, text)
 
 
 if __name__ == "__main__":
