@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
 from tests.browser.booking import new_tenant
 from tests.support import PASSWORD
 from tests.workforce.helpers import make_worker
-from tests.workpages.helpers import make_job, move_to
+from tests.workpages.helpers import later_today, make_job, move_to
 
 PHONE = {"width": 390, "height": 844}
 
@@ -53,7 +53,7 @@ def add_jobs(live, crew: Crew) -> None:
     for a colleague's crew with this worker, and a team job with no crew yet."""
     client = live.client()
     today = make_job(client, crew.tenant, crew.worker.id, address="8 Birch Lane", pets="")
-    move_to(live.runtime, crew.tenant, today, datetime.now(UTC) + timedelta(hours=1))
+    move_to(live.runtime, crew.tenant, today, later_today(timedelta(hours=1)))
     mate = make_worker(client, crew.tenant, name="Jon Park")
     shared = make_job(client, crew.tenant, crew.worker.id, address="90 Harbour Road, Unit 5")
     resp = client.post(

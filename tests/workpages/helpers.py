@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -16,6 +17,8 @@ from tenantapp.bookings.models import Booking
 from tests.bookings.conftest import at, book, make_lead, monday
 from tests.support import PASSWORD
 from tests.workforce.helpers import assign, make_worker
+
+ZONE = ZoneInfo("America/Edmonton")  # the zone test tenants sign up with
 
 _days: dict[str, int] = {}
 
@@ -79,3 +82,13 @@ def signed_in_worker(client, tenant, **body):
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def later_today(ahead: timedelta) -> datetime:
+    """``ahead`` from now, or as long ago when that would be tomorrow already in the test
+    tenants' zone (Edmonton): a job that is on today's list at any hour of the day."""
+    start = now()
+    later = start + ahead
+    if later.astimezone(ZONE).date() != start.astimezone(ZONE).date():
+        return start - ahead
+    return later

@@ -10,9 +10,9 @@ from tests.support import PASSWORD
 from tests.workforce.helpers import make_worker
 from tests.workpages.helpers import (
     csrf_of,
+    later_today,
     make_job,
     move_to,
-    now,
     sign_in,
     signed_in_worker,
     work,
@@ -94,7 +94,7 @@ def test_jobs_list_today_and_upcoming_with_address_map_link_access_notes_pets_an
         pets="Cat (Milo), stays in",
     )
     today = make_job(client, tenant, worker.id)
-    move_to(runtime, tenant, today, now() + timedelta(minutes=5))
+    move_to(runtime, tenant, today, later_today(timedelta(minutes=5)))
     crew = client.post(
         tenant.url(f"/admin/bookings/{upcoming}/workers"),
         json={"worker_ids": [worker.id, mate.id]},
